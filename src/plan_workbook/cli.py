@@ -1,0 +1,179 @@
+"""The command line: parse, call the library, render, choose the exit code.
+
+Exit codes: 0 no errors (warnings allowed), 1 problems found, 2 cannot run.
+pandas and pandera are imported only by the commands that need them, so --help stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import __version__
+from .errors import OutputError, PlanWorkbookError, UsageError
+
+if TYPE_CHECKING:
+    from .merge import Result
+    from .plan import Plan
+
+PLAN_HELP = "Plan file (TOML). Default: the embedded LLR Hate Crime Delivery Plan 2021-23."
+
+
+class Group(click.Group):
+    """Maps the tool's own errors to one plain line and exit code 2, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlanWorkbookError as e:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="plan-workbook")
+@click.option("--debug", is_flag=True, help="Show a traceback when the tool cannot run.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Build the delivery plan template, then check and merge the returned workbooks.
+
+    Example: plan-workbook build --out template.xlsx
+    """
+    ctx.obj = {"debug": debug}
+
+
+def _plan(path: Path | None) -> Plan:
+    from .plan import load_plan
+
+    return load_plan(path)
+
+
+@main.command()
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("template.xlsx"), show_default=True,
+              help="Where to write the template.")
+@click.option("--partner", help="Personalise the template for this partner (name or alias).")
+@click.option("--all-partners", is_flag=True, help="Write one personalised template per partner into --out-dir.")
+@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder for --all-partners.")
+@click.option("--password", envvar="PLAN_WORKBOOK_PASSWORD", help="Protection password (or set "
+              "PLAN_WORKBOOK_PASSWORD). Only its hash is stored. Default: protected with no password.")
+def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: bool, out_dir: Path | None,
+          password: str | None) -> None:
+    """Write the blank, locked template that partners fill in.
+
+    Example: plan-workbook build --partner Police --out police.xlsx
+    """
+    from .build import write_all_partners, write_template
+
+    plan = _plan(plan_path)
+    if all_partners:
+        if out_dir is None:
+            raise UsageError("--all-partners needs --out-dir FOLDER")
+        if not out_dir.is_dir():
+            raise OutputError(f"cannot write to {out_dir}: the folder does not exist")
+        paths = write_all_partners(plan, out_dir, password)
+        click.echo(f"Wrote {len(paths)} personalised templates to {out_dir}")
+        return
+    write_template(plan, out, partner, password)
+    who = f" for {partner}" if partner else ""
+    click.echo(f"Wrote the {plan.title} template{who} to {out}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str) -> None:
+    """Check returned workbooks and list every problem. Nothing is written.
+
+    Example: plan-workbook validate returns/police.xlsx
+    """
+    result = _check(plan_path, files)
+    _render(result, fmt, None)
+    sys.exit(1 if result.errors else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The summary workbook to write.")
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date for the Overdue sheet. Default: today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str) -> None:
+    """Check returned workbooks (files or folders) and write the combined summary.
+
+    Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
+    """
+    from .summarise import write_summary
+
+    day = as_of.date() if as_of else date.today()
+    result = _check(plan_path, paths, out)
+    write_summary(result, out, day)
+    _render(result, fmt, out)
+    sys.exit(1 if result.errors else 0)
+
+
+@main.command()
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+def partners(plan_path: Path | None) -> None:
+    """List the plan's partners and the aliases a Lead may use.
+
+    Example: plan-workbook partners
+    """
+    plan = _plan(plan_path)
+    for p in plan.partners:
+        aliases = f"  (also: {', '.join(p.aliases)})" if p.aliases else ""
+        tag = "" if p.returns else "  [lead only, sends no return]"
+        click.echo(f"{p.name}{aliases}{tag}")
+
+
+def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None) -> Result:
+    from .merge import check_returns, find_workbooks
+
+    plan = _plan(plan_path)
+    files, notes = find_workbooks(paths)
+    if out is not None and any(_same_file(out, f) for f in files):
+        raise UsageError(f"the output {out} is one of the returns; choose another --out")
+    show = len(files) > 1 and sys.stderr.isatty()
+    with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr,
+                           hidden=not show) as bar:
+        result = check_returns(plan, files, progress=lambda _: bar.update(1))
+    result.notes = notes
+    return result
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _render(result: Result, fmt: str, out: Path | None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    problems = [*result.notes, *result.problems]
+    if problems:
+        cols = ("file", "sheet", "cell", "severity", "message")
+        rows = [[str(p.as_dict()[c]) for c in cols] for p in problems]
+        widths = [min(max(len(c), *(len(r[i]) for r in rows)), 40) for i, c in enumerate(cols[:-1])]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message")
+        for r in rows:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1])
+        click.echo("")
+    s = result.as_dict()["summary"]
+    verdict = (f"{len(result.returns)} return(s) checked, {s['actions']} actions: "
+               f"{s['errors']} error(s), {s['warnings']} warning(s).")
+    if out is not None:
+        verdict += f" Summary written to {out}."
+    verdict += " Fix the errors and check again." if s["errors"] else ""
+    click.echo(verdict)

@@ -1,0 +1,26 @@
+"""Where things sit in the template: shared by the builder and the reader."""
+
+from __future__ import annotations
+
+TEMPLATE_VERSION = "1"  # bump when the template's layout changes in a way the reader must know
+
+FRONT_SHEET = "Front"
+LISTS_SHEET = "Lists"
+META_SHEET = "_meta"
+PARTNER_LABEL = "Partner organisation"
+
+# Priority sheets: title, key, header, guidance, then examples and input rows.
+TITLE_ROW = 1
+KEY_ROW = 2
+HEADER_ROW = 3
+GUIDANCE_ROW = 4
+FIRST_DATA_ROW = 5
+
+# Metadata keys on the hidden sheet.
+META_KEYS = ("plan_id", "plan_version", "template_version", "partner")
+
+# Fills shared by template and summary.
+EXAMPLE_FILL = "D9D9D9"
+INPUT_FILL = "FFF2CC"  # the front sheet's partner cell
+MISSING_FILL = "F8CBAD"
+HEADER_FILL = "D9E1F2"

@@ -1,0 +1,75 @@
+"""Problems found in returned workbooks: data, not exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "note"]
+
+# Every problem code the tool can report, with its severity. README lists them with examples.
+CODES: dict[str, Severity] = {
+    # reading the file
+    "not-a-template": "error",
+    "unreadable-file": "error",
+    "lock-file-skipped": "note",
+    "plan-mismatch": "error",
+    "template-version-mismatch": "warning",
+    "sheet-missing": "error",
+    "sheet-extra": "warning",
+    "header-missing": "error",
+    "column-missing": "error",
+    "column-renamed": "warning",
+    "column-extra": "warning",
+    "data-outside-area": "warning",
+    "partner-missing": "error",
+    "partner-unknown": "error",
+    "partner-mismatch": "error",
+    "duplicate-return": "warning",
+    # automatic fixes, reported with the original value
+    "spaces-trimmed": "warning",
+    "status-normalised": "warning",
+    "lead-normalised": "warning",
+    # rules
+    "action-missing": "error",
+    "status-missing": "error",
+    "status-invalid": "error",
+    "lead-missing": "warning",
+    "lead-unknown": "warning",
+    "time-frame-missing": "warning",
+    "time-frame-unparsed": "warning",
+    "time-frame-outside-plan": "warning",
+    "update-missing": "warning",
+    "action-duplicate": "warning",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    sheet: str
+    cell: str
+    code: str
+    message: str
+    column: str = ""
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown problem code {self.code!r}")
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code]
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = self.severity
+        return {k: d[k] for k in FIELDS}
+
+
+FIELDS = ("file", "sheet", "cell", "column", "value", "code", "severity", "message")
+
+
+def count(problems: list[Problem], severity: Severity) -> int:
+    return sum(1 for p in problems if p.severity == severity)

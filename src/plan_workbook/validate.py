@@ -1,0 +1,191 @@
+"""Stage 4: normalise rows and check them with a pandera schema generated from the plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from .normalise import closest_partner, match_leads, match_status, parse_time_frame, trim
+from .plan import ROLES, Plan
+from .problems import Problem
+from .read import Row, display
+
+
+@dataclass(frozen=True)
+class Action:
+    """A started row after the published automatic fixes: what the summary shows."""
+
+    partner: str
+    row: Row
+    values: dict[str, Any]  # role -> text shown in the summary (time frame keeps a real date as a date)
+    due: date | None
+
+    @property
+    def status(self) -> str:
+        return str(self.values["status"] or "")
+
+
+def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
+    """Apply the automatic fixes to one row, reporting each with the original value."""
+
+    def note(role: str, code: str, original: Any, message: str) -> None:
+        problems.append(Problem(row.file, row.sheet, row.cells[role], code, message,
+                                column=plan.column(role).header, value=display(original)))
+
+    values: dict[str, Any] = {}
+    for role in ROLES:
+        raw = row.values[role]
+        text = display(raw)
+        if isinstance(raw, str) and trim(raw) != raw and trim(raw):
+            note(role, "spaces-trimmed", raw, f"Spaces at the start or end of {row.cells[role]} were removed.")
+        values[role] = trim(text) or None
+    status = values["status"]
+    if status:
+        found = match_status(plan, status)
+        if found and found != status:
+            note("status", "status-normalised", row.values["status"],
+                 f"'{status}' in {row.cells['status']} was read as '{found}'. Choose it from the list next time.")
+            values["status"] = found
+    lead = values["lead"]
+    if lead:
+        names, unknown = match_leads(plan, lead)
+        joined = " / ".join(names)
+        if not unknown and joined != lead:
+            note("lead", "lead-normalised", row.values["lead"],
+                 f"'{lead}' in {row.cells['lead']} was read as '{joined}'.")
+            values["lead"] = joined
+    due, _ = parse_time_frame(row.values["time_frame"] if not isinstance(row.values["time_frame"], str)
+                              else values["time_frame"])
+    if not isinstance(row.values["time_frame"], str) and row.values["time_frame"] is not None and due:
+        values["time_frame"] = due  # a real Excel date stays a date
+    return Action(partner, row, values, due)
+
+
+def schema(plan: Plan) -> pa.DataFrameSchema:
+    """The rules, generated from the plan. Column names are roles; the index is the action number."""
+    needs_update = [s.name for s in plan.statuses if s.update_required]
+    start, end = pd.Timestamp(plan.period_start), pd.Timestamp(plan.period_end)
+
+    def leads_known(value: str) -> bool:
+        return not match_leads(plan, value)[1]
+
+    def time_frame_understood(value: str) -> bool:
+        return parse_time_frame(value)[1]
+
+    return pa.DataFrameSchema(
+        {
+            "action": pa.Column(str, nullable=False),
+            "status": pa.Column(str, nullable=False, checks=pa.Check.isin(plan.status_names)),
+            "lead": pa.Column(str, nullable=False,
+                              checks=pa.Check(leads_known, element_wise=True, name="lead-unknown")),
+            "time_frame": pa.Column(str, nullable=False, checks=pa.Check(
+                time_frame_understood, element_wise=True, name="time-frame-unparsed")),
+            "due": pa.Column("datetime64[ns]", nullable=True, coerce=True, checks=pa.Check.in_range(start, end)),
+            "update": pa.Column(str, nullable=True),
+            "same_action": pa.Column(str, unique=True, report_duplicates="exclude_first"),
+        },
+        checks=[pa.Check(lambda df: ~(df["status"].isin(needs_update) & df["update"].isna()),
+                         name="update-missing")],
+    )
+
+
+# Checks named after their problem code report it directly; the others by (column, pandera's check).
+CODE_FOR = {
+    ("action", "not_nullable"): "action-missing",
+    ("status", "not_nullable"): "status-missing",
+    ("status", "isin"): "status-invalid",
+    ("lead", "not_nullable"): "lead-missing",
+    ("time_frame", "not_nullable"): "time-frame-missing",
+    ("due", "in_range"): "time-frame-outside-plan",
+    ("same_action", "field_uniqueness"): "action-duplicate",
+}
+# Which cell each rule's problem points at.
+ROLE_FOR_CODE = {
+    "action-missing": "action", "status-missing": "status", "status-invalid": "status",
+    "lead-missing": "lead", "lead-unknown": "lead", "time-frame-missing": "time_frame",
+    "time-frame-unparsed": "time_frame", "time-frame-outside-plan": "time_frame",
+    "update-missing": "update", "action-duplicate": "action",
+}
+
+
+def frame(actions: list[Action]) -> pd.DataFrame:
+    rows = []
+    for i, a in enumerate(actions):
+        v = a.values
+        rows.append({
+            "action": v["action"], "status": v["status"], "lead": v["lead"],
+            "time_frame": display(v["time_frame"]) if v["time_frame"] is not None else None,
+            "due": pd.Timestamp(a.due) if a.due else pd.NaT, "update": v["update"],
+            # a row with no action cannot duplicate another: give it its own key
+            "same_action": "\x1f".join([a.row.file, a.row.sheet, " ".join(str(v["action"]).split()).casefold()])
+            if v["action"] else f"\x1e{i}",
+        })
+    df = pd.DataFrame(rows, columns=["action", "status", "lead", "time_frame", "due", "update", "same_action"])
+    df["due"] = pd.to_datetime(df["due"])
+    return df
+
+
+def validate_rows(plan: Plan, partner_rows: list[tuple[str, Row]]) -> tuple[list[Action], list[Problem]]:
+    """Fix and check every started row in one lazy pandera pass; every failure becomes a Problem."""
+    problems: list[Problem] = []
+    actions = [_fix(plan, partner, row, problems) for partner, row in partner_rows]
+    if not actions:
+        return actions, problems
+    df = frame(actions)
+    try:
+        schema(plan).validate(df, lazy=True)
+    except SchemaErrors as e:
+        seen = set()
+        for case in e.failure_cases.itertuples(index=False):
+            check = str(case.check)
+            kind = check.split("(", maxsplit=1)[0]
+            code = check if check in ROLE_FOR_CODE else CODE_FOR.get((str(case.column), kind))
+            if code is None or pd.isna(case.index):
+                raise RuntimeError(f"unexpected validation failure: {case}") from e  # a bug, not bad input
+            if (code, int(case.index)) not in seen:  # a frame-wide check lists every column of a row
+                seen.add((code, int(case.index)))
+                problems.append(_problem(plan, code, actions, df, int(case.index)))
+    return actions, problems
+
+
+def _problem(plan: Plan, code: str, actions: list[Action], df: pd.DataFrame, i: int) -> Problem:
+    action = actions[i]
+    row, v = action.row, action.values
+    role = ROLE_FOR_CODE[code]
+    cell, header, value = row.cells[role], plan.column(role).header, display(row.values[role])
+    statuses = ", ".join(plan.status_names)
+    if code == "action-missing":
+        msg = f"Row {row.row} has entries but no {header}. Type the action in {cell}, or clear the row."
+    elif code == "status-missing":
+        msg = f"The action in row {row.row} has no {header}. Choose one of {statuses} in {cell}."
+    elif code == "status-invalid":
+        msg = f"'{v['status']}' is not a status. Choose one of {statuses} in {cell}."
+    elif code == "lead-missing":
+        msg = f"The action in row {row.row} has no {header}. Choose the lead partner in {cell}."
+    elif code == "lead-unknown":
+        hints = []
+        for part in match_leads(plan, str(v["lead"]))[1]:
+            close = closest_partner(plan, part)
+            hints.append(f"'{part}'" + (f" (closest: {close})" if close else ""))
+        msg = (f"{', '.join(hints)} in {cell} {'is' if len(hints) == 1 else 'are'} not a partner in the plan. "
+               "Choose from the list, or ask the coordinator to add the partner.")
+    elif code == "time-frame-missing":
+        msg = f"The action in row {row.row} has no {header}. Choose the month it is due, or Ongoing, in {cell}."
+    elif code == "time-frame-unparsed":
+        msg = (f"'{value}' in {cell} is not a time frame the tool understands, so the action has no due date. "
+               "Use a month (Oct 21), a quarter (Q3 2021/22), a financial year (2022/23) or Ongoing.")
+    elif code == "time-frame-outside-plan":
+        msg = (f"'{value}' in {cell} (due {action.due:%d %b %Y}) is outside the plan period "
+               f"{plan.period_start:%B %Y} to {plan.period_end:%B %Y}.")
+    elif code == "update-missing":
+        msg = f"The action in row {row.row} is {v['status']} but has no {header}. Say what is being done in {cell}."
+    else:  # action-duplicate: pandera flags every copy after the first
+        key = df.at[i, "same_action"]
+        first = actions[int(df.index[df["same_action"] == key][0])].row.row
+        msg = f"The same action is already in row {first} of this sheet. Remove one of them, or make them different."
+    return Problem(row.file, row.sheet, cell, code, msg, column=header, value=value)

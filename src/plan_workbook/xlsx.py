@@ -1,0 +1,108 @@
+"""Writing xlsx files: text that never turns into formulas, fixed properties, atomic saves."""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .errors import OutputError
+
+FIXED_TIME = datetime(2021, 4, 1)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot hold; Excel stores them as _xHHHH_ escapes, which it shows as the character.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def put(cell: Cell, value: Any) -> None:
+    """Write a value; text is always written as text, exactly as typed, never as a formula."""
+    if isinstance(value, str):
+        if _ILLEGAL.search(value):
+            value = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+        try:
+            cell.value = value
+        except IllegalCharacterError:  # pragma: no cover - _ILLEGAL covers openpyxl's set
+            cell.value = repr(value)
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+def save(wb: Workbook, path: Path) -> None:
+    """Save with fixed document dates and zip times, so equal input gives an equal file,
+    through a temporary file in the same folder so a crash never leaves half a file."""
+    wb.properties.creator = "plan-workbook"
+    wb.properties.lastModifiedBy = "plan-workbook"
+    wb.properties.created = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with now()
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2021-04-01T00:00:00Z", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            zout.writestr(zi, data)
+    write_atomic(path, out.getvalue())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+        raise
+
+
+def fit_row_heights(ws: Worksheet, rows: range | None = None, line_height: float = 15.0) -> None:
+    """Set heights for rows of wrapped text: Excel and LibreOffice do not size them on open."""
+    widths = {k: (d.width or 8.43) for k, d in ws.column_dimensions.items()}
+    for r in rows or range(1, ws.max_row + 1):
+        lines = 1
+        for cell in ws[r]:
+            if isinstance(cell.value, str) and cell.value:
+                chars = max(widths.get(cell.column_letter, 8.43) * 1.15 - 1, 4)
+                lines = max(lines, sum(math.ceil(max(len(part), 1) / chars) for part in cell.value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[r].height = min(lines * line_height, 409)
+
+
+def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
+    """Landscape A4, fitted to the page width, with header rows repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
