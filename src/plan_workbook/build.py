@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import layout as L
 from .errors import UsageError
+from .normalise import closest_partner
 from .plan import ROLES, Plan, Priority, partner_named
 from .xlsx import fit_row_heights, print_setup, put, save
 
@@ -78,6 +79,9 @@ def resolve_partner(plan: Plan, name: str) -> str:
     if found:
         return found
     close = difflib.get_close_matches(name, plan.returning_partners, n=3, cutoff=0.4)
+    by_alias = closest_partner(plan, name)
+    if by_alias and by_alias in plan.returning_partners and by_alias not in close:
+        close.insert(0, by_alias)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise UsageError(f"{name!r} is not a partner in the plan.{hint} "
                      "Use `plan-workbook partners` to list them.")
@@ -212,7 +216,8 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
         ("status", "Statuses", True, f"Choose one of: {names}.", f"The status must be one of: {names}."),
         ("lead", "Partners", False, "Choose the lead partner. For a joint lead, separate partners with /.",
          "This lead is not in the list. Keep it only for a joint lead such as 'A / B'."),
-        ("time_frame", "TimeFrames", False, f"Choose the month it is due, or Ongoing. A quarter ({quarter}) also works.",
+        ("time_frame", "TimeFrames", False,
+         f"Choose the month it is due, or Ongoing. A quarter ({quarter}) also works.",
          "Not a month from the list. Keep it only if it is a quarter or a financial year."),
     ]
     if priority.themes:

@@ -1,0 +1,177 @@
+"""Stage 2: the template, read back with openpyxl and checked property by property."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from plan_workbook import layout as L
+from plan_workbook.build import build_template, resolve_partner, time_frame_choices, write_template
+from plan_workbook.cli import main
+from plan_workbook.errors import UsageError
+from plan_workbook.plan import ROLES, Plan
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
+    return write_template(plan, tmp_path_factory.mktemp("t") / "template.xlsx")
+
+
+def validations(ws: Worksheet) -> dict[str, tuple[str, str, bool]]:
+    """sqref -> (formula1, errorStyle, showErrorMessage)"""
+    return {str(dv.sqref): (dv.formula1, dv.errorStyle, dv.showErrorMessage) for dv in ws.data_validations.dataValidation}
+
+
+def test_sheets_in_order_with_hidden_lists_and_meta(template: Path, plan: Plan) -> None:
+    wb = load_workbook(template)
+    assert wb.sheetnames == ["Front", "Raising Awareness", "Improving our Response", "Strengthening Communities",
+                             "Lists", "_meta"]
+    assert [wb[n].sheet_state for n in wb.sheetnames] == ["visible"] * 4 + ["hidden"] * 2
+    assert wb.security is not None
+    assert wb.security.lockStructure
+    assert all(wb[n].protection.sheet for n in wb.sheetnames)
+    meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
+    assert meta == {"plan_id": plan.id, "plan_version": plan.version, "template_version": L.TEMPLATE_VERSION,
+                    "partner": None}
+
+
+def test_priority_sheet_layout_and_example_rows(template: Path, plan: Plan) -> None:
+    wb = load_workbook(template)
+    for priority in plan.priorities:
+        ws = wb[priority.sheet]
+        assert ws["A1"].value == priority.title
+        assert [c.value for c in ws[L.HEADER_ROW]] == [c.header for c in plan.columns]
+        assert ws["A3"].value == "Strategic Priority"  # one spelling on every sheet
+        assert ws[L.GUIDANCE_ROW][1].value == "Overall intention (what) is hoped to be achieved"
+        for i, example in enumerate(priority.examples):
+            row = ws[L.FIRST_DATA_ROW + i]
+            assert [c.value or "" for c in row[:8]] == [example[r] for r in ROLES]
+            assert {c.fill.fgColor.rgb for c in row[:8]} == {"00" + L.EXAMPLE_FILL}
+            assert not any(c.protection.locked for c in row[:8])
+        last = L.FIRST_DATA_ROW + len(priority.examples) + plan.input_rows - 1
+        first_input = ws[L.FIRST_DATA_ROW + len(priority.examples)]
+        assert all(c.value is None and not c.protection.locked for c in first_input[:8])
+        assert first_input[0].fill.fill_type is None
+        assert not ws.cell(last, 8).protection.locked
+        assert ws.cell(last + 1, 1).protection.locked  # below the input area: locked
+        assert ws.cell(L.FIRST_DATA_ROW, 9).protection.locked  # right of it: locked
+        assert all(c.protection.locked for c in ws[L.HEADER_ROW])
+        assert ws.freeze_panes == "A4"
+        assert ws.print_title_rows == "$3:$3"
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.fitToWidth == 1
+        assert ws.cell(last, ROLES.index("time_frame") + 1).number_format == "@"
+
+
+def test_dropdowns_come_from_the_hidden_lists_sheet(template: Path, plan: Plan) -> None:
+    wb = load_workbook(template)
+    ws = wb["Raising Awareness"]
+    n = len(plan.priorities[0].examples) + plan.input_rows
+    end = L.FIRST_DATA_ROW + n - 1
+    assert validations(ws) == {
+        f"G5:G{end}": ("Statuses", "stop", True),
+        f"E5:E{end}": ("Partners", "warning", True),
+        f"F5:F{end}": ("TimeFrames", "warning", True),
+        f"A5:A{end}": ("Themes1", "warning", True),
+    }
+    lists = wb["Lists"]
+    names = {name: dn.attr_text for name, dn in wb.defined_names.items()}
+    assert names["Statuses"] == f"'Lists'!$C$2:$C${1 + len(plan.statuses)}"
+    assert [c.value for c in lists["C"][1:] if c.value] == plan.status_names
+    partners = [c.value for c in lists["A"][1:] if c.value]
+    assert partners == plan.partner_names
+    assert len(",".join(partners)) > 255  # why it cannot be an inline list
+    times = [c.value for c in lists["D"][1:] if c.value]
+    assert times == time_frame_choices(plan)
+    assert (times[0], times[-2], times[-1]) == ("Apr 21", "Mar 23", "Ongoing")
+    front = validations(wb["Front"])
+    assert front == {"B4": ("Organisations", "stop", True)}
+    assert wb["Front"]["A4"].value == L.PARTNER_LABEL
+    assert not wb["Front"]["B4"].protection.locked
+
+
+def test_status_colours_and_missing_field_highlights(template: Path, plan: Plan) -> None:
+    ws = load_workbook(template)["Raising Awareness"]
+    rules = {str(cf.sqref): [(r.type, r.formula, r.dxf.fill.fgColor.rgb if r.dxf and r.dxf.fill else None)
+                             for r in cf.rules] for cf in ws.conditional_formatting}
+    end = L.FIRST_DATA_ROW + len(plan.priorities[0].examples) + plan.input_rows - 1
+    assert [(t, f) for t, f, _ in rules[f"G5:G{end}"]] == [("cellIs", ['"Red"']), ("cellIs", ['"Amber"']),
+                                                           ("cellIs", ['"Green"'])]
+    assert {fill[-6:] for *_, fill in rules[f"G5:G{end}"]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
+    assert rules[f"E10:E{end}"][0][1] == ["AND(LEN(TRIM($D10))>0,LEN(TRIM(E10))=0)"]
+    assert rules["G5:G9"][0][1] == ["AND(LEN(TRIM($D5))>0,LEN(TRIM($G5))>0,LEN(TRIM(G5))=0)"]
+
+
+def test_front_sheet(template: Path, plan: Plan) -> None:
+    ws = load_workbook(template)["Front"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value]
+    assert plan.title in values
+    assert "April 2021 to March 2023" in values
+    assert plan.key in values
+    assert "Return by" not in values  # the LLR plan gives no return date
+
+
+def test_personalised_template_locks_the_partner(tmp_path: Path, plan: Plan) -> None:
+    path = write_template(plan, tmp_path / "p.xlsx", partner="police")
+    wb = load_workbook(path)
+    assert wb["Front"]["B4"].value == "Leicestershire Police"
+    assert wb["Front"]["B4"].protection.locked
+    assert validations(wb["Front"]) == {}
+    assert wb["_meta"]["B4"].value == "Leicestershire Police"
+
+
+def test_unknown_partner_suggests_close_names(plan: Plan) -> None:
+    with pytest.raises(UsageError, match="Did you mean: Leicestershire Police"):
+        resolve_partner(plan, "Leicestershire Polise")
+
+
+def test_password_is_hashed_never_written(tmp_path: Path, plan: Plan) -> None:
+    secret = "S3cret-Pa55"  # noqa: S105 - a test password
+    path = write_template(plan, tmp_path / "p.xlsx", password=secret)
+    with zipfile.ZipFile(path) as z:
+        blob = b"".join(z.read(n) for n in z.namelist())
+    assert secret.encode() not in blob
+    wb = load_workbook(path)
+    assert wb["Raising Awareness"].protection.password  # the legacy hash
+    assert wb.security is not None
+    assert wb.security.workbookPassword
+
+
+def test_build_is_deterministic(tmp_path: Path, plan: Plan) -> None:
+    a = write_template(plan, tmp_path / "a.xlsx", partner="Victim First")
+    b = write_template(plan, tmp_path / "b.xlsx", partner="Victim First")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_no_validation_text_exceeds_excel_limits(plan: Plan) -> None:
+    wb = build_template(plan)
+    for ws in wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            assert len(dv.prompt or "") <= 255
+            assert len(dv.error or "") <= 224
+            assert len(dv.errorTitle or "") <= 32
+            assert len(dv.promptTitle or "") <= 32
+
+
+def test_cli_build_variants(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "t.xlsx"
+    assert runner.invoke(main, ["build", "--out", str(out)]).exit_code == 0
+    assert load_workbook(out)["Front"]["B4"].value is None
+    r = runner.invoke(main, ["build", "--partner", "Polise", "--out", str(tmp_path / "x.xlsx")])
+    assert r.exit_code == 2
+    assert "Did you mean" in r.output
+    assert "Traceback" not in r.output
+    r = runner.invoke(main, ["build", "--all-partners", "--out-dir", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    made = sorted(p.name for p in tmp_path.glob("template-*.xlsx"))
+    assert len(made) == 17
+    assert "template-victim-first.xlsx" in made
+    r = runner.invoke(main, ["build", "--out", str(tmp_path / "missing" / "t.xlsx")])
+    assert r.exit_code == 2
+    assert "does not exist" in r.output
