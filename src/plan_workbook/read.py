@@ -325,6 +325,9 @@ def _expected_column(cols: dict[str, int], role: str) -> int | None:
 
 
 def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: set[int], position: int) -> str:
+    """Untouched or adopted: an example's text, unchanged. Adapted: a row in an example's place that
+    still looks like it (two of its text cells unchanged, or most of its wording). Otherwise new."""
+
     def same(role: str, example: dict[str, str]) -> bool:
         return _key(values[role]) == _key(example[role])
 
@@ -333,6 +336,10 @@ def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: s
             matched.add(i)
             return "untouched example" if all(same(role, ex) for role in ROLES) else "adopted example"
     if position < len(examples) and position not in matched:
-        matched.add(position)
-        return "adapted example"
+        ex = examples[position]
+        mine = " ".join(_key(values[r]) for r in TEXT_ROLES)
+        theirs = " ".join(_key(ex[r]) for r in TEXT_ROLES)
+        if sum(same(r, ex) for r in TEXT_ROLES) >= 2 or difflib.SequenceMatcher(None, mine, theirs).ratio() >= 0.6:
+            matched.add(position)
+            return "adapted example"
     return "new"

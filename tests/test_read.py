@@ -1,0 +1,120 @@
+"""Stage 3: reading returns: partner, classification of rows, structure problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from conftest import IR, RA, MakeReturn, action
+from plan_workbook.merge import check_returns
+from plan_workbook.plan import Plan
+from plan_workbook.read import read_return
+
+
+def codes(plan: Plan, *paths: Path) -> list[tuple[str, str, str]]:
+    return [(p.sheet, p.cell, p.code) for p in check_returns(plan, list(paths)).problems]
+
+
+def test_rows_are_classified(plan: Plan, make_return: MakeReturn) -> None:
+    path = make_return(rows={RA: [action("A new action")]}, example_edits={
+        RA: {0: {"status": "Green", "update": "Shared"},  # adopted: text unchanged
+             1: {"action": "Our own version of the NHCAW campaign", "lead": "Police", "time_frame": "Oct 21",
+                 "status": "Amber", "update": "Planned"}}})  # adapted: text changed
+    ret = read_return(plan, path)
+    kinds = [(r.sheet, r.row, r.kind) for r in ret.rows]
+    assert kinds == [(RA, 5, "adopted example"), (RA, 6, "adapted example"), (RA, 10, "new")]
+    assert ret.examples_ignored == 9  # 11 examples, 2 used
+    assert ret.partner == "Leicestershire Police"
+
+
+def test_a_clean_return_has_no_problems(plan: Plan, make_return: MakeReturn) -> None:
+    path = make_return(rows={RA: [action()], IR: [action("Review outcomes", status="Amber", update="Late")]})
+    assert codes(plan, path) == []
+
+
+def test_partner_missing_and_unknown_name_the_cell(plan: Plan, make_return: MakeReturn) -> None:
+    missing = make_return("missing", None, {RA: [action()]}, personalise=False, front_partner="")
+    unknown = make_return("unknown", "Leicester Citty Council", {RA: [action()]}, personalise=False)
+    assert codes(plan, missing) == [("Front", "B4", "partner-missing")]
+    result = check_returns(plan, [unknown])
+    assert [(p.sheet, p.cell, p.code, p.value) for p in result.problems] == [
+        ("Front", "B4", "partner-unknown", "Leicester Citty Council")]
+    assert "closest: Leicester City Council" in result.problems[0].message
+
+
+def test_header_moved_down_and_examples_deleted_still_read(plan: Plan, make_return: MakeReturn,
+                                                           tmp_path: Path) -> None:
+    path = make_return(rows={RA: [action("Moved action")]})
+    wb = load_workbook(path)
+    ws = wb[RA]
+    ws.protection.sheet = False
+    ws.delete_rows(5, 5)  # all five example rows
+    ws.insert_rows(1, 3)  # push the header down
+    moved = tmp_path / "moved.xlsx"
+    wb.save(moved)
+    ret = read_return(plan, moved)
+    assert [(r.row, r.kind, r.values["action"]) for r in ret.rows] == [(8, "new", "Moved action")]
+    assert ret.problems == []
+
+
+def test_renamed_missing_and_extra_sheets(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    path = make_return(rows={RA: [action()], IR: [action("Kept")]})
+    wb = load_workbook(path)
+    wb[RA].title = "Raising awareness (ours)"
+    del wb["Strengthening Communities"]
+    wb.create_sheet("Notes")["B2"] = "See the board paper"
+    broken = tmp_path / "broken.xlsx"
+    wb.save(broken)
+    result = check_returns(plan, [broken])
+    assert [(p.sheet, p.cell, p.code) for p in result.problems] == [
+        ("Strengthening Communities", "", "sheet-missing"),
+        ("Notes", "", "sheet-extra"),
+        ("Notes", "B2", "data-outside-area"),
+        ("Raising awareness (ours)", "", "sheet-missing"),
+    ]
+    assert "renamed 'Raising awareness (ours)'" in result.problems[-1].message
+    assert [a.row.values["action"] for a in result.actions] == ["Run a hate crime awareness stall", "Kept"]
+
+
+def test_extra_and_renamed_columns_and_data_outside_the_area(plan: Plan, make_return: MakeReturn,
+                                                             tmp_path: Path) -> None:
+    path = make_return(rows={RA: [action()]})
+    wb = load_workbook(path)
+    ws = wb[RA]
+    ws["C3"] = "Objectives"  # renamed header
+    ws["I3"] = "Cost"
+    ws["I10"] = 500
+    ws["A200"] = "Typed far below"
+    ws["D200"] = "An action below the prepared rows"
+    out = tmp_path / "cols.xlsx"
+    wb.save(out)
+    result = check_returns(plan, [out])
+    found = [(p.cell, p.code, p.value) for p in result.problems]
+    assert ("C3", "column-renamed", "Objectives") in found
+    assert ("I3", "column-extra", "Cost") in found
+    assert ("I10", "data-outside-area", "500") in found
+    assert ("A200", "data-outside-area", "An action below the prepared rows") in found
+    assert any(a.row.row == 200 for a in result.actions)
+
+
+def test_return_from_another_plan(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    path = make_return(rows={RA: [action()]})
+    wb = load_workbook(path)
+    wb["_meta"]["B1"] = "another-plan"
+    other = tmp_path / "other.xlsx"
+    wb.save(other)
+    assert codes(plan, other) == [("_meta", "B1", "plan-mismatch")]
+
+
+def test_not_a_template_and_not_a_workbook(plan: Plan, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "hello"  # type: ignore[index]
+    wb.save(tmp_path / "random.xlsx")
+    (tmp_path / "notes.xlsx").write_text("this is not a workbook", encoding="utf-8")
+    result = check_returns(plan, [tmp_path / "random.xlsx", tmp_path / "notes.xlsx"])
+    assert [(p.file.rsplit("/", 1)[-1], p.code) for p in result.problems] == [
+        ("random.xlsx", "not-a-template"), ("notes.xlsx", "unreadable-file")]
+    assert [result.return_state(r) for r in result.returns] == ["unreadable", "unreadable"]
