@@ -24,7 +24,8 @@ def template(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
 
 def validations(ws: Worksheet) -> dict[str, tuple[str, str, bool]]:
     """sqref -> (formula1, errorStyle, showErrorMessage)"""
-    return {str(dv.sqref): (dv.formula1, dv.errorStyle, dv.showErrorMessage) for dv in ws.data_validations.dataValidation}
+    return {str(dv.sqref): (dv.formula1, dv.errorStyle, dv.showErrorMessage)
+            for dv in ws.data_validations.dataValidation}
 
 
 def test_sheets_in_order_with_hidden_lists_and_meta(template: Path, plan: Plan) -> None:
@@ -131,7 +132,7 @@ def test_unknown_partner_suggests_close_names(plan: Plan) -> None:
 
 
 def test_password_is_hashed_never_written(tmp_path: Path, plan: Plan) -> None:
-    secret = "S3cret-Pa55"  # noqa: S105 - a test password
+    secret = "S3cret-Pa55"
     path = write_template(plan, tmp_path / "p.xlsx", password=secret)
     with zipfile.ZipFile(path) as z:
         blob = b"".join(z.read(n) for n in z.namelist())

@@ -1,0 +1,152 @@
+"""Stage 5: the combined summary workbook."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from conftest import IR, RA, SC, MakeReturn, action
+from plan_workbook import layout as L
+from plan_workbook.merge import check_returns
+from plan_workbook.plan import ROLES, Plan
+from plan_workbook.summarise import write_summary
+
+AS_OF = date(2022, 3, 31)
+
+
+def table(path: Path, sheet: str) -> list[dict[str, Any]]:
+    ws = load_workbook(path)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def merged(plan: Plan, tmp_path: Path, *paths: Path) -> Path:
+    return write_summary(check_returns(plan, list(paths)), tmp_path / "summary.xlsx", AS_OF)
+
+
+def test_summary_sheets_and_counts(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    police = make_return("police", "Leicestershire Police", {RA: [action("A", status="Red", update="Stuck"),
+                                                                  action("B", status="Green")]})
+    vf = make_return("vf", "Victim First", {IR: [action("C", status="Amber", update="Late", time_frame="Ongoing")]})
+    out = merged(plan, tmp_path, police, vf)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Actions", "Overdue", "Returns", "Issues"]
+    ws = wb["Summary"]
+    cells = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 7)] for r in range(1, ws.max_row + 1)}
+    assert cells["Returns received"][0] == "2 of 17 expected"
+    assert cells["Raising Awareness"] == [1, 0, 1, 0, 2]
+    assert cells["All priorities"] == [1, 1, 1, 0, 3]
+    assert cells["Victim First"] == [0, 1, 0, 0, 1]
+    chart = ws._charts[0]
+    assert (chart.type, chart.grouping, len(chart.series)) == ("bar", "stacked", 3)
+    fills = [s.graphicalProperties.solidFill.srgbClr for s in chart.series]
+    assert [getattr(f, "val", f) for f in fills] == ["FFC7CE", "FFEB9C", "C6EFCE"]
+
+
+def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    police = make_return("police", "Leicestershire Police", {RA: [
+        action("Old and amber", status="Amber", update="Late", time_frame="Oct 21"),
+        action("Older and red", status="Red", update="Blocked", time_frame="Jun 21"),
+        action("Old but done", status="Green", time_frame="Jul 21"),
+        action("Not yet due", status="Amber", update="On it", time_frame="Jun 22")]})
+    out = merged(plan, tmp_path, police)
+    actions = table(out, "Actions")
+    assert list(actions[0]) == ["Partner", "Priority", *(c.header for c in plan.columns), "Row kind", "Due",
+                                "Source file", "Source cell"]
+    assert [(a["Action"], a["Row kind"], a["Source cell"]) for a in actions] == [
+        ("Old and amber", "new", "'Raising Awareness'!A10"), ("Older and red", "new", "'Raising Awareness'!A11"),
+        ("Old but done", "new", "'Raising Awareness'!A12"), ("Not yet due", "new", "'Raising Awareness'!A13")]
+    assert actions[0]["Due"].date() == date(2021, 10, 31)
+    overdue = table(out, "Overdue")
+    assert [(o["Action"], o["Days overdue"]) for o in overdue] == [("Older and red", 274), ("Old and amber", 151)]
+    returns = table(out, "Returns")
+    assert len(returns) == 17
+    assert returns[0] == {"Partner": "Leicestershire Police", "Return": "received", "File": str(police),
+                          "Actions": 4, "Examples not used": 11, "Errors": 0, "Warnings": 0}
+    assert {r["Return"] for r in returns[1:]} == {"missing"}
+    ws = load_workbook(out)["Actions"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:N5"
+    status = ws.cell(3, 3 + ROLES.index("status"))
+    assert (status.value, status.fill.fgColor.rgb[-6:]) == ("Red", "FFC7CE")
+
+
+def test_issues_sheet_has_every_problem(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    path = make_return(rows={SC: [action(None), action("x", status="green")]})
+    result = check_returns(plan, [path])
+    out = write_summary(result, tmp_path / "s.xlsx", AS_OF)
+    issues = table(out, "Issues")
+    assert [(i["Sheet"], i["Cell"], i["Code"], i["Severity"]) for i in issues] == [
+        (p.sheet, p.cell, p.code, p.severity) for p in result.problems]
+    assert [i["Code"] for i in issues] == ["action-missing", "status-normalised"]
+
+
+def test_partner_text_is_written_as_text_never_a_formula(plan: Plan, make_return: MakeReturn,
+                                                         tmp_path: Path) -> None:
+    hostile = ["=1+2", "+44 116 222 2222", "-5 days", "@SUM(A1)", '=HYPERLINK("http://x","click")']
+    path = make_return(rows={RA: [action(text, update=text) for text in hostile]})
+    out = merged(plan, tmp_path, path)
+    ws = load_workbook(out)["Actions"]
+    col = 3 + ROLES.index("action")
+    got = [ws.cell(r, col) for r in range(2, 2 + len(hostile))]
+    assert [c.value for c in got] == hostile
+    assert {c.data_type for c in got} == {"s"}
+    with zipfile.ZipFile(out) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == 5
+        for name in sheets:
+            assert b"<f>" not in z.read(name), name
+
+
+def test_nothing_is_lost(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    """Every non-empty cell of every return's input area is in Actions or in Issues."""
+    returns = [
+        make_return("a", "Leicestershire Police", {RA: [action("One", lead=" Police "), action(None, status="red")],
+                                                   SC: [action("Two", time_frame="whenever")]},
+                    example_edits={RA: {0: {"status": "Green"}}, IR: {1: {"action": "Adapted text"}}}),
+        make_return("b", "Victim First", {IR: [action("Three", status="Purple", update=None)]}),
+        make_return("c", "Melton", {RA: [action("Four", theme=2021, aim=3.5)]}),
+    ]
+    result = check_returns(plan, returns)
+    out = write_summary(result, tmp_path / "s.xlsx", AS_OF)
+    actions = table(out, "Actions")
+    issues = table(out, "Issues")
+    headers = {c.role: c.header for c in plan.columns}
+    shown = {(a["Source file"], a["Source cell"].split("!")[0].strip("'"), int(a["Source cell"][
+        a["Source cell"].rindex("!") + 2:]), headers[role]): a[headers[role]] for a in actions for role in ROLES}
+    flagged = {(i["File"], i["Sheet"], i["Cell"]): i["Value"] for i in issues}
+    checked = 0
+    for path in returns:
+        wb = load_workbook(path)
+        for priority in plan.priorities:
+            ws = wb[priority.sheet]
+            untouched = {tuple(ex[r] or None for r in ROLES) for ex in priority.examples}
+            for row in ws.iter_rows(min_row=L.FIRST_DATA_ROW, max_col=8):
+                values = tuple(c.value for c in row)
+                if values in untouched or all(v is None for v in values):
+                    continue
+                for cell, role in zip(row, ROLES, strict=True):
+                    if cell.value is None:
+                        continue
+                    checked += 1
+                    typed = str(cell.value).strip()
+                    if isinstance(cell.value, float) and cell.value.is_integer():
+                        typed = str(int(cell.value))
+                    key = (str(path), priority.sheet, cell.row, headers[role])
+                    here = shown.get(key)
+                    in_actions = here is not None and str(here) in (typed, str(cell.value))
+                    in_issues = flagged.get((str(path), priority.sheet, cell.coordinate)) == str(cell.value)
+                    assert in_actions or in_issues, (key, cell.value, here)
+    assert checked > 40
+
+
+def test_merge_is_repeatable(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    path = make_return(rows={RA: [action()]})
+    result = check_returns(plan, [path])
+    a = write_summary(result, tmp_path / "a.xlsx", AS_OF)
+    b = write_summary(check_returns(plan, [path]), tmp_path / "b.xlsx", AS_OF)
+    assert a.read_bytes() == b.read_bytes()
