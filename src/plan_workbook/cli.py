@@ -165,7 +165,7 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
     if problems:
         cols = ("file", "sheet", "cell", "severity", "message")
         rows = [[str(p.as_dict()[c]) for c in cols] for p in problems]
-        widths = [min(max(len(c), *(len(r[i]) for r in rows)), 40) for i, c in enumerate(cols[:-1])]
+        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols[:-1])]
         click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message")
         for r in rows:
             click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1])
