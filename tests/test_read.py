@@ -118,3 +118,39 @@ def test_not_a_template_and_not_a_workbook(plan: Plan, tmp_path: Path) -> None:
     assert [(p.file.rsplit("/", 1)[-1], p.code) for p in result.problems] == [
         ("random.xlsx", "not-a-template"), ("notes.xlsx", "unreadable-file")]
     assert [result.return_state(r) for r in result.returns] == ["unreadable", "unreadable"]
+
+
+def test_missing_column_and_missing_header(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    path = make_return(rows={RA: [action()], IR: [action("Kept")]})
+    wb = load_workbook(path)
+    wb[RA].delete_cols(6)  # Time Frame gone; Status and Update move left
+    for cell in wb[IR][3]:
+        cell.value = None  # header row wiped
+    out = tmp_path / "cols.xlsx"
+    wb.save(out)
+    result = check_returns(plan, [out])
+    assert [(p.sheet, p.cell, p.code) for p in result.problems] == [
+        (RA, "F3", "column-missing"), (IR, "", "header-missing")]
+    assert [a.values["status"] for a in result.actions] == ["Green"]  # still read by header, not position
+
+
+def test_partner_mismatch_and_duplicate_returns(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    first = make_return("first", "Victim First", {RA: [action()]})
+    second = make_return("second", "Victim First", {RA: [action("Another")]})
+    wb = load_workbook(first)
+    wb["Front"]["B4"] = "Melton Borough Council"
+    mixed = tmp_path / "mixed.xlsx"
+    wb.save(mixed)
+    result = check_returns(plan, [mixed, first, second])
+    assert [(p.file.rsplit("/", 1)[-1], p.cell, p.code) for p in result.problems] == [
+        ("mixed.xlsx", "B4", "partner-mismatch"), ("first.xlsx", "", "duplicate-return"),
+        ("second.xlsx", "", "duplicate-return")]
+    assert [result.return_state(r) for r in result.returns] == ["received", "duplicate", "duplicate"]
+
+
+def test_older_template_version_is_a_warning(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    wb = load_workbook(make_return(rows={RA: [action()]}))
+    wb["_meta"]["B3"] = "0"
+    old = tmp_path / "old.xlsx"
+    wb.save(old)
+    assert codes(plan, old) == [("_meta", "B2", "template-version-mismatch")]

@@ -28,7 +28,7 @@ class Row:
     priority: str  # the priority's full title
     kind: str  # "adopted example", "adapted example" or "new"
     values: dict[str, Any]  # role -> cell value as read (str, float, bool, date, or None)
-    cells: dict[str, str]  # role -> A1 reference in the partner's sheet
+    cells: dict[str, str]  # role -> A1 reference in the partner's sheet; "" where the column is missing
 
 
 @dataclass
@@ -301,7 +301,7 @@ def _read_sheet(plan: Plan, priority: Priority, sheet: str, grid: list[list[Any]
         if all(is_blank(v) for v in values.values()):
             position += 1 if r <= prepared_last else 0
             continue
-        kind = _classify(values, examples, matched, position)
+        kind = _classify(values, examples, matched, position, present=set(cols))
         position += 1
         if kind == "untouched example":
             ret.examples_ignored += 1
@@ -310,7 +310,8 @@ def _read_sheet(plan: Plan, priority: Priority, sheet: str, grid: list[list[Any]
             ret.problems.append(Problem(file, sheet, f"A{r + 1}", "data-outside-area",
                                         "This row is below the template's prepared rows. It was read; next time "
                                         "use the prepared rows.", value=display(values["action"])))
-        cells = {role: f"{column_letter(cols.get(role, ROLES.index(role)))}{r + 1}" for role in ROLES}
+        # a missing column has no cell; its problem is the column-missing error, not one per row
+        cells = {role: f"{column_letter(cols[role])}{r + 1}" if role in cols else "" for role in ROLES}
         ret.rows.append(Row(file, sheet, r + 1, priority.title, kind, values, cells))
 
 
@@ -324,12 +325,13 @@ def _expected_column(cols: dict[str, int], role: str) -> int | None:
     return None
 
 
-def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: set[int], position: int) -> str:
+def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: set[int], position: int,
+              present: set[str]) -> str:
     """Untouched or adopted: an example's text, unchanged. Adapted: a row in an example's place that
     still looks like it (two of its text cells unchanged, or most of its wording). Otherwise new."""
 
     def same(role: str, example: dict[str, str]) -> bool:
-        return _key(values[role]) == _key(example[role])
+        return role not in present or _key(values[role]) == _key(example[role])
 
     for i, ex in enumerate(examples):
         if i not in matched and all(same(role, ex) for role in TEXT_ROLES):

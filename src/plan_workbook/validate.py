@@ -147,9 +147,10 @@ def validate_rows(plan: Plan, partner_rows: list[tuple[str, Row]]) -> tuple[list
             code = check if check in ROLE_FOR_CODE else CODE_FOR.get((str(case.column), kind))
             if code is None or pd.isna(case.index):
                 raise RuntimeError(f"unexpected validation failure: {case}") from e  # a bug, not bad input
-            if (code, int(case.index)) not in seen:  # a frame-wide check lists every column of a row
-                seen.add((code, int(case.index)))
-                problems.append(_problem(plan, code, actions, df, int(case.index)))
+            i = int(case.index)
+            if (code, i) not in seen and actions[i].row.cells[ROLE_FOR_CODE[code]]:
+                seen.add((code, i))  # a frame-wide check lists every column of a row: report it once
+                problems.append(_problem(plan, code, actions, df, i))
     return actions, problems
 
 
