@@ -59,10 +59,10 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
             note("lead", "lead-normalised", row.values["lead"],
                  f"'{lead}' in {row.cells['lead']} was read as '{joined}'.")
             values["lead"] = joined
-    due, _ = parse_time_frame(row.values["time_frame"] if not isinstance(row.values["time_frame"], str)
-                              else values["time_frame"])
-    if not isinstance(row.values["time_frame"], str) and row.values["time_frame"] is not None and due:
-        values["time_frame"] = due  # a real Excel date stays a date
+    raw_time = row.values["time_frame"]
+    due, _ = parse_time_frame(values["time_frame"] if isinstance(raw_time, str) else raw_time)
+    if isinstance(raw_time, date):  # a real Excel date (calamine gives date or datetime) stays a date
+        values["time_frame"] = due
     return Action(partner, row, values, due)
 
 

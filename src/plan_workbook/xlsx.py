@@ -14,14 +14,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import OutputError
 
 FIXED_TIME = datetime(2021, 4, 1)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 cannot hold; Excel stores them as _xHHHH_ escapes, which it shows as the character.
+# Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE); Excel stores them as _xHHHH_ escapes.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -30,10 +29,7 @@ def put(cell: Cell, value: Any) -> None:
     if isinstance(value, str):
         if _ILLEGAL.search(value):
             value = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
-        try:
-            cell.value = value
-        except IllegalCharacterError:  # pragma: no cover - _ILLEGAL covers openpyxl's set
-            cell.value = repr(value)
+        cell.value = value
         if value.startswith(FORMULA_TRIGGERS):
             cell.data_type = "s"
             cell.quotePrefix = True
