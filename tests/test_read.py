@@ -154,3 +154,10 @@ def test_older_template_version_is_a_warning(plan: Plan, make_return: MakeReturn
     old = tmp_path / "old.xlsx"
     wb.save(old)
     assert codes(plan, old) == [("_meta", "B2", "template-version-mismatch")]
+
+
+def test_a_small_edit_to_an_example_is_never_dropped_as_untouched(plan: Plan, make_return: MakeReturn) -> None:
+    ex = plan.priorities[0].examples[1]
+    path = make_return(example_edits={RA: {1: {"aim": ex["aim"].lower() + " "}}})
+    ret = read_return(plan, path)
+    assert [(r.row, r.kind, r.values["aim"]) for r in ret.rows] == [(6, "adapted example", "increase reporting ")]

@@ -331,7 +331,8 @@ def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: s
     still looks like it (two of its text cells unchanged, or most of its wording). Otherwise new."""
 
     def same(role: str, example: dict[str, str]) -> bool:
-        return role not in present or _key(values[role]) == _key(example[role])
+        # exact, so a partner's small edit (case, a space) is never dropped as "untouched"
+        return role not in present or display(values[role]).replace("\r\n", "\n") == example[role]
 
     for i, ex in enumerate(examples):
         if i not in matched and all(same(role, ex) for role in TEXT_ROLES):
@@ -339,7 +340,7 @@ def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: s
             return "untouched example" if all(same(role, ex) for role in ROLES) else "adopted example"
     if position < len(examples) and position not in matched:
         ex = examples[position]
-        mine = " ".join(_key(values[r]) for r in TEXT_ROLES)
+        mine = " ".join(_key(values[r]) for r in TEXT_ROLES)  # similarity ignores case and spacing
         theirs = " ".join(_key(ex[r]) for r in TEXT_ROLES)
         if sum(same(r, ex) for r in TEXT_ROLES) >= 2 or difflib.SequenceMatcher(None, mine, theirs).ratio() >= 0.6:
             matched.add(position)
