@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Font, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
@@ -20,15 +20,9 @@ from . import layout as L
 from .errors import UsageError
 from .normalise import closest_partner
 from .plan import ROLES, Plan, Priority, partner_named
-from .xlsx import fit_row_heights, print_setup, put, save
+from .xlsx import BOLD, WRAP, fit_row_heights, print_setup, put, save, solid
 
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
 UNLOCKED = Protection(locked=False)
-
-
-def fill(rgb: str) -> PatternFill:
-    return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
 
 
 def build_template(plan: Plan, partner: str | None = None, password: str | None = None) -> Workbook:
@@ -153,7 +147,7 @@ def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None) -> None:
         put(ws.cell(r, 2), value)
         ws.cell(r, 2).alignment = WRAP
     partner_cell = ws["B4"]
-    partner_cell.fill = fill(L.INPUT_FILL)
+    partner_cell.fill = solid(L.INPUT_FILL)
     if partner is None:
         partner_cell.protection = UNLOCKED
         dv = _list_validation("Organisations", True, "Partner organisation",
@@ -164,10 +158,10 @@ def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None) -> None:
     fit_row_heights(ws)
     print_setup(ws)
     key_row = 4 + next(i for i, (label, _) in enumerate(rows) if label == "Key")
-    ws.cell(key_row, 2).fill = fill(L.EXAMPLE_FILL)
+    ws.cell(key_row, 2).fill = solid(L.EXAMPLE_FILL)
     for i, s in enumerate(plan.statuses):
         c = ws.cell(len(rows) + 4 - len(plan.statuses) + i, 2)
-        c.fill = fill(s.fill)
+        c.fill = solid(s.fill)
         c.font = Font(color=s.font)
 
 
@@ -181,7 +175,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
         head = ws.cell(L.HEADER_ROW, col)
         put(head, c.header)
         head.font = BOLD
-        head.fill = fill(L.HEADER_FILL)
+        head.fill = solid(L.HEADER_FILL)
         head.alignment = WRAP
         guide = ws.cell(L.GUIDANCE_ROW, col)
         put(guide, c.guidance)
@@ -190,7 +184,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
 
     first = L.FIRST_DATA_ROW
     last = first + len(priority.examples) + plan.input_rows - 1
-    grey = fill(L.EXAMPLE_FILL)
+    grey = solid(L.EXAMPLE_FILL)
     time_col = ROLES.index("time_frame") + 1
     for r in range(first, last + 1):
         example = priority.examples[r - first] if r - first < len(priority.examples) else None
@@ -233,7 +227,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
     for s in plan.statuses:
         word = s.name.replace('"', '""')
         ws.conditional_formatting.add(status_range, CellIsRule(
-            operator="equal", formula=[f'"{word}"'], fill=fill(s.fill), font=Font(color=s.font)))
+            operator="equal", formula=[f'"{word}"'], fill=solid(s.fill), font=Font(color=s.font)))
     # Highlight a missing Lead, Time Frame or Status once a row is started: an input row when its
     # Action is typed; an example row (whose Action is printed) once a Status is chosen for it.
     action = get_column_letter(ROLES.index("action") + 1)
@@ -247,7 +241,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
                            f"LEN(TRIM(${action}{first}))>0,LEN(TRIM(${status_col}{first}))>0"))
         for top, bottom, started in blocks:
             ws.conditional_formatting.add(f"{letter}{top}:{letter}{bottom}", FormulaRule(
-                formula=[f"AND({started},LEN(TRIM({letter}{top}))=0)"], fill=fill(L.MISSING_FILL)))
+                formula=[f"AND({started},LEN(TRIM({letter}{top}))=0)"], fill=solid(L.MISSING_FILL)))
 
     ws.freeze_panes = ws.cell(L.HEADER_ROW + 1, 1)
     fit_row_heights(ws, range(L.HEADER_ROW, first + len(priority.examples)))

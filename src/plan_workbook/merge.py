@@ -47,7 +47,8 @@ class Result:
         c = Counter(a.status if a.status in names else "No status" for a in actions)
         return {k: c.get(k, 0) for k in [*names, "No status"]}
 
-    def as_dict(self) -> dict[str, Any]:
+    def file_rows(self) -> list[dict[str, Any]]:
+        """Per return: partner, state, action count, examples not used, errors and warnings."""
         files = []
         for ret in self.returns:
             mine = [p for p in self.problems if p.file == ret.file]
@@ -55,9 +56,12 @@ class Result:
                           "actions": sum(1 for a in self.actions if a.row.file == ret.file),
                           "examples_ignored": ret.examples_ignored,
                           "errors": count(mine, "error"), "warnings": count(mine, "warning")})
+        return files
+
+    def as_dict(self) -> dict[str, Any]:
         received = {r.partner for r in self.returns if r.partner and r.readable}
         return {
-            "files": files,
+            "files": self.file_rows(),
             "problems": [p.as_dict() for p in [*self.notes, *self.problems]],
             "summary": {
                 "plan": self.plan.id,

@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -17,14 +17,7 @@ from .merge import Result
 from .plan import ROLES, Status
 from .problems import FIELDS
 from .validate import Action
-from .xlsx import fit_row_heights, print_setup, put, save
-
-BOLD = Font(bold=True)
-TOP = Alignment(wrap_text=True, vertical="top")
-
-
-def _fill(rgb: str) -> PatternFill:
-    return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+from .xlsx import BOLD, WRAP, fit_row_heights, print_setup, put, save, solid
 
 
 def action_headers(result: Result) -> list[str]:
@@ -71,11 +64,9 @@ def _returns_rows(result: Result) -> list[list[Any]]:
     for partner, rets in by_partner.items():
         if not rets:
             rows.append([partner, "missing", None, 0, None, None, None])
-    for ret in result.returns:  # received, duplicate, unreadable, or naming no known partner
-        mine = [p for p in result.problems if p.file == ret.file]
-        rows.append([ret.partner or "(partner not known)", result.return_state(ret), ret.file,
-                     sum(1 for a in result.actions if a.row.file == ret.file), ret.examples_ignored,
-                     sum(1 for p in mine if p.severity == "error"), sum(1 for p in mine if p.severity == "warning")])
+    for f in result.file_rows():  # received, duplicate, unreadable, or naming no known partner
+        rows.append([f["partner"] or "(partner not known)", f["state"], f["file"], f["actions"],
+                     f["examples_ignored"], f["errors"], f["warnings"]])
     order = {p: i for i, p in enumerate(result.plan.returning_partners)}
     return sorted(rows, key=lambda r: (order.get(r[0], len(order)), str(r[2] or "")))
 
@@ -85,8 +76,8 @@ def _table(ws: Worksheet, result: Result, headers: list[str], rows: list[list[An
         c = ws.cell(1, col)
         put(c, h)
         c.font = BOLD
-        c.fill = _fill(L.HEADER_FILL)
-        c.alignment = TOP
+        c.fill = solid(L.HEADER_FILL)
+        c.alignment = WRAP
         ws.column_dimensions[get_column_letter(col)].width = widths[col - 1]
     statuses = {s.name: s for s in result.plan.statuses}
     status_col = headers.index(result.plan.column("status").header) + 1 \
@@ -95,11 +86,11 @@ def _table(ws: Worksheet, result: Result, headers: list[str], rows: list[list[An
         for col, v in enumerate(values, 1):
             c = ws.cell(r, col)
             put(c, v)
-            c.alignment = TOP
+            c.alignment = WRAP
             if isinstance(v, date):
                 c.number_format = "yyyy-mm-dd"
             if col == status_col and v in statuses:  # colour and word, never colour alone
-                c.fill = _fill(statuses[v].fill)
+                c.fill = solid(statuses[v].fill)
                 c.font = Font(color=statuses[v].font)
     ws.freeze_panes = "A2"
     fit_row_heights(ws)
@@ -154,11 +145,11 @@ def _count_table(ws: Worksheet, top: int, title: str, first: str, names: list[st
         c = ws.cell(top + 1, col)
         put(c, h)
         c.font = BOLD
-        c.fill = _fill(statuses[h].fill) if h in statuses else _fill(L.HEADER_FILL)
+        c.fill = solid(statuses[h].fill) if h in statuses else solid(L.HEADER_FILL)
     for r, values in enumerate(rows, top + 2):
         for col, v in enumerate([*values, sum(values[1:])], 1):
             put(ws.cell(r, col), v)
-        ws.cell(r, 1).alignment = TOP
+        ws.cell(r, 1).alignment = WRAP
     return top + 1 + len(rows)
 
 

@@ -14,11 +14,19 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import OutputError
 
 FIXED_TIME = datetime(2021, 4, 1)
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def solid(rgb: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE); Excel stores them as _xHHHH_ escapes.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
