@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import layout as L
 from .errors import UsageError
-from .normalise import closest_partner
+from .normalise import suggest_partners
 from .plan import ROLES, Plan, Priority, partner_named
 from .xlsx import BOLD, WRAP, fit_row_heights, print_setup, put, save, solid
 
@@ -72,10 +71,7 @@ def resolve_partner(plan: Plan, name: str) -> str:
     found = partner_named(plan, name)
     if found:
         return found
-    close = difflib.get_close_matches(name, plan.returning_partners, n=3, cutoff=0.4)
-    by_alias = closest_partner(plan, name)
-    if by_alias and by_alias in plan.returning_partners and by_alias not in close:
-        close.insert(0, by_alias)
+    close = suggest_partners(plan, name)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise UsageError(f"{name!r} is not a partner in the plan.{hint} "
                      "Use `plan-workbook partners` to list them.")

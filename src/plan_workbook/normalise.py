@@ -72,6 +72,15 @@ def closest_partner(plan: Plan, text: str) -> str | None:
     return index[close[0]] if close else None
 
 
+def suggest_partners(plan: Plan, text: str, n: int = 3) -> list[str]:
+    """Returning partners close to a mistyped name: the closest by name or alias first."""
+    close = difflib.get_close_matches(trim(text), plan.returning_partners, n=n, cutoff=0.4)
+    by_alias = closest_partner(plan, text)
+    if by_alias in plan.returning_partners and by_alias not in close:
+        close.insert(0, by_alias)
+    return close[:n]
+
+
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 

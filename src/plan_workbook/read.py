@@ -11,7 +11,7 @@ from typing import Any
 import python_calamine
 
 from . import layout as L
-from .normalise import trim
+from .normalise import suggest_partners, trim
 from .plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
 from .problems import Problem
 
@@ -195,7 +195,7 @@ def _partner(plan: Plan, wb: python_calamine.CalamineWorkbook, names: list[str],
         return
     ret.partner = partner_named(plan, display(typed))
     if ret.partner is None:
-        close = difflib.get_close_matches(display(typed), plan.returning_partners, n=1, cutoff=0.5)
+        close = suggest_partners(plan, display(typed), n=1)
         hint = f" (closest: {close[0]})" if close else ""
         ret.problems.append(Problem(ret.file, sheet, cell, "partner-unknown",
                                     f"'{display(typed)}' is not a partner in the plan{hint}. Choose the "
