@@ -55,7 +55,7 @@ def test_header_moved_down_and_examples_deleted_still_read(plan: Plan, make_retu
     wb.save(moved)
     ret = read_return(plan, moved)
     assert [(r.row, r.kind, r.values["action"]) for r in ret.rows] == [(8, "new", "Moved action")]
-    assert ret.problems == []
+    assert [(p.sheet, p.cell, p.code) for p in ret.problems] == [(RA, "A6", "header-moved")]
 
 
 def test_renamed_missing_and_extra_sheets(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_renamed_missing_and_extra_sheets(plan: Plan, make_return: MakeReturn, t
         ("Strengthening Communities", "", "sheet-missing"),
         ("Notes", "", "sheet-extra"),
         ("Notes", "B2", "data-outside-area"),
-        ("Raising awareness (ours)", "", "sheet-missing"),
+        ("Raising awareness (ours)", "", "sheet-renamed"),
     ]
     assert "renamed 'Raising awareness (ours)'" in result.problems[-1].message
     assert [a.row.values["action"] for a in result.actions] == ["Run a hate crime awareness stall", "Kept"]
@@ -94,7 +94,7 @@ def test_extra_and_renamed_columns_and_data_outside_the_area(plan: Plan, make_re
     assert ("C3", "column-renamed", "Objectives") in found
     assert ("I3", "column-extra", "Cost") in found
     assert ("I10", "data-outside-area", "500") in found
-    assert ("A200", "data-outside-area", "An action below the prepared rows") in found
+    assert ("A200", "data-outside-area", "row 200") in found
     assert any(a.row.row == 200 for a in result.actions)
 
 
@@ -116,7 +116,7 @@ def test_not_a_template_and_not_a_workbook(plan: Plan, tmp_path: Path) -> None:
     (tmp_path / "notes.xlsx").write_text("this is not a workbook", encoding="utf-8")
     result = check_returns(plan, [tmp_path / "random.xlsx", tmp_path / "notes.xlsx"])
     assert [(p.file.rsplit("/", 1)[-1], p.code) for p in result.problems] == [
-        ("random.xlsx", "not-a-template"), ("notes.xlsx", "unreadable-file")]
+        ("random.xlsx", "not-a-template"), ("notes.xlsx", "wrong-format")]
     assert [result.return_state(r) for r in result.returns] == ["unreadable", "unreadable"]
 
 

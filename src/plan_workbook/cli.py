@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from .plan import Plan
 
 PLAN_HELP = "Plan file (TOML). Default: the embedded LLR Hate Crime Delivery Plan 2021-23."
+prefer_option = click.option("--prefer", type=click.Choice(["newest"]),
+                             help="When a partner sent more than one return, use only the newest (by the time "
+                             "saved inside the workbook). Default: include all and warn.")
 
 
 class Group(click.Group):
@@ -48,6 +51,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     Example: plan-workbook build --out template.xlsx
     """
     ctx.obj = {"debug": debug}
+    if debug:  # the reader then lets an unforeseen error in a return through, with its traceback
+        os.environ["PLAN_WORKBOOK_DEBUG"] = "1"
 
 
 def _plan(path: Path | None) -> Plan:
@@ -91,12 +96,13 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str) -> None:
+@prefer_option
+def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: str | None) -> None:
     """Check returned workbooks and list every problem. Nothing is written.
 
     Example: plan-workbook validate returns/police.xlsx
     """
-    result = _check(plan_path, files)
+    result = _check(plan_path, files, prefer=prefer)
     _render(result, fmt, None)
     sys.exit(1 if result.errors else 0)
 
@@ -107,7 +113,9 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str) -> None:
 @click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date for the Overdue sheet. Default: today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str) -> None:
+@prefer_option
+def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
+          prefer: str | None) -> None:
     """Check returned workbooks (files or folders) and write the combined summary.
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
@@ -115,7 +123,7 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     from .summarise import write_summary
 
     day = as_of.date() if as_of else date.today()
-    result = _check(plan_path, paths, out)
+    result = _check(plan_path, paths, out, prefer)
     write_summary(result, out, day)
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
@@ -135,7 +143,8 @@ def partners(plan_path: Path | None) -> None:
         click.echo(f"{p.name}{aliases}{tag}")
 
 
-def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None) -> Result:
+def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None,
+           prefer: str | None = None) -> Result:
     from .merge import check_returns, find_workbooks
 
     plan = _plan(plan_path)
@@ -145,7 +154,7 @@ def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = N
     show = len(files) > 1 and sys.stderr.isatty()
     with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr,
                            hidden=not show) as bar:
-        result = check_returns(plan, files, progress=lambda _: bar.update(1))
+        result = check_returns(plan, files, progress=lambda _: bar.update(1), prefer=prefer)
     result.notes = notes
     return result
 
@@ -157,6 +166,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _printable(text: str) -> str:
+    """Partner text shown on a terminal: control characters (which could drive the terminal) made visible."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
 def _render(result: Result, fmt: str, out: Path | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str))
@@ -164,7 +178,7 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
     problems = [*result.notes, *result.problems]
     if problems:
         cols = ("file", "sheet", "cell", "severity", "message")
-        rows = [[str(p.as_dict()[c]) for c in cols] for p in problems]
+        rows = [[_printable(str(p.as_dict()[c])) for c in cols] for p in problems]
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols[:-1])]
         click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message")
         for r in rows:

@@ -16,6 +16,9 @@ from .read import Return, read_return
 from .validate import Action, validate_rows
 
 EXTENSIONS = (".xlsx", ".xlsm")
+# Found in folders too, so a partner who saved in another format is told how to fix it.
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".csv", ".xltx", ".xltm")
+IGNORED = {"thumbs.db", "desktop.ini", ".ds_store"}
 
 
 @dataclass
@@ -34,12 +37,16 @@ class Result:
     def warnings(self) -> int:
         return count(self.problems, "warning")
 
-    def return_state(self, ret: Return) -> str:
+    def return_state(self, ret: Return, counted: Counter[str] | None = None) -> str:
         if not ret.readable:
             return "unreadable"
-        if ret.partner and sum(1 for r in self.returns if r.partner == ret.partner) > 1:
-            return "duplicate"
-        return "received"
+        if ret.set_aside:
+            return ret.set_aside
+        counted = counted if counted is not None else self._partner_counts()
+        return "duplicate" if ret.partner and counted[ret.partner] > 1 else "received"
+
+    def _partner_counts(self) -> Counter[str]:
+        return Counter(r.partner for r in self.returns if r.partner and not r.set_aside)
 
     def status_counts(self, actions: Iterable[Action]) -> dict[str, int]:
         """Count per plan status, plus 'No status' for anything else (missing or invalid)."""
@@ -49,17 +56,16 @@ class Result:
 
     def file_rows(self) -> list[dict[str, Any]]:
         """Per return: partner, state, action count, examples not used, errors and warnings."""
-        files = []
-        for ret in self.returns:
-            mine = [p for p in self.problems if p.file == ret.file]
-            files.append({"file": ret.file, "partner": ret.partner, "state": self.return_state(ret),
-                          "actions": sum(1 for a in self.actions if a.row.file == ret.file),
-                          "examples_ignored": ret.examples_ignored,
-                          "errors": count(mine, "error"), "warnings": count(mine, "warning")})
-        return files
+        severities = Counter((p.file, p.severity) for p in self.problems)
+        actions = Counter(a.row.file for a in self.actions)
+        counted = self._partner_counts()
+        return [{"file": ret.file, "partner": ret.partner, "state": self.return_state(ret, counted),
+                 "actions": actions[ret.file], "examples_ignored": ret.examples_ignored,
+                 "errors": severities[ret.file, "error"], "warnings": severities[ret.file, "warning"]}
+                for ret in self.returns]
 
     def as_dict(self) -> dict[str, Any]:
-        received = {r.partner for r in self.returns if r.partner and r.readable}
+        received = {r.partner for r in self.returns if r.partner and r.readable and not r.set_aside}
         return {
             "files": self.file_rows(),
             "problems": [p.as_dict() for p in [*self.notes, *self.problems]],
@@ -77,12 +83,20 @@ class Result:
 
 
 def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Files given, and .xlsx/.xlsm files under folders given, sorted; Excel lock files skipped."""
+    """Files given, and spreadsheet files under folders given, sorted; Excel lock files and other
+    files in folders are skipped with a note. A file named on the command line is always read."""
     found: list[Path] = []
+    seen: set[Path] = set()
     notes: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS)
+            candidates = []
+            for p in sorted(p for p in path.rglob("*") if p.is_file()):
+                if p.suffix.lower() in EXTENSIONS + OTHER_SPREADSHEETS:
+                    candidates.append(p)
+                elif not p.name.startswith(".") and p.name.lower() not in IGNORED:
+                    notes.append(Problem(str(p), "", "", "file-skipped",
+                                         "Skipped: not a spreadsheet file, so not a return."))
         elif path.exists():
             candidates = [path]
         else:
@@ -91,7 +105,8 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             if p.name.startswith("~$"):
                 notes.append(Problem(str(p), "", "", "lock-file-skipped",
                                      "Skipped: this is Excel's lock file for a workbook that is open, not a return."))
-            elif p not in found:
+            elif p.resolve() not in seen:  # the same path given twice is read once
+                seen.add(p.resolve())
                 found.append(p)
     if not found:
         raise UsageError("no returned workbooks (.xlsx or .xlsm) were found in "
@@ -99,25 +114,21 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return found, notes
 
 
-def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None] | None = None) -> Result:
+def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None] | None = None,
+                  prefer: str | None = None) -> Result:
+    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner."""
     returns = []
     for path in files:
         returns.append(read_return(plan, path))
         if progress:
             progress(path)
-    partner_rows = [(r.partner or "", row) for r in returns for row in r.rows]
+    extra = _set_aside_copies(returns)
+    extra += _set_aside_older(returns) if prefer == "newest" else _report_duplicates(returns)
+    partner_rows = [(r.partner or "", row) for r in returns if not r.set_aside for row in r.rows]
     actions, row_problems = validate_rows(plan, partner_rows)
     by_file: dict[str, list[Problem]] = {r.file: list(r.problems) for r in returns}
-    for p in row_problems:
+    for p in [*row_problems, *extra]:
         by_file[p.file].append(p)
-    partners = Counter(r.partner for r in returns if r.partner)
-    for r in returns:
-        if r.partner and partners[r.partner] > 1:
-            others = [o.file for o in returns if o.partner == r.partner and o is not r]
-            by_file[r.file].append(Problem(r.file, "", "", "duplicate-return",
-                                           f"{r.partner} sent more than one return (also {', '.join(others)}). "
-                                           "Both are included; remove the one that is out of date.",
-                                           value=r.partner))
     rank = {"": 0, L.FRONT_SHEET: 1, **{pr.sheet: i for i, pr in enumerate(plan.priorities, 2)}}
 
     def order(p: Problem) -> tuple[Any, ...]:
@@ -128,3 +139,64 @@ def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None
 
     problems = [p for r in returns for p in sorted(by_file[r.file], key=order)]
     return Result(plan, returns, actions, problems)
+
+
+def _set_aside_copies(returns: list[Return]) -> list[Problem]:
+    """The same bytes under two names (or twice on the command line) are read once."""
+    first: dict[str, Return] = {}
+    problems = []
+    for r in returns:
+        if not r.digest:
+            continue
+        if r.digest in first:
+            r.set_aside = "copy"
+            problems.append(Problem(r.file, "", "", "same-file",
+                                    f"This file is identical to {first[r.digest].file}, so it was read only once.",
+                                    value=first[r.digest].file))
+        else:
+            first[r.digest] = r
+    return problems
+
+
+def _by_partner(returns: list[Return]) -> dict[str, list[Return]]:
+    out: dict[str, list[Return]] = {}
+    for r in returns:
+        if r.partner and not r.set_aside:
+            out.setdefault(r.partner, []).append(r)
+    return {p: rs for p, rs in out.items() if len(rs) > 1}
+
+
+def _report_duplicates(returns: list[Return]) -> list[Problem]:
+    problems = []
+    for partner, rets in _by_partner(returns).items():
+        for r in rets:
+            others = ", ".join(o.file for o in rets if o is not r)
+            problems.append(Problem(r.file, "", "", "duplicate-return",
+                                    f"{partner} sent more than one return (also {others}). Both are included; "
+                                    "remove the one that is out of date, or merge with --prefer newest.",
+                                    value=partner))
+    return problems
+
+
+def _saved(r: Return) -> tuple[float, float, str]:
+    """Newest first by the time saved inside the workbook, then the file's own time, then name."""
+    inside = r.saved.timestamp() if r.saved else 0.0
+    try:
+        mtime = Path(r.file).stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return inside, mtime, r.file
+
+
+def _set_aside_older(returns: list[Return]) -> list[Problem]:
+    problems = []
+    for partner, rets in _by_partner(returns).items():
+        newest = max(rets, key=_saved)
+        for r in rets:
+            if r is not newest:
+                r.set_aside = "superseded"
+                problems.append(Problem(r.file, "", "", "return-superseded",
+                                        f"{partner} sent more than one return; the newest, {newest.file}, was used "
+                                        f"(--prefer newest), and the {len(r.rows)} started row(s) of this one were "
+                                        "left out.", value=newest.file))
+    return problems

@@ -30,19 +30,11 @@ def match_status(plan: Plan, text: str) -> str | None:
     return None
 
 
-def _partner_index(plan: Plan) -> dict[str, str]:
-    index = {}
-    for p in plan.partners:
-        for word in (p.name, *p.aliases):
-            index[" ".join(trim(word).split()).casefold()] = p.name
-    return index
-
-
 def match_leads(plan: Plan, text: str) -> tuple[list[str], list[str]]:
     """Split a lead into plan partners. Returns (names in order, parts that match no partner).
 
     A whole-cell match wins, so 'Hinckley and Bosworth' is one partner, not two."""
-    index = _partner_index(plan)
+    index = plan.partner_index
 
     def find(part: str) -> str | None:
         return index.get(" ".join(part.split()).casefold())
@@ -67,7 +59,7 @@ def match_leads(plan: Plan, text: str) -> tuple[list[str], list[str]]:
 
 
 def closest_partner(plan: Plan, text: str) -> str | None:
-    index = _partner_index(plan)
+    index = plan.partner_index
     close = difflib.get_close_matches(trim(text).casefold(), list(index), n=1, cutoff=0.6)
     return index[close[0]] if close else None
 

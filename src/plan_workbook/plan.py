@@ -7,6 +7,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,12 @@ class Plan:
 
     def column(self, role: str) -> Column:
         return next(c for c in self.columns if c.role == role)
+
+    @cached_property
+    def partner_index(self) -> dict[str, str]:
+        """Every partner name and alias, spaces collapsed and case folded -> the partner's name.
+        Cached: leads are matched for every row of every return."""
+        return {" ".join(word.split()).casefold(): p.name for p in self.partners for word in (p.name, *p.aliases)}
 
     def months(self) -> list[date]:
         """First day of every month in the plan period."""

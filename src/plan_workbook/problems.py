@@ -26,6 +26,26 @@ CODES: dict[str, Severity] = {
     "partner-unknown": "error",
     "partner-mismatch": "error",
     "duplicate-return": "warning",
+    "return-superseded": "note",
+    "same-file": "warning",
+    "file-skipped": "note",
+    # untrusted and damaged files
+    "wrong-format": "error",
+    "encrypted": "error",
+    "too-large": "error",
+    "unsafe-file": "error",
+    "cell-too-long": "error",
+    "macros-ignored": "note",
+    "sheet-renamed": "warning",
+    "sheet-hidden": "warning",
+    "sheet-duplicated": "warning",
+    "sheets-reordered": "note",
+    "header-moved": "note",
+    "columns-moved": "note",
+    "merged-cells": "warning",
+    "hidden-cells": "warning",
+    "formula-value": "note",
+    "formula-no-value": "warning",
     # automatic fixes, reported with the original value
     "spaces-trimmed": "warning",
     "status-normalised": "warning",
@@ -69,6 +89,12 @@ class Problem:
 
 
 FIELDS = ("file", "sheet", "cell", "column", "value", "code", "severity", "message")
+
+
+def short(text: str, limit: int = 80) -> str:
+    """A partner's text, cut for quoting in a message; the problem's value keeps it whole."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def count(problems: list[Problem], severity: Severity) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import io
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -10,10 +12,11 @@ from typing import Any
 
 import python_calamine
 
+from . import guard
 from . import layout as L
 from .normalise import suggest_partners, trim
 from .plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
-from .problems import Problem
+from .problems import Problem, short
 
 HEADER_SEARCH_ROWS = 30  # the header may be pushed down by inserted rows, but not far
 
@@ -41,6 +44,9 @@ class Return:
     rows: list[Row] = field(default_factory=list)
     examples_ignored: int = 0
     problems: list[Problem] = field(default_factory=list)
+    digest: str = ""  # sha256 of the file, to spot the same file sent twice
+    saved: datetime | None = None  # when the workbook says it was last saved
+    set_aside: str = ""  # why its rows are left out of the merge (a copy, or superseded), or ""
 
 
 def display(value: Any) -> str:
@@ -49,8 +55,8 @@ def display(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, float):  # Excel shows at most 15 significant digits
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ") if value.time() != time(0) else value.date().isoformat()
     if isinstance(value, (date, time)):
@@ -78,105 +84,167 @@ def _key(text: Any) -> str:
 
 def read_return(plan: Plan, path: Path, name: str | None = None) -> Return:
     """Read one return. Never raises for a bad workbook: problems say what is wrong."""
-    file = name or str(path)
-    ret = Return(file)
+    ret = Return(name or str(path))
     try:
-        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        return _read_return(plan, path, ret)
+    except Exception as e:  # a file nobody foresaw must not stop the other returns being merged
+        if os.environ.get("PLAN_WORKBOOK_DEBUG"):
+            raise
+        return Return(ret.file, readable=False, digest=ret.digest, problems=[Problem(
+            ret.file, "", "", "unreadable-file", f"The file could not be read ({type(e).__name__}: {short(str(e))}). "
+            "Ask the partner to save it again as .xlsx; if that does not help, please report it as a fault.")])
+
+
+def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
+    scan = guard.scan(path)
+    ret.digest, ret.saved = scan.digest, scan.saved
+    if scan.fatal:
+        ret.readable = False
+        ret.problems.append(Problem(ret.file, "", "", *scan.fatal))
+        return ret
+    if scan.macros:
+        ret.problems.append(Problem(ret.file, "", "", "macros-ignored",
+                                    "This is a macro-enabled workbook (.xlsm). Its values were read; its macros "
+                                    "were not run and are not copied into anything the tool writes."))
+    try:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(scan.data))
     except Exception as e:  # calamine raises several unrelated types for unreadable files
         ret.readable = False
-        ret.problems.append(Problem(file, "", "", "unreadable-file",
+        ret.problems.append(Problem(ret.file, "", "", "unreadable-file",
                                     f"The file cannot be opened as an Excel workbook ({type(e).__name__}). "
                                     "Ask the partner to save it again as .xlsx and resend it."))
         return ret
     try:
-        _read_workbook(plan, wb, ret)
+        _Reader(plan, wb, scan, ret).read()
     finally:
         wb.close()
     return ret
 
 
-def _grid(wb: python_calamine.CalamineWorkbook, sheet: str) -> list[list[Any]]:
-    """Cell values with row 0 = Excel row 1 and column 0 = column A; empty cells are None."""
-    ws = wb.get_sheet_by_name(sheet)
-    rows = ws.to_python(skip_empty_area=False)
-    return [[None if v == "" else v for v in r] for r in rows]
+def _excel_length(text: str) -> int:
+    """Length as Excel counts it: UTF-16 units, so an emoji counts two."""
+    return len(text.encode("utf-16-le")) // 2
 
 
-def _read_workbook(plan: Plan, wb: python_calamine.CalamineWorkbook, ret: Return) -> None:
-    names = list(wb.sheet_names)
-    meta = _meta(wb, names)
-    claimed = {n for n in names if n in (L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET)}
-    sheets: dict[str, str] = {}
-    for priority in plan.priorities:
-        if priority.sheet in names:
-            sheets[priority.sheet] = priority.sheet
-            claimed.add(priority.sheet)
-    if not meta and not sheets and L.FRONT_SHEET not in names:
-        ret.readable = False
-        ret.problems.append(Problem(ret.file, "", "", "not-a-template",
-                                    f"This workbook is not a return of the {plan.title} template: it has none of "
-                                    f"its sheets ({', '.join(p.sheet for p in plan.priorities)}). "
-                                    "Check that the right file was attached."))
-        return
-    _check_meta(plan, meta, ret)
-    _partner(plan, wb, names, meta, ret)
-    for priority in plan.priorities:
-        sheet = sheets.get(priority.sheet) or _renamed(plan, wb, priority, names, claimed, ret)
-        if sheet is None:
-            continue
-        claimed.add(sheet)
-        _read_sheet(plan, priority, sheet, _grid(wb, sheet), ret)
-    for extra in names:
-        if extra not in claimed:
-            grid = _grid(wb, extra)
-            filled = sum(1 for r in grid for v in r if not is_blank(v))
-            ret.problems.append(Problem(ret.file, extra, "", "sheet-extra",
-                                        f"The sheet '{extra}' is not part of the template ({filled} filled cells) "
-                                        "and was not read. Move any actions onto the priority sheets."))
-            for r, row in enumerate(grid):
-                for c, v in enumerate(row):
-                    if not is_blank(v):
-                        ret.problems.append(Problem(ret.file, extra, f"{column_letter(c)}{r + 1}",
-                                                    "data-outside-area", "This cell is on a sheet the template does "
-                                                    "not have; it is listed here so it is not lost.",
-                                                    value=display(v)))
+def _too_long(text: str) -> bool:
+    return _excel_length(text) > guard.MAX_CELL_CHARS
 
 
-def _meta(wb: python_calamine.CalamineWorkbook, names: list[str]) -> dict[str, str]:
-    if L.META_SHEET not in names:
-        return {}
-    out = {}
-    for row in _grid(wb, L.META_SHEET):
-        if len(row) >= 2 and isinstance(row[0], str):
-            out[row[0]] = display(row[1])
-    return out
+def _cut(text: str) -> str:
+    return text.encode("utf-16-le")[: guard.MAX_CELL_CHARS * 2].decode("utf-16-le", "ignore")
 
 
-def _check_meta(plan: Plan, meta: dict[str, str], ret: Return) -> None:
-    if not meta:
-        ret.problems.append(Problem(ret.file, L.META_SHEET, "", "template-version-mismatch",
-                                    "The workbook has lost the template's hidden details sheet, so it cannot be "
-                                    "matched to a template version. It was read by its sheet and column names."))
-        return
-    if meta.get("plan_id") and meta.get("plan_id") != plan.id:
-        ret.problems.append(Problem(ret.file, L.META_SHEET, "B1", "plan-mismatch",
-                                    f"This return was made from the template of another plan ({meta['plan_id']!r}), "
-                                    f"not {plan.id!r}. Send the partner the current template, or merge it with "
-                                    "that plan's file (--plan).", value=meta["plan_id"]))
-    elif meta.get("plan_version") != plan.version or meta.get("template_version") != L.TEMPLATE_VERSION:
-        ret.problems.append(Problem(ret.file, L.META_SHEET, "B2", "template-version-mismatch",
-                                    f"This return was made from an older template (plan version "
-                                    f"{meta.get('plan_version')!r}, template version {meta.get('template_version')!r}; "
-                                    f"current {plan.version!r} and {L.TEMPLATE_VERSION!r}). It was read by its sheet "
-                                    "and column names; check the results, and send the current template next round.",
-                                    value=meta.get("plan_version", "")))
+class _Reader:
+    """Reads one opened workbook into its Return, reporting what is wrong with its structure."""
 
+    def __init__(self, plan: Plan, wb: python_calamine.CalamineWorkbook, scan: guard.Scan, ret: Return) -> None:
+        self.plan, self.wb, self.scan, self.ret = plan, wb, scan, ret
+        self.names = list(wb.sheet_names)
+        self.hidden = {m.name for m in wb.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}
+        self.grids: dict[str, list[list[Any]] | None] = {}
 
-def _partner(plan: Plan, wb: python_calamine.CalamineWorkbook, names: list[str],
-             meta: dict[str, str], ret: Return) -> None:
-    sheet, cell, typed = L.FRONT_SHEET, "", None
-    if L.FRONT_SHEET in names:
-        for r, row in enumerate(_grid(wb, L.FRONT_SHEET)):
+    def problem(self, sheet: str, cell: str, code: str, message: str, **kw: str) -> None:
+        self.ret.problems.append(Problem(self.ret.file, sheet, cell, code, message, **kw))
+
+    def grid(self, sheet: str) -> list[list[Any]] | None:
+        """Values with row 0 = Excel row 1 and column 0 = column A, empty cells None; None for a sheet
+        that is too large or damaged (reported once)."""
+        if sheet not in self.grids:
+            self.grids[sheet] = self._load(sheet)
+        return self.grids[sheet]
+
+    def _load(self, sheet: str) -> list[list[Any]] | None:
+        facts = self.scan.sheets.get(sheet, guard.SheetFacts())
+        if facts.too_large:
+            self.problem(sheet, "", "too-large", facts.too_large)
+            return None
+        try:
+            values = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as e:  # calamine's XmlError and friends: one damaged sheet, not the whole merge
+            self.problem(sheet, "", "unreadable-file", f"The sheet '{sheet}' is damaged and could not be read "
+                         f"({type(e).__name__}: {short(str(e))}). Ask the partner to save the file again.")
+            return None
+        grid = [[None if v == "" else v for v in r] for r in values]
+        for r, row in enumerate(grid):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and len(v) > guard.MAX_CELL_CHARS // 2 and _too_long(v):
+                    row[c] = _cut(v)
+                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long",
+                                 f"This cell holds {_excel_length(v):,} characters; Excel allows "
+                                 f"{guard.MAX_CELL_CHARS:,}, so only the first {guard.MAX_CELL_CHARS:,} are in the "
+                                 "summary. The full text is still in the returned file.", value=short(v, 200))
+        for cell, (formula, has_value) in facts.formulas.items():
+            if has_value:
+                self.problem(sheet, cell, "formula-value", f"{cell} holds a formula (={short(formula)}); the value "
+                             "Excel last saved for it was read. Type values rather than formulas.", value=f"={formula}")
+            else:
+                self.problem(sheet, cell, "formula-no-value", f"{cell} holds a formula (={short(formula)}) with no "
+                             "saved value, so nothing could be read from it. Type the value instead, or open the "
+                             "file in Excel, let it calculate, and save it.", value=f"={formula}")
+        return grid
+
+    def read(self) -> None:
+        plan, names = self.plan, self.names
+        meta = self._meta()
+        claimed = {n for n in names if n in (L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET)}
+        found: dict[str, str] = {p.sheet: p.sheet for p in plan.priorities if p.sheet in names}
+        claimed.update(found.values())
+        if not meta and not found and L.FRONT_SHEET not in names:
+            self.ret.readable = False
+            self.problem("", "", "not-a-template",
+                         f"This workbook is not a return of the {plan.title} template: it has none of its sheets "
+                         f"({', '.join(p.sheet for p in plan.priorities)}). Check that the right file was attached.")
+            return
+        self._check_meta(meta)
+        self._partner(meta)
+        for priority in plan.priorities:
+            sheet = found.get(priority.sheet) or self._renamed(priority, claimed)
+            if sheet is not None:
+                found[priority.sheet] = sheet
+                claimed.add(sheet)
+        self._check_order(found)
+        for priority in plan.priorities:
+            if priority.sheet in found:
+                self._read_sheet(priority, found[priority.sheet])
+        for extra in names:
+            if extra in claimed:
+                continue
+            copy = self._copy_of(extra)
+            if copy is not None:
+                self.problem(extra, "", "sheet-duplicated",
+                             f"The sheet '{extra}' is a copy of '{copy.sheet}'. Its actions were read as part of "
+                             f"{copy.title}; please move them onto '{copy.sheet}' and delete the copy.", value=extra)
+                self._read_sheet(copy, extra)
+            else:
+                self._extra_sheet(extra)
+
+    def _meta(self) -> dict[str, str]:
+        grid = self.grid(L.META_SHEET) if L.META_SHEET in self.names else None
+        return {row[0]: display(row[1]) for row in grid or [] if len(row) >= 2 and isinstance(row[0], str)}
+
+    def _check_meta(self, meta: dict[str, str]) -> None:
+        plan = self.plan
+        if not meta:
+            self.problem(L.META_SHEET, "", "template-version-mismatch",
+                         "The workbook has lost the template's hidden details sheet, so it cannot be matched to a "
+                         "template version. It was read by its sheet and column names.")
+        elif meta.get("plan_id") and meta.get("plan_id") != plan.id:
+            self.problem(L.META_SHEET, "B1", "plan-mismatch",
+                         f"This return was made from the template of another plan ({short(meta['plan_id'])!r}), not "
+                         f"{plan.id!r}. Send the partner the current template, or merge it with that plan's file "
+                         "(--plan).", value=meta["plan_id"])
+        elif meta.get("plan_version") != plan.version or meta.get("template_version") != L.TEMPLATE_VERSION:
+            self.problem(L.META_SHEET, "B2", "template-version-mismatch",
+                         f"This return was made from an older template (plan version "
+                         f"{short(meta.get('plan_version', ''))!r}, template version "
+                         f"{short(meta.get('template_version', ''))!r}; current {plan.version!r} and "
+                         f"{L.TEMPLATE_VERSION!r}). It was read by its sheet and column names; check the results, "
+                         "and send the current template next round.", value=meta.get("plan_version", ""))
+
+    def _partner(self, meta: dict[str, str]) -> None:
+        plan, sheet, cell, typed = self.plan, L.FRONT_SHEET, "", None
+        grid = self.grid(L.FRONT_SHEET) if L.FRONT_SHEET in self.names else None
+        for r, row in enumerate(grid or []):
             for c, v in enumerate(row):
                 if isinstance(v, str) and _key(v) == _key(L.PARTNER_LABEL):
                     cell = f"{column_letter(c + 1)}{r + 1}"
@@ -184,53 +252,190 @@ def _partner(plan: Plan, wb: python_calamine.CalamineWorkbook, names: list[str],
                     break
             if cell:
                 break
-    personal = meta.get("partner", "")
-    if is_blank(typed) and personal:
-        typed = personal
-    if is_blank(typed):
-        ret.problems.append(Problem(ret.file, sheet, cell or "", "partner-missing",
-                                    f"The return does not say which partner sent it. Choose the organisation in "
-                                    f"the '{L.PARTNER_LABEL}' cell{' ' + cell if cell else ''} on the {sheet} sheet.",
-                                    column=L.PARTNER_LABEL))
-        return
-    ret.partner = partner_named(plan, display(typed))
-    if ret.partner is None:
-        close = suggest_partners(plan, display(typed), n=1)
-        hint = f" (closest: {close[0]})" if close else ""
-        ret.problems.append(Problem(ret.file, sheet, cell, "partner-unknown",
-                                    f"'{display(typed)}' is not a partner in the plan{hint}. Choose the "
-                                    f"organisation from the list in {cell}.", column=L.PARTNER_LABEL,
-                                    value=display(typed)))
-        return
-    if personal and ret.partner != personal:
-        ret.problems.append(Problem(ret.file, sheet, cell, "partner-mismatch",
-                                    f"The template was made for {personal}, but {cell} says {ret.partner}. "
-                                    "Check who sent this return.", column=L.PARTNER_LABEL, value=display(typed)))
+        personal = meta.get("partner", "")
+        if is_blank(typed) and personal:
+            typed = personal
+        if is_blank(typed):
+            self.problem(sheet, cell, "partner-missing",
+                         f"The return does not say which partner sent it. Choose the organisation in the "
+                         f"'{L.PARTNER_LABEL}' cell{' ' + cell if cell else ''} on the {sheet} sheet.",
+                         column=L.PARTNER_LABEL)
+            return
+        self.ret.partner = partner_named(plan, display(typed))
+        if self.ret.partner is None:
+            close = suggest_partners(plan, display(typed), n=1)
+            hint = f" (closest: {close[0]})" if close else ""
+            self.problem(sheet, cell, "partner-unknown",
+                         f"'{short(display(typed))}' is not a partner in the plan{hint}. Choose the organisation "
+                         f"from the list in {cell}.", column=L.PARTNER_LABEL, value=display(typed))
+        elif personal and self.ret.partner != personal:
+            self.problem(sheet, cell, "partner-mismatch",
+                         f"The template was made for {short(personal)}, but {cell} says {self.ret.partner}. "
+                         "Check who sent this return.", column=L.PARTNER_LABEL, value=display(typed))
 
+    def _title_of(self, sheet: str) -> str:
+        grid = self.grid(sheet)
+        return _key(grid[0][0]) if grid and grid[0] else ""
 
-def _renamed(plan: Plan, wb: python_calamine.CalamineWorkbook, priority: Priority, names: list[str],
-             claimed: set[str], ret: Return) -> str | None:
-    """A priority sheet under another name: found by its title cell or a close name."""
-    free = [n for n in names if n not in claimed]
-    for n in free:
-        grid = _grid(wb, n)
-        if grid and grid[0] and _key(grid[0][0]) == _key(priority.title):
-            found = n
-            break
-    else:
+    def _renamed(self, priority: Priority, claimed: set[str]) -> str | None:
+        """A priority sheet under another name: found by its title cell or a close name."""
+        free = [n for n in self.names if n not in claimed]
+        by_title = [n for n in free if self._title_of(n) == _key(priority.title)]
         close = difflib.get_close_matches(priority.sheet, free, n=1, cutoff=0.75)
-        found = close[0] if close else ""
-    if found:
-        ret.problems.append(Problem(ret.file, found, "", "sheet-missing",
-                                    f"The sheet '{priority.sheet}' has been renamed '{found}'. It was read, but "
-                                    f"please rename it back to '{priority.sheet}'.", value=found))
-        return found
-    close = difflib.get_close_matches(priority.sheet, free, n=1, cutoff=0.3)
-    hint = f" The closest sheet is '{close[0]}'." if close else ""
-    ret.problems.append(Problem(ret.file, priority.sheet, "", "sheet-missing",
-                                f"The sheet '{priority.sheet}' ({priority.title}) is missing.{hint} "
-                                "Its actions cannot be read; ask the partner to use the template's sheets."))
-    return None
+        found = (by_title or close or [""])[0]
+        if found:
+            self.problem(found, "", "sheet-renamed",
+                         f"The sheet '{priority.sheet}' has been renamed '{found}'. It was read, but please rename "
+                         f"it back to '{priority.sheet}'.", value=found)
+            return found
+        close = difflib.get_close_matches(priority.sheet, free, n=1, cutoff=0.3)
+        hint = f" The closest sheet is '{close[0]}'." if close else ""
+        self.problem(priority.sheet, "", "sheet-missing",
+                     f"The sheet '{priority.sheet}' ({priority.title}) is missing.{hint} Its actions cannot be read; "
+                     "ask the partner to use the template's sheets.")
+        return None
+
+    def _copy_of(self, sheet: str) -> Priority | None:
+        """The priority whose sheet this one copies: same title cell, or Excel's 'Name (2)'."""
+        for p in self.plan.priorities:
+            if self._title_of(sheet) == _key(p.title) or _key(sheet).startswith(_key(p.sheet) + " ("):
+                return p
+        return None
+
+    def _check_order(self, found: dict[str, str]) -> None:
+        placed = sorted(found, key=lambda s: self.names.index(found[s]))
+        wanted = [p.sheet for p in self.plan.priorities if p.sheet in found]
+        if placed != wanted:
+            self.problem("", "", "sheets-reordered",
+                         f"The priority sheets are in a different order ({', '.join(found[s] for s in placed)}). "
+                         "They were read by name; the order does not matter.")
+
+    def _extra_sheet(self, extra: str) -> None:
+        grid = self.grid(extra)
+        if grid is None:
+            return
+        filled = sum(1 for r in grid for v in r if not is_blank(v))
+        self.problem(extra, "", "sheet-extra", f"The sheet '{extra}' is not part of the template ({filled} filled "
+                     "cells) and was not read. Move any actions onto the priority sheets.")
+        for r, row in enumerate(grid):
+            for c, v in enumerate(row):
+                if not is_blank(v):
+                    self.problem(extra, f"{column_letter(c)}{r + 1}", "data-outside-area",
+                                 "This cell is on a sheet the template does not have; it is listed here so it is "
+                                 "not lost.", value=display(v))
+
+    def _read_sheet(self, priority: Priority, sheet: str) -> None:
+        plan, ret = self.plan, self.ret
+        grid = self.grid(sheet)
+        if grid is None:
+            return
+        if sheet in self.hidden:
+            self.problem(sheet, "", "sheet-hidden", f"The sheet '{sheet}' is hidden. It was read; please unhide "
+                         "it (right-click a sheet tab > Unhide) so everyone can see its actions.", value=sheet)
+        found = _header(plan, grid)
+        if found is None:
+            self.problem(sheet, "", "header-missing",
+                         f"The header row ({', '.join(c.header for c in plan.columns)}) cannot be found on this "
+                         "sheet, so its actions cannot be read. Restore the header row.")
+            return
+        head_r, cols = found
+        header = grid[head_r]
+        if head_r + 1 != L.HEADER_ROW:
+            self.problem(sheet, f"A{head_r + 1}", "header-moved",
+                         f"The header row is row {head_r + 1}, not row {L.HEADER_ROW} as in the template (rows were "
+                         "added or removed above it). The sheet was read from where the header is now.")
+        placed = sorted(cols, key=cols.__getitem__)
+        if placed != [r for r in ROLES if r in cols]:
+            self.problem(sheet, f"A{head_r + 1}", "columns-moved",
+                         "The columns are in a different order from the template ("
+                         f"{', '.join(short(display(header[cols[r]]), 30) for r in placed)}). They were read by their "
+                         "headings.")
+        self._check_columns(sheet, head_r, header, cols)
+        used = set(cols.values())
+        self._check_layout(sheet, grid, head_r)
+
+        guidance = {role: _key(plan.column(role).guidance) for role in ROLES}
+        examples = list(priority.examples)
+        prepared_last = head_r + 1 + len(examples) + plan.input_rows  # 0-based index of the last prepared row
+        position = 0  # rows after the header and guidance, for telling adapted examples from new rows
+        matched: set[int] = set()
+        below: list[int] = []
+        for r in range(head_r + 1, len(grid)):
+            row = grid[r]
+            values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
+            for role in ROLES:
+                values.setdefault(role, None)
+            if r == head_r + 1 and all(is_blank(v) or _key(v) == guidance[k] for k, v in values.items()):
+                continue  # the guidance row
+            for c in range(len(row)):
+                if c not in used and not is_blank(row[c]):
+                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "data-outside-area",
+                                 "This cell is outside the template's columns; it is listed here so it is not lost. "
+                                 "Move it into the right column.",
+                                 column=display(header[c]) if c < len(header) else "", value=display(row[c]))
+            if all(is_blank(v) for v in values.values()):
+                position += 1 if r <= prepared_last else 0
+                continue
+            kind = _classify(values, examples, matched, position, present=set(cols))
+            position += 1
+            if kind == "untouched example":
+                ret.examples_ignored += 1
+                continue
+            if r > prepared_last:
+                below.append(r + 1)
+            if r + 1 in self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_rows:
+                self.problem(sheet, f"A{r + 1}", "hidden-cells",
+                             f"Row {r + 1} is hidden but holds entries; they were read. Unhide the row, or delete it "
+                             "if the action is no longer wanted.", value=display(values["action"]))
+            # a missing column has no cell; its problem is the column-missing error, not one per row
+            cells = {role: f"{column_letter(cols[role])}{r + 1}" if role in cols else "" for role in ROLES}
+            ret.rows.append(Row(ret.file, sheet, r + 1, priority.title, kind, values, cells))
+        if below:
+            self.problem(sheet, f"A{below[0]}", "data-outside-area",
+                         f"{len(below):,} row(s) with entries, from row {below[0]} to row {below[-1]}, are below the "
+                         "template's prepared rows. They were read; next time use the prepared rows.",
+                         value=f"row {below[0]}" if len(below) == 1 else f"rows {below[0]}-{below[-1]}")
+
+    def _check_columns(self, sheet: str, head_r: int, header: list[Any], cols: dict[str, int]) -> None:
+        """Map missing roles to a renamed heading in their place, and report missing and extra columns."""
+        used = set(cols.values())
+        for role in ROLES:
+            if role in cols:
+                continue
+            expected = self.plan.column(role).header
+            neighbour = _expected_column(cols, role)
+            if neighbour is not None and neighbour not in used and neighbour < len(header) \
+                    and not is_blank(header[neighbour]):
+                cols[role] = neighbour
+                used.add(neighbour)
+                self.problem(sheet, f"{column_letter(neighbour)}{head_r + 1}", "column-renamed",
+                             f"The column '{expected}' has been renamed '{short(display(header[neighbour]))}'. It "
+                             f"was read as {expected}; please restore the heading.",
+                             column=expected, value=display(header[neighbour]))
+            else:
+                self.problem(sheet, f"{column_letter(ROLES.index(role))}{head_r + 1}", "column-missing",
+                             f"The column '{expected}' is missing from the header row. Restore it from the "
+                             "template.", column=expected)
+        for c in range(len(header)):
+            if c not in used and not is_blank(header[c]):
+                self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "column-extra",
+                             f"The column '{short(display(header[c]))}' is not part of the template. Its cells are "
+                             "listed as issues so they are not lost; move them into the template's columns.",
+                             value=display(header[c]))
+
+    def _check_layout(self, sheet: str, grid: list[list[Any]], head_r: int) -> None:
+        """Merged cells and hidden columns in the header and input area: read, but worth fixing."""
+        for (r0, c0), (r1, c1) in self.wb.get_sheet_by_name(sheet).merged_cell_ranges or []:
+            if r1 >= head_r:
+                ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+                self.problem(sheet, f"{column_letter(c0)}{r0 + 1}", "merged-cells",
+                             f"Cells {ref} are merged. Excel keeps only the entry in {column_letter(c0)}{r0 + 1}, "
+                             "which was read there. Please unmerge them.", value=ref)
+        for c in sorted(self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_columns):
+            if any(c < len(row) and not is_blank(row[c]) for row in grid[head_r + 1:]):
+                self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "hidden-cells",
+                             f"Column {column_letter(c)} is hidden but holds entries; they were read. Unhide the "
+                             "column so everyone can see them.")
 
 
 def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
@@ -242,77 +447,6 @@ def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | N
         if len(found) >= len(ROLES) // 2 and (best is None or len(found) > len(best[1])):
             best = (r, found)
     return best
-
-
-def _read_sheet(plan: Plan, priority: Priority, sheet: str, grid: list[list[Any]], ret: Return) -> None:
-    file = ret.file
-    found = _header(plan, grid)
-    if found is None:
-        ret.problems.append(Problem(file, sheet, "", "header-missing",
-                                    f"The header row ({', '.join(c.header for c in plan.columns)}) cannot be found "
-                                    "on this sheet, so its actions cannot be read. Restore the header row."))
-        return
-    head_r, cols = found
-    header = grid[head_r]
-    used = set(cols.values())
-    for role in ROLES:
-        if role in cols:
-            continue
-        position = ROLES.index(role)
-        expected = plan.column(role).header
-        neighbour = _expected_column(cols, role)
-        if neighbour is not None and neighbour not in used and neighbour < len(header) \
-                and not is_blank(header[neighbour]):
-            cols[role] = neighbour
-            used.add(neighbour)
-            ret.problems.append(Problem(file, sheet, f"{column_letter(neighbour)}{head_r + 1}", "column-renamed",
-                                        f"The column '{expected}' has been renamed '{display(header[neighbour])}'. "
-                                        f"It was read as {expected}; please restore the heading.",
-                                        column=expected, value=display(header[neighbour])))
-        else:
-            ret.problems.append(Problem(file, sheet, f"{column_letter(position)}{head_r + 1}", "column-missing",
-                                        f"The column '{expected}' is missing from the header row. Restore it "
-                                        "from the template.", column=expected))
-    extra_cols = sorted(c for c in range(len(header)) if c not in used and not is_blank(header[c]))
-    for c in extra_cols:
-        ret.problems.append(Problem(file, sheet, f"{column_letter(c)}{head_r + 1}", "column-extra",
-                                    f"The column '{display(header[c])}' is not part of the template. Its cells are "
-                                    "listed as issues so they are not lost; move them into the template's columns.",
-                                    value=display(header[c])))
-
-    guidance = {role: _key(plan.column(role).guidance) for role in ROLES}
-    examples = list(priority.examples)
-    prepared_last = head_r + 1 + len(examples) + plan.input_rows  # 0-based index of the last prepared row
-    position = 0  # rows after the header and guidance, for telling adapted examples from new rows
-    matched: set[int] = set()
-    for r in range(head_r + 1, len(grid)):
-        row = grid[r]
-        values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
-        for role in ROLES:
-            values.setdefault(role, None)
-        outside = [(c, row[c]) for c in range(len(row)) if c not in used and not is_blank(row[c])]
-        if r == head_r + 1 and all(is_blank(v) or _key(v) == guidance[k] for k, v in values.items()):
-            continue  # the guidance row
-        for c, v in outside:
-            ret.problems.append(Problem(file, sheet, f"{column_letter(c)}{r + 1}", "data-outside-area",
-                                        "This cell is outside the template's columns; it is listed here so it is "
-                                        "not lost. Move it into the right column.",
-                                        column=display(header[c]) if c < len(header) else "", value=display(v)))
-        if all(is_blank(v) for v in values.values()):
-            position += 1 if r <= prepared_last else 0
-            continue
-        kind = _classify(values, examples, matched, position, present=set(cols))
-        position += 1
-        if kind == "untouched example":
-            ret.examples_ignored += 1
-            continue
-        if r > prepared_last:
-            ret.problems.append(Problem(file, sheet, f"A{r + 1}", "data-outside-area",
-                                        "This row is below the template's prepared rows. It was read; next time "
-                                        "use the prepared rows.", value=display(values["action"])))
-        # a missing column has no cell; its problem is the column-missing error, not one per row
-        cells = {role: f"{column_letter(cols[role])}{r + 1}" if role in cols else "" for role in ROLES}
-        ret.rows.append(Row(file, sheet, r + 1, priority.title, kind, values, cells))
 
 
 def _expected_column(cols: dict[str, int], role: str) -> int | None:

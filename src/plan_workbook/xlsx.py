@@ -28,15 +28,18 @@ def solid(rgb: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE); Excel stores them as _xHHHH_ escapes.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_CELL_CHARS = 32_767  # Excel's limit, in UTF-16 units; more and Excel "repairs" the file
+# Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE), which Excel stores as _xHHHH_
+# escapes; text that already looks like an escape gets its "_" escaped, as Excel does, so it reads back as typed.
+_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def put(cell: Cell, value: Any) -> None:
     """Write a value; text is always written as text, exactly as typed, never as a formula."""
     if isinstance(value, str):
-        if _ILLEGAL.search(value):
-            value = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+        if len(value) > MAX_CELL_CHARS // 2 and len(value.encode("utf-16-le")) > 2 * MAX_CELL_CHARS:
+            raise ValueError(f"text of {len(value)} characters is too long for an Excel cell")  # reader cuts first
+        value = _ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
         cell.value = value
         if value.startswith(FORMULA_TRIGGERS):
             cell.data_type = "s"
@@ -91,14 +94,16 @@ def write_atomic(path: Path, data: bytes) -> None:
 def fit_row_heights(ws: Worksheet, rows: range | None = None, line_height: float = 15.0) -> None:
     """Set heights for rows of wrapped text: Excel and LibreOffice do not size them on open."""
     widths = {k: (d.width or 8.43) for k, d in ws.column_dimensions.items()}
-    for r in rows or range(1, ws.max_row + 1):
+    rows = rows or range(1, ws.max_row + 1)
+    # one pass over the rows: ws[r] recomputes the sheet's width each time, which is quadratic
+    for cells in ws.iter_rows(min_row=rows.start, max_row=rows.stop - 1):
         lines = 1
-        for cell in ws[r]:
+        for cell in cells:
             if isinstance(cell.value, str) and cell.value:
                 chars = max(widths.get(cell.column_letter, 8.43) * 1.15 - 1, 4)
                 lines = max(lines, sum(math.ceil(max(len(part), 1) / chars) for part in cell.value.split("\n")))
         if lines > 1:
-            ws.row_dimensions[r].height = min(lines * line_height, 409)
+            ws.row_dimensions[cells[0].row].height = min(lines * line_height, 409)
 
 
 def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
