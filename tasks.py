@@ -48,7 +48,7 @@ def demo() -> None:
 
 
 def test() -> None:
-    run(BIN / "ruff", "check", "src", "tests", "samples", "tasks.py")
+    run(BIN / "ruff", "check", "src", "tests", "samples", "benchmarks", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "pytest", *sys.argv[2:])
 

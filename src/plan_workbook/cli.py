@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .plan import Plan
 
 PLAN_HELP = "Plan file (TOML). Default: the embedded LLR Hate Crime Delivery Plan 2021-23."
+jobs_option = click.option("--jobs", type=click.IntRange(min=0), default=0,
+                           help="Processes reading returns at once. Default 0: one per core when there are many.")
 prefer_option = click.option("--prefer", type=click.Choice(["newest"]),
                              help="When a partner sent more than one return, use only the newest (by the time "
                              "saved inside the workbook). Default: include all and warn.")
@@ -97,12 +99,13 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
 @click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @prefer_option
-def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: str | None) -> None:
+@jobs_option
+def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: str | None, jobs: int) -> None:
     """Check returned workbooks and list every problem. Nothing is written.
 
     Example: plan-workbook validate returns/police.xlsx
     """
-    result = _check(plan_path, files, prefer=prefer)
+    result = _check(plan_path, files, prefer=prefer, jobs=jobs)
     _render(result, fmt, None)
     sys.exit(1 if result.errors else 0)
 
@@ -114,8 +117,9 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date for the Overdue sheet. Default: today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @prefer_option
+@jobs_option
 def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
-          prefer: str | None) -> None:
+          prefer: str | None, jobs: int) -> None:
     """Check returned workbooks (files or folders) and write the combined summary.
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
@@ -123,7 +127,7 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     from .summarise import write_summary
 
     day = as_of.date() if as_of else date.today()
-    result = _check(plan_path, paths, out, prefer)
+    result = _check(plan_path, paths, out, prefer, jobs)
     write_summary(result, out, day)
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
@@ -144,8 +148,8 @@ def partners(plan_path: Path | None) -> None:
 
 
 def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None,
-           prefer: str | None = None) -> Result:
-    from .merge import check_returns, find_workbooks
+           prefer: str | None = None, jobs: int = 0) -> Result:
+    from .merge import check_returns, default_jobs, find_workbooks
 
     plan = _plan(plan_path)
     files, notes = find_workbooks(paths)
@@ -154,7 +158,8 @@ def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = N
     show = len(files) > 1 and sys.stderr.isatty()
     with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr,
                            hidden=not show) as bar:
-        result = check_returns(plan, files, progress=lambda _: bar.update(1), prefer=prefer)
+        result = check_returns(plan, files, progress=lambda _: bar.update(1), prefer=prefer,
+                               jobs=jobs or default_jobs(len(files)))
     result.notes = notes
     return result
 

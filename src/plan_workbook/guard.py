@@ -38,6 +38,10 @@ SAVE_AS = ("Ask the partner to open it and use File > Save As, choose 'Excel Wor
            "(LibreOffice: 'Excel 2007-365'), and send that file.")
 
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+# The reference of every cell holding a value or a formula: what calamine will load. The first pattern is
+# for how Excel, LibreOffice and openpyxl write cells, and fast; the second for any other writer.
+_FILLED_USUAL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<v>[^<]|<is>|<f[\s>/])')
+_FILLED = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>\s*<(?:\w+:)?(?:v>[^<]|is\b|f\b)')
 _REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 _VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is\b)")
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
@@ -79,8 +83,9 @@ class _Refuse(Exception):
         self.code, self.message = code, message
 
 
-def scan(path: Path) -> Scan:
-    """Check one file. Never raises for bad content; a fatal problem is returned instead."""
+def scan(path: Path, unread: frozenset[str] = frozenset()) -> Scan:
+    """Check one file. Never raises for bad content; a fatal problem is returned instead.
+    Sheets named in `unread` are never loaded by the reader, so their cells are not scanned."""
     out = Scan()
     try:
         size = path.stat().st_size
@@ -88,7 +93,7 @@ def scan(path: Path) -> Scan:
             raise _Refuse("too-large", f"The file is {size / MiB:.0f} MB; the tool reads returns of up to "
                           f"{MAX_FILE_BYTES // MiB} MB. Ask the partner to remove pictures or unused sheets.")
         out.data = path.read_bytes()
-        _check(out)
+        _check(out, unread)
     except _Refuse as e:
         out.fatal = (e.code, e.message)
     except OSError as e:
@@ -96,7 +101,7 @@ def scan(path: Path) -> Scan:
     return out
 
 
-def _check(out: Scan) -> None:
+def _check(out: Scan, unread: frozenset[str]) -> None:
     data = out.data
     if not data:
         raise _Refuse("unreadable-file", "The file is empty (0 bytes). Ask the partner to send it again.")
@@ -116,7 +121,7 @@ def _check(out: Scan) -> None:
         out.kind = "xlsm" if "xl/vbaproject.bin" in {n.lower() for n in names} else "xlsx"
         out.macros = out.kind == "xlsm"
         try:
-            _read_parts(zf, out)
+            _read_parts(zf, out, unread)
         except DefusedXmlException:
             raise _Refuse("unsafe-file", "The workbook's XML declares its own entities, which Excel never "
                           "writes; it was not read. Ask the partner to save a new copy from Excel.") from None
@@ -209,9 +214,14 @@ def _check_sizes(zf: zipfile.ZipFile) -> None:
 
 def _xml(zf: zipfile.ZipFile, name: str) -> bytes:
     data = zf.read(name)
+    _no_dtd(name, data)
+    return data
+
+
+def _no_dtd(name: str, data: bytes) -> None:
+    """A DTD can only come before the root element, so the start of a part is enough to look at."""
     if b"<!DOCTYPE" in data[:8192] or b"<!ENTITY" in data[:8192]:
         raise DefusedXmlException(name)
-    return data
 
 
 def _parse(zf: zipfile.ZipFile, name: str) -> ElementTree.Element:
@@ -238,7 +248,7 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
     return out
 
 
-def _read_parts(zf: zipfile.ZipFile, out: Scan) -> None:
+def _read_parts(zf: zipfile.ZipFile, out: Scan, unread: frozenset[str]) -> None:
     names = set(zf.namelist())
     top = _rels(zf, "")
     workbook = next((t for t in top.values() if t.endswith(".xml") and "workbook" in t.lower()), "xl/workbook.xml")
@@ -248,11 +258,15 @@ def _read_parts(zf: zipfile.ZipFile, out: Scan) -> None:
         if _local(el.tag) == "sheet":
             rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
             sheets[el.get("name", "")] = rels.get(rid, "")
-    for name in names - set(sheets.values()):  # calamine parses these too: refuse a DTD before it does
+    for name in names - set(sheets.values()):  # calamine parses some of these too: refuse a DTD first
         if name.endswith((".xml", ".rels")):
-            _xml(zf, name)
+            with zf.open(name) as stream:
+                _no_dtd(name, stream.read(8192))
     for sheet, part in sheets.items():
-        out.sheets[sheet] = _sheet_facts(sheet, _xml(zf, part)) if part in names else SheetFacts()
+        if sheet in unread:
+            _xml(zf, part)  # still refused if it declares entities
+        elif part in names:
+            out.sheets[sheet] = _sheet_facts(sheet, _xml(zf, part))
     if "docProps/core.xml" in names:
         for el in _parse(zf, "docProps/core.xml"):
             if _local(el.tag) == "modified" and el.text:
@@ -262,44 +276,44 @@ def _read_parts(zf: zipfile.ZipFile, out: Scan) -> None:
 
 def _sheet_facts(sheet: str, xml: bytes) -> SheetFacts:
     facts = SheetFacts()
-    top = left = 1 << 30
-    bottom = right = -1
-    lowest = rightmost = ""  # the cells that set bottom and right, to name in a problem
-    for m in _CELL.finditer(xml):
-        body = m.group(3) or b""
-        ref = _REF.search(m.group(1))
-        if ref is None:
-            continue
-        has_value = _VALUE.search(body) is not None
-        formula = _FORMULA.search(body) if b"f" in body else None
-        cell = ref.group(1).decode() + ref.group(2).decode()
-        if formula is not None:
-            text = unescape((formula.group(2) or b"").decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
-            facts.formulas[cell] = (text, has_value)
-        if has_value or formula is not None:
-            row, col = int(ref.group(2)), _column_index(ref.group(1))
-            top, left = min(top, row), min(left, col)
-            if row > bottom:
-                bottom, lowest = row, cell
-            if col > right:
-                right, rightmost = col, cell
-    for tag in _ROW_TAG.findall(xml):
-        r = _ATTR[b"r"].search(tag)
-        if r and _HIDDEN.search(tag):
-            facts.hidden_rows.add(int(r.group(1)))
-    for tag in _COL_TAG.findall(xml):
-        lo, hi = _ATTR[b"min"].search(tag), _ATTR[b"max"].search(tag)
-        if lo and hi and _HIDDEN.search(tag):
-            facts.hidden_columns.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), MAX_COLUMNS)))
-    if bottom >= 0:
-        rows, cols = bottom - top + 1, right - left + 1
-        if rows > MAX_ROWS or cols > MAX_COLUMNS or rows * cols > MAX_CELLS:
-            far = rightmost if cols > MAX_COLUMNS else lowest
-            facts.too_large = (f"The sheet '{sheet}' has entries as far as cell {far} ({rows:,} rows by {cols:,} "
+    # plain substring tests (memchr speed); a false alarm only means the slower, general pattern
+    usual = xml.count(b"<c ") == xml.count(b'<c r="') and b":c " not in xml and b":c>" not in xml
+    refs = (_FILLED_USUAL if usual else _FILLED).findall(xml)
+    if any(tag in xml for tag in (b"<f>", b"<f ", b"<f/", b":f>", b":f ")):  # not <formula1> of a dropdown
+        _formulas(xml, facts)
+    if b'hidden="1"' in xml or b'hidden="true"' in xml:
+        for tag in _ROW_TAG.findall(xml):
+            r = _ATTR[b"r"].search(tag)
+            if r and _HIDDEN.search(tag):
+                facts.hidden_rows.add(int(r.group(1)))
+        for tag in _COL_TAG.findall(xml):
+            lo, hi = _ATTR[b"min"].search(tag), _ATTR[b"max"].search(tag)
+            if lo and hi and _HIDDEN.search(tag):
+                facts.hidden_columns.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), MAX_COLUMNS)))
+    if refs:
+        rows = [int(r) for _, r in refs]
+        cols = [_column_index(c) for c, _ in refs]
+        top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
+        height, width = bottom - top + 1, right - left + 1
+        if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
+            letters, row = refs[cols.index(right)] if width > MAX_COLUMNS else refs[rows.index(bottom)]
+            far = (letters + row).decode()
+            facts.too_large = (f"The sheet '{sheet}' has entries as far as cell {far} ({height:,} rows by {width:,} "
                                f"columns); the tool reads at most {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns and "
                                f"{MAX_CELLS:,} cells per sheet, so this sheet was not read. Ask the partner to "
                                f"delete the unused rows and columns (or the stray entry in {far}) and resend it.")
     return facts
+
+
+def _formulas(xml: bytes, facts: SheetFacts) -> None:
+    for m in _CELL.finditer(xml):
+        body = m.group(3) or b""
+        formula = _FORMULA.search(body) if b"f" in body else None
+        ref = _REF.search(m.group(1))
+        if formula is None or ref is None:
+            continue
+        text = unescape((formula.group(2) or b"").decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
+        facts.formulas[ref.group(1).decode() + ref.group(2).decode()] = (text, _VALUE.search(body) is not None)
 
 
 def _column_index(letters: bytes) -> int:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ from .errors import UsageError
 from .plan import Plan
 from .problems import Problem, count
 from .read import Return, read_return
-from .validate import Action, validate_rows
+from .validate import Action, check_actions, fix_rows
 
 EXTENSIONS = (".xlsx", ".xlsm")
 # Found in folders too, so a partner who saved in another format is told how to fix it.
@@ -114,20 +117,52 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return found, notes
 
 
+FILES_PER_WORKER = 10  # below this, starting worker processes costs more than it saves
+
+
+def default_jobs(n_files: int) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, n_files // FILES_PER_WORKER))
+
+
+Read = tuple[Return, list[Action], list[Problem]]
+
+
+def read_and_fix(plan: Plan, path: Path) -> Read:
+    """One return read, with the automatic fixes applied to its rows: the per-file work."""
+    ret = read_return(plan, path)
+    actions, problems = fix_rows(plan, ret.partner or "", ret.rows)
+    return ret, actions, problems
+
+
+def read_returns(plan: Plan, files: list[Path], jobs: int = 1) -> Iterator[Read]:
+    """Each file read and fixed, in the order given; with jobs > 1, in worker processes."""
+    if jobs <= 1 or len(files) < 2:
+        for path in files:
+            yield read_and_fix(plan, path)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(partial(read_and_fix, plan), files, chunksize=max(1, len(files) // (jobs * 8)))
+
+
 def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None] | None = None,
-                  prefer: str | None = None) -> Result:
-    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner."""
-    returns = []
-    for path in files:
-        returns.append(read_return(plan, path))
+                  prefer: str | None = None, jobs: int = 1) -> Result:
+    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner;
+    `jobs` > 1 reads the files in that many processes, with the same result as one."""
+    reads = []
+    for path, read in zip(files, read_returns(plan, files, jobs), strict=True):
+        reads.append(read)
         if progress:
             progress(path)
+    returns = [ret for ret, _, _ in reads]
     extra = _set_aside_copies(returns)
     extra += _set_aside_older(returns) if prefer == "newest" else _report_duplicates(returns)
-    partner_rows = [(r.partner or "", row) for r in returns if not r.set_aside for row in r.rows]
-    actions, row_problems = validate_rows(plan, partner_rows)
+    actions = [a for ret, fixed, _ in reads if not ret.set_aside for a in fixed]
     by_file: dict[str, list[Problem]] = {r.file: list(r.problems) for r in returns}
-    for p in [*row_problems, *extra]:
+    for ret, _, fixes in reads:
+        if not ret.set_aside:
+            by_file[ret.file] += fixes
+    for p in [*check_actions(plan, actions), *extra]:
         by_file[p.file].append(p)
     rank = {"": 0, L.FRONT_SHEET: 1, **{pr.sheet: i for i, pr in enumerate(plan.priorities, 2)}}
 

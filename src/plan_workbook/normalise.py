@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import functools
 import re
 from datetime import date, datetime
 
@@ -23,11 +24,7 @@ def trim(text: str) -> str:
 
 def match_status(plan: Plan, text: str) -> str | None:
     """The plan's status for a name or alias in any case ('green', 'G'), else None."""
-    wanted = trim(text).casefold()
-    for s in plan.statuses:
-        if wanted in {s.name.casefold(), *(a.casefold() for a in s.aliases)}:
-            return s.name
-    return None
+    return plan.status_index.get(trim(text).casefold())
 
 
 def match_leads(plan: Plan, text: str) -> tuple[list[str], list[str]]:
@@ -59,9 +56,13 @@ def match_leads(plan: Plan, text: str) -> tuple[list[str], list[str]]:
 
 
 def closest_partner(plan: Plan, text: str) -> str | None:
-    index = plan.partner_index
-    close = difflib.get_close_matches(trim(text).casefold(), list(index), n=1, cutoff=0.6)
-    return index[close[0]] if close else None
+    key = ("closest", text)
+    if key not in plan.memo:  # difflib over every name: the same misspelling recurs across returns
+        index = plan.partner_index
+        close = difflib.get_close_matches(trim(text).casefold(), list(index), n=1, cutoff=0.6)
+        plan.memo[key] = index[close[0]] if close else None
+    found: str | None = plan.memo[key]
+    return found
 
 
 def suggest_partners(plan: Plan, text: str, n: int = 3) -> list[str]:
@@ -88,6 +89,7 @@ _MONTH_NUM = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{4})$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _QUARTER = re.compile(r"^q([1-4])\s*(?:fy\s*)?(\d{2}|\d{4})\s*[/\-]\s*(\d{2}|\d{4})$", re.IGNORECASE)
+_MONTHS = tuple(calendar.month_name[i].lower() for i in range(1, 13))  # month_name calls strftime each time
 _FIN_YEAR = re.compile(r"^(?:fy\s*)?(\d{2}|\d{4})\s*[/\-]\s*(\d{2}|\d{4})$", re.IGNORECASE)
 ONGOING = {"ongoing", "on-going", "on going"}
 
@@ -101,6 +103,11 @@ def parse_time_frame(value: object) -> tuple[date | None, bool]:
         return value, True
     if not isinstance(value, str):
         return None, False
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=4096)  # a few dozen distinct time frames recur in every return
+def _parse_text(value: str) -> tuple[date | None, bool]:
     text = _PREFIX.sub("", " ".join(trim(value).split()))
     if text.casefold() in ONGOING:
         return None, True
@@ -112,8 +119,7 @@ def parse_time_frame(value: object) -> tuple[date | None, bool]:
     m = _MONTH_NAME.match(text)
     if m:
         word = m.group(1).lower()
-        month = 9 if word == "sept" else next(
-            (i for i in range(1, 13) if calendar.month_name[i].lower().startswith(word)), 0)
+        month = 9 if word == "sept" else next((i for i, name in enumerate(_MONTHS, 1) if name.startswith(word)), 0)
         if month:
             return _month_end(_year(m.group(2)), month), True
     m = _MONTH_NUM.match(text) or None

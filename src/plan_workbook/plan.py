@@ -93,6 +93,16 @@ class Plan:
         return next(c for c in self.columns if c.role == role)
 
     @cached_property
+    def status_index(self) -> dict[str, str]:
+        """Every status name and alias, case folded -> the status's name."""
+        return {word.casefold(): s.name for s in self.statuses for word in (s.name, *s.aliases)}
+
+    @cached_property
+    def memo(self) -> dict[tuple[str, str], Any]:
+        """Answers worth keeping for the plan's life, such as the closest partner to a misspelt lead."""
+        return {}
+
+    @cached_property
     def partner_index(self) -> dict[str, str]:
         """Every partner name and alias, spaces collapsed and case folded -> the partner's name.
         Cached: leads are matched for every row of every return."""

@@ -21,7 +21,7 @@ from .problems import Problem, short
 HEADER_SEARCH_ROWS = 30  # the header may be pushed down by inserted rows, but not far
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One started row of a priority sheet, as the partner left it."""
 
@@ -31,7 +31,12 @@ class Row:
     priority: str  # the priority's full title
     kind: str  # "adopted example", "adapted example" or "new"
     values: dict[str, Any]  # role -> cell value as read (str, float, bool, date, or None)
-    cells: dict[str, str]  # role -> A1 reference in the partner's sheet; "" where the column is missing
+    columns: dict[str, str]  # role -> column letter, shared by the sheet's rows; "" where the column is missing
+
+    def cell(self, role: str) -> str:
+        """The A1 reference of a role's cell in the partner's sheet, or "" where the column is missing."""
+        letter = self.columns[role]
+        return f"{letter}{self.row}" if letter else ""
 
 
 @dataclass
@@ -96,7 +101,7 @@ def read_return(plan: Plan, path: Path, name: str | None = None) -> Return:
 
 
 def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
-    scan = guard.scan(path)
+    scan = guard.scan(path, unread=frozenset({L.LISTS_SHEET}))
     ret.digest, ret.saved = scan.digest, scan.saved
     if scan.fatal:
         ret.readable = False
@@ -142,6 +147,7 @@ class _Reader:
         self.names = list(wb.sheet_names)
         self.hidden = {m.name for m in wb.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}
         self.grids: dict[str, list[list[Any]] | None] = {}
+        self.merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
 
     def problem(self, sheet: str, cell: str, code: str, message: str, **kw: str) -> None:
         self.ret.problems.append(Problem(self.ret.file, sheet, cell, code, message, **kw))
@@ -159,7 +165,9 @@ class _Reader:
             self.problem(sheet, "", "too-large", facts.too_large)
             return None
         try:
-            values = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            ws = self.wb.get_sheet_by_name(sheet)
+            values = ws.to_python(skip_empty_area=False)
+            self.merged[sheet] = list(ws.merged_cell_ranges or [])
         except Exception as e:  # calamine's XmlError and friends: one damaged sheet, not the whole merge
             self.problem(sheet, "", "unreadable-file", f"The sheet '{sheet}' is damaged and could not be read "
                          f"({type(e).__name__}: {short(str(e))}). Ask the partner to save the file again.")
@@ -355,6 +363,7 @@ class _Reader:
         self._check_layout(sheet, grid, head_r)
 
         guidance = {role: _key(plan.column(role).guidance) for role in ROLES}
+        letters = {role: column_letter(cols[role]) if role in cols else "" for role in ROLES}
         examples = list(priority.examples)
         prepared_last = head_r + 1 + len(examples) + plan.input_rows  # 0-based index of the last prepared row
         position = 0  # rows after the header and guidance, for telling adapted examples from new rows
@@ -388,8 +397,7 @@ class _Reader:
                              f"Row {r + 1} is hidden but holds entries; they were read. Unhide the row, or delete it "
                              "if the action is no longer wanted.", value=display(values["action"]))
             # a missing column has no cell; its problem is the column-missing error, not one per row
-            cells = {role: f"{column_letter(cols[role])}{r + 1}" if role in cols else "" for role in ROLES}
-            ret.rows.append(Row(ret.file, sheet, r + 1, priority.title, kind, values, cells))
+            ret.rows.append(Row(ret.file, sheet, r + 1, priority.title, kind, values, letters))
         if below:
             self.problem(sheet, f"A{below[0]}", "data-outside-area",
                          f"{len(below):,} row(s) with entries, from row {below[0]} to row {below[-1]}, are below the "
@@ -425,7 +433,7 @@ class _Reader:
 
     def _check_layout(self, sheet: str, grid: list[list[Any]], head_r: int) -> None:
         """Merged cells and hidden columns in the header and input area: read, but worth fixing."""
-        for (r0, c0), (r1, c1) in self.wb.get_sheet_by_name(sheet).merged_cell_ranges or []:
+        for (r0, c0), (r1, c1) in self.merged.get(sheet, []):
             if r1 >= head_r:
                 ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
                 self.problem(sheet, f"{column_letter(c0)}{r0 + 1}", "merged-cells",
@@ -441,9 +449,14 @@ class _Reader:
 def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     """(row index, role -> column index) of the row that holds most of the plan's headers."""
     wanted = {_key(c.header): c.role for c in plan.columns}
+    longest = max(len(h) for h in wanted) + 20  # room for stray spaces; longer text is no heading
     best: tuple[int, dict[str, int]] | None = None
     for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        found = {wanted[_key(v)]: c for c, v in enumerate(row) if _key(v) in wanted}
+        found = {}
+        for c, v in enumerate(row):
+            role = wanted.get(_key(v)) if isinstance(v, str) and len(v) < longest else None
+            if role is not None:
+                found[role] = c
         if len(found) >= len(ROLES) // 2 and (best is None or len(found) > len(best[1])):
             best = (r, found)
     return best
@@ -464,9 +477,13 @@ def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: s
     """Untouched or adopted: an example's text, unchanged. Adapted: a row in an example's place that
     still looks like it (two of its text cells unchanged, or most of its wording). Otherwise new."""
 
+    text: dict[str, str] = {}
+
     def same(role: str, example: dict[str, str]) -> bool:
         # exact, so a partner's small edit (case, a space) is never dropped as "untouched"
-        return role not in present or display(values[role]).replace("\r\n", "\n") == example[role]
+        if role not in text:
+            text[role] = display(values[role]).replace("\r\n", "\n")
+        return role not in present or text[role] == example[role]
 
     for i, ex in enumerate(examples):
         if i not in matched and all(same(role, ex) for role in TEXT_ROLES):

@@ -1,23 +1,29 @@
-"""Stage 5: write the combined summary workbook from a merge result."""
+"""Stage 5: write the combined summary workbook from a merge result.
+
+Written with XlsxWriter in constant-memory mode: rows stream to disk as they are written, so a merge of
+thousands of returns stays fast and small. Text always goes in as text (never a formula), control characters
+and text that looks like an _xHHHH_ escape are escaped by XlsxWriter, and fixed document dates make equal
+inputs give equal files.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from . import layout as L
 from .merge import Result
-from .plan import ROLES, Status
+from .plan import ROLES
 from .problems import FIELDS
 from .validate import Action
-from .xlsx import BOLD, WRAP, fit_row_heights, print_setup, put, save, solid
+from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, MAX_CELL_CHARS, row_height, write_atomic
 
 
 def action_headers(result: Result) -> list[str]:
@@ -27,85 +33,120 @@ def action_headers(result: Result) -> list[str]:
 
 def action_values(a: Action) -> list[Any]:
     row = a.row
+    first = next((letter for letter in row.columns.values() if letter), "A")  # the row's first column present
     return [a.partner, row.priority, *(a.values[r] for r in ROLES), row.kind, a.due,
-            row.file, f"'{row.sheet}'!{row.cells['theme'].rstrip('0123456789')}{row.row}"]
-
-
-def build_summary(result: Result, as_of: date) -> Workbook:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Summary"
-    _summary(ws, result, as_of)
-    widths = [26, 30, *(c.width for c in result.plan.columns), 16, 12, 30, 26]
-    _table(wb.create_sheet("Actions"), result, action_headers(result),
-           [action_values(a) for a in result.actions], widths)
-    overdue = sorted((a for a in result.actions if a.due and a.due < as_of and a.status != result.plan.done_status),
-                     key=lambda a: (a.due, a.partner, a.row.file, a.row.sheet, a.row.row))
-    _table(wb.create_sheet("Overdue"), result, ["Days overdue", *action_headers(result)],
-           [[(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue], [12, *widths])
-    _table(wb.create_sheet("Returns"), result,
-           ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings"],
-           _returns_rows(result), [40, 12, 50, 10, 12, 10, 10])
-    _table(wb.create_sheet("Issues"), result, [f.capitalize() for f in FIELDS],
-           [[p.as_dict()[f] for f in FIELDS] for p in result.problems], [40, 24, 8, 16, 30, 24, 10, 90])
-    wb.active = 0
-    return wb
+            row.file, f"'{row.sheet}'!{first}{row.row}"]
 
 
 def write_summary(result: Result, out: Path, as_of: date) -> Path:
-    save(build_summary(result, as_of), out)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "strings_to_numbers": False})
+    wb.set_properties({"author": "plan-workbook", "created": FIXED_TIME})
+    styles = _Styles(wb, result)
+    plan = result.plan
+    _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of)
+    widths = [26, 30, *(c.width for c in plan.columns), 16, 12, 30, 26]
+    _table(wb.add_worksheet("Actions"), styles, action_headers(result),
+           (action_values(a) for a in result.actions), widths)
+    overdue = sorted((a for a in result.actions if a.due and a.due < as_of and a.status != plan.done_status),
+                     key=lambda a: (a.due, a.partner, a.row.file, a.row.sheet, a.row.row))
+    _table(wb.add_worksheet("Overdue"), styles, ["Days overdue", *action_headers(result)],
+           ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [12, *widths])
+    _table(wb.add_worksheet("Returns"), styles,
+           ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings"],
+           _returns_rows(result), [40, 12, 50, 10, 12, 10, 10])
+    _table(wb.add_worksheet("Issues"), styles, [f.capitalize() for f in FIELDS],
+           ([p.as_dict()[f] for f in FIELDS] for p in result.problems), [40, 24, 8, 16, 30, 24, 10, 90])
+    wb.close()
+    write_atomic(out, buf.getvalue())
     return out
+
+
+class _Styles:
+    """The few cell formats the summary uses, made once (XlsxWriter keeps one per combination)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, result: Result) -> None:
+        top = {"text_wrap": True, "valign": "top"}
+        self.wrap = wb.add_format(top)
+        self.quoted = wb.add_format({**top, "quote_prefix": True})  # text starting = + - @ stays text on edit
+        self.date = wb.add_format({**top, "num_format": "yyyy-mm-dd"})
+        self.header = wb.add_format({**top, "bold": True, "bg_color": f"#{L.HEADER_FILL}"})
+        self.bold = wb.add_format({"bold": True})
+        self.title = wb.add_format({"bold": True, "font_size": 16})
+        self.heading = wb.add_format({"bold": True, "font_size": 12})
+        self.left = wb.add_format({"align": "left"})
+        self.left_date = wb.add_format({"align": "left", "num_format": "yyyy-mm-dd"})
+        self.status = {s.name: wb.add_format({**top, "bg_color": f"#{s.fill}", "font_color": f"#{s.font}"})
+                       for s in result.plan.statuses}
+        self.status_header = {s.name: wb.add_format({"bold": True, "bg_color": f"#{s.fill}"})
+                              for s in result.plan.statuses}
+        self.status_column = result.plan.column("status").header
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, styles: _Styles, fmt: Format | None = None) -> None:
+    """Write one value by its type: text always as text, exactly as typed, never as a formula."""
+    if isinstance(value, str):
+        quoted = value.startswith(FORMULA_TRIGGERS)
+        if ws.write_string(row, col, value, styles.quoted if quoted and fmt in (None, styles.wrap) else fmt) == -2:
+            raise ValueError(f"text of {len(value)} characters is longer than Excel's {MAX_CELL_CHARS}")
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, (date, datetime)):
+        ws.write_datetime(row, col, value, styles.date if fmt in (None, styles.wrap) else fmt)
+    elif value is not None:
+        ws.write_string(row, col, str(value), fmt)
 
 
 def _returns_rows(result: Result) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    by_partner = {p: [r for r in result.returns if r.partner == p] for p in result.plan.returning_partners}
-    for partner, rets in by_partner.items():
-        if not rets:
+    received = {r.partner for r in result.returns}
+    for partner in result.plan.returning_partners:
+        if partner not in received:
             rows.append([partner, "missing", None, 0, None, None, None])
-    for f in result.file_rows():  # received, duplicate, unreadable, or naming no known partner
+    for f in result.file_rows():  # received, duplicate, copy, superseded, unreadable, or no known partner
         rows.append([f["partner"] or "(partner not known)", f["state"], f["file"], f["actions"],
                      f["examples_ignored"], f["errors"], f["warnings"]])
     order = {p: i for i, p in enumerate(result.plan.returning_partners)}
     return sorted(rows, key=lambda r: (order.get(r[0], len(order)), str(r[2] or "")))
 
 
-def _table(ws: Worksheet, result: Result, headers: list[str], rows: list[list[Any]], widths: list[float]) -> None:
-    for col, h in enumerate(headers, 1):
-        c = ws.cell(1, col)
-        put(c, h)
-        c.font = BOLD
-        c.fill = solid(L.HEADER_FILL)
-        c.alignment = WRAP
-        ws.column_dimensions[get_column_letter(col)].width = widths[col - 1]
-    statuses = {s.name: s for s in result.plan.statuses}
-    status_col = headers.index(result.plan.column("status").header) + 1 \
-        if result.plan.column("status").header in headers else None
-    for r, values in enumerate(rows, 2):
-        for col, v in enumerate(values, 1):
-            c = ws.cell(r, col)
-            put(c, v)
-            c.alignment = WRAP
-            if isinstance(v, date):
-                c.number_format = "yyyy-mm-dd"
-            if col == status_col and v in statuses:  # colour and word, never colour alone
-                c.fill = solid(statuses[v].fill)
-                c.font = Font(color=statuses[v].font)
-    ws.freeze_panes = "A2"
-    fit_row_heights(ws)
-    print_setup(ws, "1:1")
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(rows) + 1, 2)}"
+def _table(ws: Worksheet, styles: _Styles, headers: list[str], rows: Iterable[list[Any]],
+           widths: list[float]) -> None:
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width, styles.wrap)
+    ws.set_row(0, row_height(zip(headers, widths, strict=True)))
+    for col, h in enumerate(headers):
+        put(ws, 0, col, h, styles, styles.header)
+    status_col = headers.index(styles.status_column) if styles.status_column in headers else None
+    n = 0
+    for n, values in enumerate(rows, 1):
+        ws.set_row(n, row_height(zip(values, widths, strict=True)))  # before the cells: rows stream to disk
+        for col, v in enumerate(values):
+            fmt = styles.status.get(v, styles.wrap) if col == status_col and isinstance(v, str) else styles.wrap
+            put(ws, n, col, v, styles, fmt)  # status: colour and word, never colour alone
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
+    _print_setup(ws, repeat_header=True)
 
 
-def _summary(ws: Worksheet, result: Result, as_of: date) -> None:
+def _print_setup(ws: Worksheet, repeat_header: bool = False) -> None:
+    """Landscape A4, fitted to the page width, with the header row repeated on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    if repeat_header:
+        ws.repeat_rows(0)
+
+
+def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Result, as_of: date) -> None:
     plan = result.plan
     summary = result.as_dict()["summary"]
-    ws.column_dimensions["A"].width = 48
-    for col in "BCDEFGH":
-        ws.column_dimensions[col].width = 12
-    put(ws["A1"], f"{plan.title}: combined summary")
-    ws["A1"].font = Font(bold=True, size=16)
+    ws.set_column(0, 0, 48)
+    ws.set_column(1, 7, 12)
+    put(ws, 0, 0, f"{plan.title}: combined summary", styles, styles.title)
     facts = [
         ("As of", as_of),
         ("Returns received", f"{summary['returns_received']} of {summary['returns_expected']} expected"),
@@ -113,61 +154,48 @@ def _summary(ws: Worksheet, result: Result, as_of: date) -> None:
         ("Errors in returns", summary["errors"]),
         ("Warnings in returns", summary["warnings"]),
     ]
-    for r, (label, value) in enumerate(facts, 3):
-        put(ws.cell(r, 1), label)
-        ws.cell(r, 1).font = BOLD
-        put(ws.cell(r, 2), value)
-        ws.cell(r, 2).alignment = Alignment(horizontal="left")
-        if isinstance(value, date):
-            ws.cell(r, 2).number_format = "yyyy-mm-dd"
+    for r, (label, value) in enumerate(facts, 2):
+        put(ws, r, 0, label, styles, styles.bold)
+        put(ws, r, 1, value, styles, styles.left_date if isinstance(value, date) else styles.left)
     names = [*plan.status_names, "No status"]
-    top = 3 + len(facts) + 1
+    top = 2 + len(facts) + 1
     priority_rows = [[p.title, *result.status_counts(a for a in result.actions if a.row.priority == p.title).values()]
                      for p in plan.priorities]
     overall = ["All priorities", *result.status_counts(result.actions).values()]
-    end = _count_table(ws, top, "Status by strategic priority", "Strategic priority", names,
-                       [*priority_rows, overall], result)
-    _chart(ws, top + 1, len(priority_rows), plan.statuses, f"{get_column_letter(len(names) + 4)}{top}")
+    end = _count_table(ws, styles, top, "Status by strategic priority", "Strategic priority", names,
+                       [*priority_rows, overall])
     partner_rows = [[p, *result.status_counts(a for a in result.actions if a.partner == p).values()]
                     for p in plan.returning_partners]
-    _count_table(ws, end + 2, "Status by partner", "Partner", names, partner_rows, result)
-    fit_row_heights(ws)
-    print_setup(ws)
+    _chart(wb, ws, result, top + 1, len(priority_rows))
+    _count_table(ws, styles, end + 2, "Status by partner", "Partner", names, partner_rows)
+    _print_setup(ws)
 
 
-def _count_table(ws: Worksheet, top: int, title: str, first: str, names: list[str],
-                 rows: list[list[Any]], result: Result) -> int:
-    put(ws.cell(top, 1), title)
-    ws.cell(top, 1).font = Font(bold=True, size=12)
-    headers = [first, *names, "Total"]
-    statuses = {s.name: s for s in result.plan.statuses}
-    for col, h in enumerate(headers, 1):
-        c = ws.cell(top + 1, col)
-        put(c, h)
-        c.font = BOLD
-        c.fill = solid(statuses[h].fill) if h in statuses else solid(L.HEADER_FILL)
+def _count_table(ws: Worksheet, styles: _Styles, top: int, title: str, first: str, names: list[str],
+                 rows: list[list[Any]]) -> int:
+    """A table of counts with a title above it; returns the row index of its last row."""
+    put(ws, top, 0, title, styles, styles.heading)
+    for col, h in enumerate([first, *names, "Total"]):
+        put(ws, top + 1, col, h, styles, styles.status_header.get(h, styles.header))
     for r, values in enumerate(rows, top + 2):
-        for col, v in enumerate([*values, sum(values[1:])], 1):
-            put(ws.cell(r, col), v)
-        ws.cell(r, 1).alignment = WRAP
+        ws.set_row(r, row_height([(values[0], 48)]))
+        for col, v in enumerate([*values, sum(values[1:])]):
+            put(ws, r, col, v, styles, styles.wrap if col == 0 else None)
     return top + 1 + len(rows)
 
 
-def _chart(ws: Worksheet, header_row: int, n: int, statuses: tuple[Status, ...], anchor: str) -> None:
-    """A native stacked bar chart of the status table, each series in its status colour."""
-    n_status = len(statuses)
-    chart = BarChart()
-    chart.type = "bar"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.title = "Actions by status and priority"
-    chart.add_data(Reference(ws, min_col=2, max_col=1 + n_status, min_row=header_row, max_row=header_row + n),
-                   titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n))
-    for series, status in zip(chart.series, statuses, strict=True):
-        series.graphicalProperties.solidFill = status.fill  # the RAG colour, not the theme's
-        series.graphicalProperties.line.solidFill = status.font
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.width, chart.height = 18, 8
-    ws.add_chart(chart, anchor)
+def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: int, n: int) -> None:
+    """A native stacked bar chart of the status-by-priority table, each series in its status colour."""
+    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+    assert chart is not None
+    for i, status in enumerate(result.plan.statuses, 1):
+        chart.add_series({
+            "name": ["Summary", header_row, i],
+            "categories": ["Summary", header_row + 1, 0, header_row + n, 0],
+            "values": ["Summary", header_row + 1, i, header_row + n, i],
+            "fill": {"color": f"#{status.fill}"},  # the RAG colour, not the theme's
+            "border": {"color": f"#{status.font}"},
+        })
+    chart.set_title({"name": "Actions by status and priority"})
+    chart.set_size({"width": 680, "height": 300})
+    ws.insert_chart(header_row - 1, len(result.plan.statuses) + 3, chart)

@@ -16,7 +16,7 @@ from .problems import Problem
 from .read import Row, display
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """A started row after the published automatic fixes: what the summary shows."""
 
@@ -24,6 +24,8 @@ class Action:
     row: Row
     values: dict[str, Any]  # role -> text shown in the summary (time frame keeps a real date as a date)
     due: date | None
+    lead_known: bool = True  # every part of the lead is a plan partner (or there is no lead)
+    time_frame_understood: bool = True  # the time frame parsed (or there is none)
 
     @property
     def status(self) -> str:
@@ -34,7 +36,7 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
     """Apply the automatic fixes to one row, reporting each with the original value."""
 
     def note(role: str, code: str, original: Any, message: str) -> None:
-        problems.append(Problem(row.file, row.sheet, row.cells[role], code, message,
+        problems.append(Problem(row.file, row.sheet, row.cell(role), code, message,
                                 column=plan.column(role).header, value=display(original)))
 
     values: dict[str, Any] = {}
@@ -42,28 +44,29 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
         raw = row.values[role]
         text = display(raw)
         if isinstance(raw, str) and trim(raw) != raw and trim(raw):
-            note(role, "spaces-trimmed", raw, f"Spaces at the start or end of {row.cells[role]} were removed.")
+            note(role, "spaces-trimmed", raw, f"Spaces at the start or end of {row.cell(role)} were removed.")
         values[role] = trim(text) or None
     status = values["status"]
     if status:
         found = match_status(plan, status)
         if found and found != status:
             note("status", "status-normalised", row.values["status"],
-                 f"'{status}' in {row.cells['status']} was read as '{found}'. Choose it from the list next time.")
+                 f"'{status}' in {row.cell('status')} was read as '{found}'. Choose it from the list next time.")
             values["status"] = found
-    lead = values["lead"]
+    lead, unknown = values["lead"], list[str]()
     if lead:
         names, unknown = match_leads(plan, lead)
         joined = " / ".join(names)
         if not unknown and joined != lead:
             note("lead", "lead-normalised", row.values["lead"],
-                 f"'{lead}' in {row.cells['lead']} was read as '{joined}'.")
+                 f"'{lead}' in {row.cell('lead')} was read as '{joined}'.")
             values["lead"] = joined
     raw_time = row.values["time_frame"]
-    due, _ = parse_time_frame(values["time_frame"] if isinstance(raw_time, str) else raw_time)
+    due, understood = parse_time_frame(values["time_frame"] if isinstance(raw_time, str) else raw_time)
     if isinstance(raw_time, date):  # a real Excel date (calamine gives date or datetime) stays a date
         values["time_frame"] = due
-    return Action(partner, row, values, due)
+    return Action(partner, row, values, due, lead_known=not unknown,
+                  time_frame_understood=understood or values["time_frame"] is None)
 
 
 def schema(plan: Plan) -> pa.DataFrameSchema:
@@ -71,20 +74,18 @@ def schema(plan: Plan) -> pa.DataFrameSchema:
     needs_update = [s.name for s in plan.statuses if s.update_required]
     start, end = pd.Timestamp(plan.period_start), pd.Timestamp(plan.period_end)
 
-    def leads_known(value: str) -> bool:
-        return not match_leads(plan, value)[1]
-
-    def time_frame_understood(value: str) -> bool:
-        return parse_time_frame(value)[1]
+    def is_true(flags: pd.Series) -> pd.Series:
+        return flags
 
     return pa.DataFrameSchema(
         {
             "action": pa.Column(str, nullable=False),
             "status": pa.Column(str, nullable=False, checks=pa.Check.isin(plan.status_names)),
-            "lead": pa.Column(str, nullable=False,
-                              checks=pa.Check(leads_known, element_wise=True, name="lead-unknown")),
-            "time_frame": pa.Column(str, nullable=False, checks=pa.Check(
-                time_frame_understood, element_wise=True, name="time-frame-unparsed")),
+            "lead": pa.Column(str, nullable=False),
+            # matching leads and parsing time frames is done once per row by the fixes; checked here in bulk
+            "lead_known": pa.Column(bool, checks=pa.Check(is_true, name="lead-unknown")),
+            "time_frame": pa.Column(str, nullable=False),
+            "time_frame_understood": pa.Column(bool, checks=pa.Check(is_true, name="time-frame-unparsed")),
             "due": pa.Column("datetime64[ns]", nullable=True, coerce=True, checks=pa.Check.in_range(start, end)),
             "update": pa.Column(str, nullable=True),
             "same_action": pa.Column(str, unique=True, report_duplicates="exclude_first"),
@@ -121,21 +122,28 @@ def frame(actions: list[Action]) -> pd.DataFrame:
             "action": v["action"], "status": v["status"], "lead": v["lead"],
             "time_frame": display(v["time_frame"]) if v["time_frame"] is not None else None,
             "due": pd.Timestamp(a.due) if a.due else pd.NaT, "update": v["update"],
+            "lead_known": a.lead_known, "time_frame_understood": a.time_frame_understood,
             # a row with no action cannot duplicate another: give it its own key
             "same_action": "\x1f".join([a.row.file, a.row.sheet, " ".join(str(v["action"]).split()).casefold()])
             if v["action"] else f"\x1e{i}",
         })
-    df = pd.DataFrame(rows, columns=["action", "status", "lead", "time_frame", "due", "update", "same_action"])
+    df = pd.DataFrame(rows, columns=["action", "status", "lead", "lead_known", "time_frame", "time_frame_understood",
+                                     "due", "update", "same_action"])
     df["due"] = pd.to_datetime(df["due"])
     return df
 
 
-def validate_rows(plan: Plan, partner_rows: list[tuple[str, Row]]) -> tuple[list[Action], list[Problem]]:
-    """Fix and check every started row in one lazy pandera pass; every failure becomes a Problem."""
+def fix_rows(plan: Plan, partner: str, rows: list[Row]) -> tuple[list[Action], list[Problem]]:
+    """The automatic fixes for one return's rows: cheap, so they run where the return is read."""
     problems: list[Problem] = []
-    actions = [_fix(plan, partner, row, problems) for partner, row in partner_rows]
+    return [_fix(plan, partner, row, problems) for row in rows], problems
+
+
+def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:
+    """Check every fixed action in one lazy pandera pass; every failure becomes a Problem."""
+    problems: list[Problem] = []
     if not actions:
-        return actions, problems
+        return problems
     df = frame(actions)
     try:
         schema(plan).validate(df, lazy=True)
@@ -148,17 +156,28 @@ def validate_rows(plan: Plan, partner_rows: list[tuple[str, Row]]) -> tuple[list
             if code is None or pd.isna(case.index):
                 raise RuntimeError(f"unexpected validation failure: {case}") from e  # a bug, not bad input
             i = int(case.index)
-            if (code, i) not in seen and actions[i].row.cells[ROLE_FOR_CODE[code]]:
+            if (code, i) not in seen and actions[i].row.cell(ROLE_FOR_CODE[code]):
                 seen.add((code, i))  # a frame-wide check lists every column of a row: report it once
                 problems.append(_problem(plan, code, actions, df, i))
-    return actions, problems
+    return problems
+
+
+def validate_rows(plan: Plan, partner_rows: list[tuple[str, Row]]) -> tuple[list[Action], list[Problem]]:
+    """Fix and check rows of any returns: fix_rows, then check_actions."""
+    actions: list[Action] = []
+    problems: list[Problem] = []
+    for partner, row in partner_rows:
+        fixed, fixes = fix_rows(plan, partner, [row])
+        actions += fixed
+        problems += fixes
+    return actions, problems + check_actions(plan, actions)
 
 
 def _problem(plan: Plan, code: str, actions: list[Action], df: pd.DataFrame, i: int) -> Problem:
     action = actions[i]
     row, v = action.row, action.values
     role = ROLE_FOR_CODE[code]
-    cell, header, value = row.cells[role], plan.column(role).header, display(row.values[role])
+    cell, header, value = row.cell(role), plan.column(role).header, display(row.values[role])
     statuses = ", ".join(plan.status_names)
     if code == "action-missing":
         msg = f"Row {row.row} has entries but no {header}. Type the action in {cell}, or clear the row."

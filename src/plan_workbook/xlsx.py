@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -91,19 +91,29 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def row_height(values: Iterable[tuple[Any, float]], line_height: float = 15.0) -> float | None:
+    """Height for a row of wrapped text, from (value, column width) pairs; None when one line will do.
+    Neither Excel nor LibreOffice sizes such rows when it opens a file, so writers set it."""
+    lines = 1
+    for value, width in values:
+        if isinstance(value, str) and len(value) > 3:
+            chars = max(int(width * 1.15 - 1), 4)
+            if "\n" in value:
+                lines = max(lines, sum(-(-max(len(part), 1) // chars) for part in value.split("\n")))
+            elif len(value) > chars * lines:
+                lines = -(-len(value) // chars)
+    return min(lines * line_height, 409) if lines > 1 else None
+
+
 def fit_row_heights(ws: Worksheet, rows: range | None = None, line_height: float = 15.0) -> None:
-    """Set heights for rows of wrapped text: Excel and LibreOffice do not size them on open."""
+    """Set heights for the rows of wrapped text of an openpyxl sheet."""
     widths = {k: (d.width or 8.43) for k, d in ws.column_dimensions.items()}
     rows = rows or range(1, ws.max_row + 1)
     # one pass over the rows: ws[r] recomputes the sheet's width each time, which is quadratic
     for cells in ws.iter_rows(min_row=rows.start, max_row=rows.stop - 1):
-        lines = 1
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value:
-                chars = max(widths.get(cell.column_letter, 8.43) * 1.15 - 1, 4)
-                lines = max(lines, sum(math.ceil(max(len(part), 1) / chars) for part in cell.value.split("\n")))
-        if lines > 1:
-            ws.row_dimensions[cells[0].row].height = min(lines * line_height, 409)
+        height = row_height(((c.value, widths.get(c.column_letter, 8.43)) for c in cells), line_height)
+        if height:
+            ws.row_dimensions[cells[0].row].height = height
 
 
 def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:

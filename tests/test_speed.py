@@ -1,0 +1,60 @@
+"""Issue 5: the parallel merge gives exactly the serial result, and the benchmark script still runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import IR, RA, SC, MakeReturn, action
+from plan_workbook.cli import main
+from plan_workbook.merge import check_returns, default_jobs
+from plan_workbook.plan import Plan
+
+ROOT = Path(__file__).parent.parent
+
+
+def returns(make_return: MakeReturn, plan: Plan) -> list[Path]:
+    partners = plan.returning_partners
+    return [make_return(f"r{i:02d}", partners[i % len(partners)], {
+        RA: [action(f"Stall {i}"), action(f"Leaflets {i}", status="green", lead="Police / VF")],
+        IR: [action(f"Review {i}", status="Red", update=None, time_frame="Spring 2022")],
+        SC: [action(f"Event {i}", lead="Victim Support", time_frame="Q3 2021/22")]}) for i in range(12)]
+
+
+def test_parallel_merge_is_identical_to_serial(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    files = returns(make_return, plan)
+    serial, parallel = check_returns(plan, files, jobs=1), check_returns(plan, files, jobs=2)
+    assert parallel.as_dict() == serial.as_dict()
+    assert len(serial.actions) == 48
+    assert serial.errors == 0
+    assert serial.warnings > 12
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"summary-{jobs}.xlsx"
+        result = CliRunner().invoke(main, ["merge", str(files[0].parent), "--out", str(out), "--jobs", jobs,
+                                           "--as-of", "2022-03-31"])
+        assert result.exit_code == 0, result.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_default_jobs_uses_the_cores_only_for_many_files() -> None:
+    assert default_jobs(1) == 1
+    assert default_jobs(9) == 1
+    assert default_jobs(10_000) == len(os.sched_getaffinity(0))  # every core this process may use
+
+
+def test_benchmark_script_runs_with_a_tiny_n() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_merge.py"), "--n", "3", "--repeat", "1",
+                           "--jobs", "1"], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for task in ("merge", "validate", "baseline", "floor", "--help", "validate 1 return"):
+        assert f"| {task} |" in out, out
+    assert "baseline / merge = " in out
+    assert "validate / floor = " in out
+    assert "3 returns made" in out
