@@ -58,7 +58,7 @@ def test_validate_json(make_return: MakeReturn) -> None:
     code, out = run("validate", "--format", "json", str(bad))
     data = json.loads(out)
     assert code == 0  # a warning only
-    assert set(data) == {"files", "problems", "summary"}
+    assert set(data) == {"files", "partners", "problems", "summary"}
     assert [tuple(p) for p in data["problems"]] == [FIELDS]
     p = data["problems"][0]
     assert (p["sheet"], p["cell"], p["code"], p["severity"], p["value"]) == (RA, "G10", "status-normalised",

@@ -134,6 +134,22 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
 
 
 @main.command()
+@click.argument("summary", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+def chase(summary: Path, plan_path: Path | None) -> None:
+    """Print a short ready-to-send message for each partner who still owes something.
+
+    Example: plan-workbook chase out/summary.xlsx
+    """
+    from .chase import messages
+
+    found = messages(_plan(plan_path), summary)
+    click.echo("\n\n----------\n\n".join(_printable_lines(text) for _, text in found))
+    if not found:
+        click.echo("Nothing is outstanding: every partner has sent a return with no errors or warnings.")
+
+
+@main.command()
 @click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
 def partners(plan_path: Path | None) -> None:
     """List the plan's partners and the aliases a Lead may use.
@@ -174,6 +190,10 @@ def _same_file(a: Path, b: Path) -> bool:
 def _printable(text: str) -> str:
     """Partner text shown on a terminal: control characters (which could drive the terminal) made visible."""
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+def _printable_lines(text: str) -> str:
+    return "\n".join(_printable(line) for line in text.split("\n"))
 
 
 def _render(result: Result, fmt: str, out: Path | None) -> None:

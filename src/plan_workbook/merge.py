@@ -67,10 +67,26 @@ class Result:
                  "errors": severities[ret.file, "error"], "warnings": severities[ret.file, "warning"]}
                 for ret in self.returns]
 
+    def outstanding(self) -> dict[str, list[str]]:
+        """What each returning partner still owes: a return, errors to fix, warnings to explain."""
+        severities = Counter((p.file, p.severity) for p in self.problems)
+        out: dict[str, list[str]] = {}
+        for partner in self.plan.returning_partners:
+            rets = [r for r in self.returns if r.partner == partner and not r.set_aside]
+            if not rets:
+                out[partner] = ["no return received"]
+                continue
+            out[partner] = still_to_do(sum(severities[r.file, "error"] for r in rets),
+                                       sum(severities[r.file, "warning"] for r in rets))
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         received = {r.partner for r in self.returns if r.partner and r.readable and not r.set_aside}
+        files = self.file_rows()
         return {
-            "files": self.file_rows(),
+            "files": files,
+            "partners": [{"partner": p, "files": [f["file"] for f in files if f["partner"] == p],
+                          "outstanding": owed} for p, owed in self.outstanding().items()],
             "problems": [p.as_dict() for p in [*self.notes, *self.problems]],
             "summary": {
                 "plan": self.plan.id,
@@ -83,6 +99,11 @@ class Result:
                 "warnings": self.warnings,
             },
         }
+
+
+def still_to_do(errors: int, warnings: int) -> list[str]:
+    return [text for n, text in ((errors, f"{errors} error(s) to fix"), (warnings, f"{warnings} warning(s) to explain"))
+            if n]
 
 
 def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:

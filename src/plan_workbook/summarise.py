@@ -19,7 +19,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from . import layout as L
-from .merge import Result
+from .merge import Result, still_to_do
 from .plan import ROLES
 from .problems import FIELDS
 from .validate import Action
@@ -54,8 +54,8 @@ def write_summary(result: Result, out: Path, as_of: date) -> Path:
     _table(wb.add_worksheet("Overdue"), styles, ["Days overdue", *action_headers(result)],
            ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [12, *widths])
     _table(wb.add_worksheet("Returns"), styles,
-           ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings"],
-           _returns_rows(result), [40, 12, 50, 10, 12, 10, 10])
+           ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding"],
+           _returns_rows(result), [40, 12, 50, 10, 12, 10, 10, 40])
     _table(wb.add_worksheet("Issues"), styles, [f.capitalize() for f in FIELDS],
            ([p.as_dict()[f] for f in FIELDS] for p in result.problems), [40, 24, 8, 16, 30, 24, 10, 90])
     wb.close()
@@ -103,12 +103,15 @@ def put(ws: Worksheet, row: int, col: int, value: Any, styles: _Styles, fmt: For
 def _returns_rows(result: Result) -> list[list[Any]]:
     rows: list[list[Any]] = []
     received = {r.partner for r in result.returns}
+    owed = result.outstanding()
     for partner in result.plan.returning_partners:
         if partner not in received:
-            rows.append([partner, "missing", None, 0, None, None, None])
+            rows.append([partner, "missing", None, 0, None, None, None, "; ".join(owed[partner])])
     for f in result.file_rows():  # received, duplicate, copy, superseded, unreadable, or no known partner
+        # a copy or superseded file is left out of the merge: nothing to do on it
+        own = [] if f["state"] in ("copy", "superseded") else still_to_do(f["errors"], f["warnings"])
         rows.append([f["partner"] or "(partner not known)", f["state"], f["file"], f["actions"],
-                     f["examples_ignored"], f["errors"], f["warnings"]])
+                     f["examples_ignored"], f["errors"], f["warnings"], "; ".join(own) or "nothing"])
     order = {p: i for i, p in enumerate(result.plan.returning_partners)}
     return sorted(rows, key=lambda r: (order.get(r[0], len(order)), str(r[2] or "")))
 
