@@ -152,7 +152,7 @@ def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None) -> None:
         dv.add("B4")
         ws.add_data_validation(dv)
     fit_row_heights(ws)
-    print_setup(ws)
+    print_setup(ws, marking=plan.marking)
     key_row = 4 + next(i for i, (label, _) in enumerate(rows) if label == "Key")
     ws.cell(key_row, 2).fill = solid(L.EXAMPLE_FILL)
     for i, s in enumerate(plan.statuses):
@@ -241,7 +241,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
 
     ws.freeze_panes = ws.cell(L.HEADER_ROW + 1, 1)
     fit_row_heights(ws, range(L.HEADER_ROW, first + len(priority.examples)))
-    print_setup(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}")
+    print_setup(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}", plan.marking)
 
 
 def _meta_sheet(ws: Worksheet, plan: Plan, partner: str | None) -> None:

@@ -75,6 +75,7 @@ class Plan:
     priorities: tuple[Priority, ...]
     return_date: str = ""
     contact: str = ""
+    marking: str = ""  # protective marking such as OFFICIAL, printed in page headers and footers
     source: str = field(default="", compare=False)
 
     @property
@@ -152,6 +153,7 @@ def load_plan(path: str | Path | None = None) -> Plan:
     return plan
 
 
+MAX_MARKING = 60  # Excel allows 255 characters for a whole header or footer
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _COLOUR = re.compile(r"^[0-9A-Fa-f]{6}$")
 
@@ -208,7 +210,7 @@ class _Checker:
                          {"plan", "columns", "statuses", "partners", "priorities"})
         meta = self.table(top.get("plan", {}), "plan",
                           {"id", "version", "title", "partnership", "period_start", "period_end", "key",
-                           "instructions", "input_rows", "done_status", "return_date", "contact"},
+                           "instructions", "input_rows", "done_status", "return_date", "contact", "marking"},
                           {"id", "version", "title", "period_start", "period_end", "done_status"})
         start = self.month(meta, "period_start", "plan", end=False)
         end = self.month(meta, "period_end", "plan", end=True)
@@ -244,8 +246,17 @@ class _Checker:
             priorities=priorities,
             return_date=self.text(meta, "return_date", "plan", ""),
             contact=self.text(meta, "contact", "plan", ""),
+            marking=self.marking(meta),
             source=source,
         )
+
+    def marking(self, meta: dict[str, Any]) -> str:
+        text = self.text(meta, "marking", "plan", "")
+        if len(text) > MAX_MARKING or "\n" in text:
+            self.bad("plan.marking", f"should be one line of at most {MAX_MARKING} characters (it is printed in "
+                     "page headers and footers)")
+            return ""
+        return text
 
     def columns(self, raw: Any) -> tuple[Column, ...]:
         d = self.table(raw, "columns", set(ROLES), set(ROLES))

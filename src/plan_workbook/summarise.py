@@ -82,6 +82,7 @@ class _Styles:
         self.status_header = {s.name: wb.add_format({"bold": True, "bg_color": f"#{s.fill}"})
                               for s in result.plan.statuses}
         self.status_column = result.plan.column("status").header
+        self.marking = result.plan.marking
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any, styles: _Styles, fmt: Format | None = None) -> None:
@@ -132,11 +133,15 @@ def _table(ws: Worksheet, styles: _Styles, headers: list[str], rows: Iterable[li
             put(ws, n, col, v, styles, fmt)  # status: colour and word, never colour alone
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
-    _print_setup(ws, repeat_header=True)
+    _print_setup(ws, styles.marking, repeat_header=True)
 
 
-def _print_setup(ws: Worksheet, repeat_header: bool = False) -> None:
-    """Landscape A4, fitted to the page width, with the header row repeated on every page."""
+def _print_setup(ws: Worksheet, marking: str, repeat_header: bool = False) -> None:
+    """Landscape A4, fitted to the page width, with the header row repeated on every page and the
+    plan's protective marking at the top and bottom of every printed page."""
+    if marking:
+        ws.set_header("&C" + marking.replace("&", "&&"))
+        ws.set_footer("&C" + marking.replace("&", "&&"))
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -171,7 +176,7 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
                     for p in plan.returning_partners]
     _chart(wb, ws, result, top + 1, len(priority_rows))
     _count_table(ws, styles, end + 2, "Status by partner", "Partner", names, partner_rows)
-    _print_setup(ws)
+    _print_setup(ws, plan.marking)
 
 
 def _count_table(ws: Worksheet, styles: _Styles, top: int, title: str, first: str, names: list[str],

@@ -116,8 +116,11 @@ def fit_row_heights(ws: Worksheet, rows: range | None = None, line_height: float
             ws.row_dimensions[cells[0].row].height = height
 
 
-def print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
-    """Landscape A4, fitted to the page width, with header rows repeated on every page."""
+def print_setup(ws: Worksheet, title_rows: str | None = None, marking: str = "") -> None:
+    """Landscape A4, fitted to the page width, with header rows repeated on every page and the
+    plan's protective marking at the top and bottom of every printed page."""
+    if marking:
+        ws.oddHeader.center.text = ws.oddFooter.center.text = marking.replace("&", "&&")
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
