@@ -118,8 +118,10 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @prefer_option
 @jobs_option
+@click.option("--previous", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Last round's summary: adds a Changes sheet and the direction of travel per priority.")
 def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
-          prefer: str | None, jobs: int) -> None:
+          prefer: str | None, jobs: int, previous: Path | None) -> None:
     """Check returned workbooks (files or folders) and write the combined summary.
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
@@ -127,8 +129,15 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     from .summarise import write_summary
 
     day = as_of.date() if as_of else date.today()
+    if previous is not None and _same_file(out, previous):
+        raise UsageError(f"the output {out} is last round's summary; choose another --out so it is kept")
     result = _check(plan_path, paths, out, prefer, jobs)
-    write_summary(result, out, day)
+    changes = None
+    if previous is not None:
+        from .compare import compare, read_previous
+
+        changes = compare(result, read_previous(result, previous))
+    write_summary(result, out, day, changes)
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 

@@ -33,6 +33,12 @@ class Row:
     values: dict[str, Any]  # role -> cell value as read (str, float, bool, date, or None)
     columns: dict[str, str]  # role -> column letter, shared by the sheet's rows; "" where the column is missing
 
+    @property
+    def source(self) -> str:
+        """Where the row is: 'Sheet'!A10, at its first column present."""
+        first = next((letter for letter in self.columns.values() if letter), "A")
+        return f"'{self.sheet}'!{first}{self.row}"
+
     def cell(self, role: str) -> str:
         """The A1 reference of a role's cell in the partner's sheet, or "" where the column is missing."""
         letter = self.columns[role]

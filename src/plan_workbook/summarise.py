@@ -19,6 +19,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from . import layout as L
+from .compare import Change, direction_counts
 from .merge import Result, still_to_do
 from .plan import ROLES
 from .problems import FIELDS
@@ -33,19 +34,19 @@ def action_headers(result: Result) -> list[str]:
 
 def action_values(a: Action) -> list[Any]:
     row = a.row
-    first = next((letter for letter in row.columns.values() if letter), "A")  # the row's first column present
-    return [a.partner, row.priority, *(a.values[r] for r in ROLES), row.kind, a.due,
-            row.file, f"'{row.sheet}'!{first}{row.row}"]
+    return [a.partner, row.priority, *(a.values[r] for r in ROLES), row.kind, a.due, row.file, row.source]
 
 
-def write_summary(result: Result, out: Path, as_of: date) -> Path:
+def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] | None = None) -> Path:
+    """The summary workbook; with `changes` (from compare.compare), a Changes sheet and the direction
+    of travel per priority on the Summary sheet."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"author": "plan-workbook", "created": FIXED_TIME})
     styles = _Styles(wb, result)
     plan = result.plan
-    _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of)
+    _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of, changes)
     widths = [26, 30, *(c.width for c in plan.columns), 16, 12, 30, 26]
     _table(wb.add_worksheet("Actions"), styles, action_headers(result),
            (action_values(a) for a in result.actions), widths)
@@ -53,6 +54,11 @@ def write_summary(result: Result, out: Path, as_of: date) -> Path:
                      key=lambda a: (a.due, a.partner, a.row.file, a.row.sheet, a.row.row))
     _table(wb.add_worksheet("Overdue"), styles, ["Days overdue", *action_headers(result)],
            ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [12, *widths])
+    if changes is not None:
+        _table(wb.add_worksheet("Changes"), styles,
+               ["Partner", "Priority", "Action", "Change", "Last round", "This round", "Direction", "Update",
+                "Source"], ([c.partner, c.priority, c.action, c.change, c.before, c.now, c.direction, c.update,
+                             c.where] for c in changes), [26, 30, 50, 20, 12, 12, 12, 60, 50])
     _table(wb.add_worksheet("Returns"), styles,
            ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding"],
            _returns_rows(result), [40, 12, 50, 10, 12, 10, 10, 40])
@@ -149,7 +155,8 @@ def _print_setup(ws: Worksheet, marking: str, repeat_header: bool = False) -> No
         ws.repeat_rows(0)
 
 
-def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Result, as_of: date) -> None:
+def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Result, as_of: date,
+             changes: list[Change] | None) -> None:
     plan = result.plan
     summary = result.as_dict()["summary"]
     ws.set_column(0, 0, 48)
@@ -175,19 +182,23 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
     partner_rows = [[p, *result.status_counts(a for a in result.actions if a.partner == p).values()]
                     for p in plan.returning_partners]
     _chart(wb, ws, result, top + 1, len(priority_rows))
+    if changes is not None:
+        end = _count_table(ws, styles, end + 2, "Direction of travel since last round", "Strategic priority",
+                           ["Improved", "Worsened", "Unchanged", "New", "Dropped"],
+                           direction_counts(result, changes), total=False)
     _count_table(ws, styles, end + 2, "Status by partner", "Partner", names, partner_rows)
     _print_setup(ws, plan.marking)
 
 
 def _count_table(ws: Worksheet, styles: _Styles, top: int, title: str, first: str, names: list[str],
-                 rows: list[list[Any]]) -> int:
+                 rows: list[list[Any]], total: bool = True) -> int:
     """A table of counts with a title above it; returns the row index of its last row."""
     put(ws, top, 0, title, styles, styles.heading)
-    for col, h in enumerate([first, *names, "Total"]):
+    for col, h in enumerate([first, *names, *(["Total"] if total else [])]):
         put(ws, top + 1, col, h, styles, styles.status_header.get(h, styles.header))
     for r, values in enumerate(rows, top + 2):
         ws.set_row(r, row_height([(values[0], 48)]))
-        for col, v in enumerate([*values, sum(values[1:])]):
+        for col, v in enumerate([*values, sum(values[1:])] if total else values):
             put(ws, r, col, v, styles, styles.wrap if col == 0 else None)
     return top + 1 + len(rows)
 

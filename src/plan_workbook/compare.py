@@ -1,0 +1,120 @@
+"""Change since last round: match this round's actions to last round's summary, and say what moved.
+
+An action matches last round's when the partner and priority are the same and the action text is the
+same, or nearly the same (a reworded action keeps its history). Statuses are ranked in the plan's order,
+worst first, so Amber to Green is an improvement and Green to Red a worsening.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+from .errors import UsageError
+from .merge import Result
+from .read import display
+from .validate import Action
+
+NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
+
+
+@dataclass(frozen=True)
+class Change:
+    partner: str
+    priority: str
+    action: str
+    change: str  # "status changed", "new", "dropped", "no return this round", "update unchanged", "unchanged"
+    before: str  # last round's status
+    now: str  # this round's status
+    direction: str  # "improved", "worsened", "unchanged", or "" where there is nothing to compare
+    update: str
+    where: str  # this round's source cell, or last round's for a dropped action
+
+
+def read_previous(result: Result, path: Path) -> list[dict[str, str]]:
+    """Last round's actions from its summary's Actions sheet, as text keyed by column header."""
+    plan = result.plan
+    needed = ["Partner", "Priority", *(plan.column(r).header for r in ("action", "status", "update")), "Source file",
+              "Source cell"]
+    try:
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine raises several unrelated types for unreadable files
+        raise UsageError(f"cannot read {path} as last round's summary ({type(e).__name__})") from None
+    try:
+        if "Actions" not in wb.sheet_names:
+            raise UsageError(f"{path} is not a plan-workbook summary: it has no 'Actions' sheet")
+        rows = wb.get_sheet_by_name("Actions").to_python()
+    finally:
+        wb.close()
+    header = [str(h) for h in rows[0]] if rows else []
+    missing = [h for h in needed if h not in header]
+    if missing:
+        raise UsageError(f"the Actions sheet of {path} has no {', '.join(missing)} column: it is not a summary of "
+                         "this plan, or it was edited")
+    return [{h: display(v) for h, v in zip(header, r, strict=True)} for r in rows[1:]]
+
+
+def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
+    plan = result.plan
+    head = {r: plan.column(r).header for r in ("action", "status", "update")}
+    rank = {name: i for i, name in enumerate(plan.status_names)}
+    returned = {r.partner for r in result.returns if r.partner and r.readable and not r.set_aside}
+    old_by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for old in previous:
+        old_by_key.setdefault((old["Partner"], old["Priority"]), []).append(old)
+    changes: list[Change] = []
+    matched: set[int] = set()
+    for a in result.actions:
+        candidates = [o for o in old_by_key.get((a.partner, a.row.priority), []) if id(o) not in matched]
+        last = _best(str(a.values["action"] or ""), candidates, head["action"])
+        if last is None:
+            changes.append(_change(a, "new", "", ""))
+            continue
+        matched.add(id(last))
+        before, now = last[head["status"]], a.status
+        if before != now:
+            direction = "improved" if rank.get(now, -1) > rank.get(before, -1) else "worsened"
+            if before not in rank or now not in rank:
+                direction = ""
+            changes.append(_change(a, "status changed", before, direction))
+        elif a.values["update"] and str(a.values["update"]) == last[head["update"]]:
+            changes.append(_change(a, "update unchanged", before, "unchanged"))
+        else:
+            changes.append(_change(a, "unchanged", before, "unchanged"))
+    for old in previous:
+        if id(old) not in matched:
+            gone = "dropped" if old["Partner"] in returned else "no return this round"
+            changes.append(Change(old["Partner"], old["Priority"], old[head["action"]], gone, old[head["status"]], "",
+                                  "", old[head["update"]], f"{old['Source file']} {old['Source cell']}"))
+    order = {p.title: i for i, p in enumerate(plan.priorities)}
+    return sorted(changes, key=lambda c: (c.partner, order.get(c.priority, 99), c.change, c.action))
+
+
+def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
+    """Per priority and overall: improved, worsened, unchanged, new, dropped."""
+    rows = []
+    for title in [p.title for p in result.plan.priorities] + ["All priorities"]:
+        mine = [c for c in changes if title in (c.priority, "All priorities")]
+        rows.append([title, *(sum(1 for c in mine if c.direction == d) for d in ("improved", "worsened", "unchanged")),
+                     sum(1 for c in mine if c.change == "new"), sum(1 for c in mine if c.change == "dropped")])
+    return rows
+
+
+def _best(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
+    key = " ".join(text.split()).casefold()
+    for old in candidates:
+        if " ".join(old[header].split()).casefold() == key:
+            return old
+    scored = [(difflib.SequenceMatcher(None, key, " ".join(o[header].split()).casefold()).ratio(), i)
+              for i, o in enumerate(candidates)]
+    best = max(scored, default=(0.0, -1))
+    return candidates[best[1]] if best[0] >= NEARLY else None
+
+
+def _change(a: Action, change: str, before: str, direction: str) -> Change:
+    return Change(a.partner, a.row.priority, str(a.values["action"] or ""), change, before, a.status, direction,
+                  str(a.values["update"] or ""), f"{a.row.file} {a.row.source}")
