@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,14 @@ class Result:
         c = Counter(a.status if a.status in names else "No status" for a in actions)
         return {k: c.get(k, 0) for k in [*names, "No status"]}
 
+    @cached_property
+    def _severities(self) -> Counter[tuple[str, str]]:
+        """(file, severity) -> number of problems; the problems do not change once checked."""
+        return Counter((p.file, p.severity) for p in self.problems)
+
     def file_rows(self) -> list[dict[str, Any]]:
         """Per return: partner, state, action count, examples not used, errors and warnings."""
-        severities = Counter((p.file, p.severity) for p in self.problems)
+        severities = self._severities
         actions = Counter(a.row.file for a in self.actions)
         counted = self._partner_counts()
         return [{"file": ret.file, "partner": ret.partner, "state": self.return_state(ret, counted),
@@ -69,7 +74,7 @@ class Result:
 
     def outstanding(self) -> dict[str, list[str]]:
         """What each returning partner still owes: a return, errors to fix, warnings to explain."""
-        severities = Counter((p.file, p.severity) for p in self.problems)
+        severities = self._severities
         out: dict[str, list[str]] = {}
         for partner in self.plan.returning_partners:
             rets = [r for r in self.returns if r.partner == partner and not r.set_aside]
@@ -228,8 +233,8 @@ def _report_duplicates(returns: list[Return]) -> list[Problem]:
         for r in rets:
             others = ", ".join(o.file for o in rets if o is not r)
             problems.append(Problem(r.file, "", "", "duplicate-return",
-                                    f"{partner} sent more than one return (also {others}). Both are included; "
-                                    "remove the one that is out of date, or merge with --prefer newest.",
+                                    f"{partner} sent more than one return (also {others}). All are included; "
+                                    "remove any that is out of date, or merge with --prefer newest.",
                                     value=partner))
     return problems
 

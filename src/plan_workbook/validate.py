@@ -162,17 +162,6 @@ def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:
     return problems
 
 
-def validate_rows(plan: Plan, partner_rows: list[tuple[str, Row]]) -> tuple[list[Action], list[Problem]]:
-    """Fix and check rows of any returns: fix_rows, then check_actions."""
-    actions: list[Action] = []
-    problems: list[Problem] = []
-    for partner, row in partner_rows:
-        fixed, fixes = fix_rows(plan, partner, [row])
-        actions += fixed
-        problems += fixes
-    return actions, problems + check_actions(plan, actions)
-
-
 def _problem(plan: Plan, code: str, actions: list[Action], df: pd.DataFrame, i: int) -> Problem:
     action = actions[i]
     row, v = action.row, action.values
