@@ -120,8 +120,10 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
 @jobs_option
 @click.option("--previous", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Last round's summary: adds a Changes sheet and the direction of travel per priority.")
+@click.option("--report", type=click.Path(path_type=Path),
+              help="Also write a one-page HTML report for the board (self-contained, printable).")
 def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
-          prefer: str | None, jobs: int, previous: Path | None) -> None:
+          prefer: str | None, jobs: int, previous: Path | None, report: Path | None) -> None:
     """Check returned workbooks (files or folders) and write the combined summary.
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
@@ -129,15 +131,19 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     from .summarise import write_summary
 
     day = as_of.date() if as_of else date.today()
-    if previous is not None and _same_file(out, previous):
-        raise UsageError(f"the output {out} is last round's summary; choose another --out so it is kept")
-    result = _check(plan_path, paths, out, prefer, jobs)
+    if previous is not None and any(_same_file(o, previous) for o in (out, report) if o is not None):
+        raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
+    result = _check(plan_path, paths, out, prefer, jobs, report)
     changes = None
     if previous is not None:
         from .compare import compare, read_previous
 
         changes = compare(result, read_previous(result, previous))
     write_summary(result, out, day, changes)
+    if report is not None:
+        from .report import write_report
+
+        write_report(result, report, day, changes)
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 
@@ -173,13 +179,14 @@ def partners(plan_path: Path | None) -> None:
 
 
 def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None,
-           prefer: str | None = None, jobs: int = 0) -> Result:
+           prefer: str | None = None, jobs: int = 0, report: Path | None = None) -> Result:
     from .merge import check_returns, default_jobs, find_workbooks
 
     plan = _plan(plan_path)
     files, notes = find_workbooks(paths)
-    if out is not None and any(_same_file(out, f) for f in files):
-        raise UsageError(f"the output {out} is one of the returns; choose another --out")
+    for target in (out, report):
+        if target is not None and any(_same_file(target, f) for f in files):
+            raise UsageError(f"the output {target} is one of the returns; choose another")
     show = len(files) > 1 and sys.stderr.isatty()
     with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr,
                            hidden=not show) as bar:

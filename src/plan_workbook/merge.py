@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,12 @@ class Result:
 
     def _partner_counts(self) -> Counter[str]:
         return Counter(r.partner for r in self.returns if r.partner and not r.set_aside)
+
+    def overdue(self, as_of: date) -> list[Action]:
+        """Actions due before `as_of` and not at the plan's done status, most overdue first."""
+        done = self.plan.done_status
+        return sorted((a for a in self.actions if a.due and a.due < as_of and a.status != done),
+                      key=lambda a: (a.due, a.partner, a.row.file, a.row.sheet, a.row.row))
 
     def status_counts(self, actions: Iterable[Action]) -> dict[str, int]:
         """Count per plan status, plus 'No status' for anything else (missing or invalid)."""

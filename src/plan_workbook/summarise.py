@@ -50,8 +50,7 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     widths = [26, 30, *(c.width for c in plan.columns), 16, 12, 30, 26]
     _table(wb.add_worksheet("Actions"), styles, action_headers(result),
            (action_values(a) for a in result.actions), widths)
-    overdue = sorted((a for a in result.actions if a.due and a.due < as_of and a.status != plan.done_status),
-                     key=lambda a: (a.due, a.partner, a.row.file, a.row.sheet, a.row.row))
+    overdue = result.overdue(as_of)
     _table(wb.add_worksheet("Overdue"), styles, ["Days overdue", *action_headers(result)],
            ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [12, *widths])
     if changes is not None:
