@@ -14,6 +14,7 @@ from plan_workbook.errors import PlanError
 from plan_workbook.fill import write_filled
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import Plan, default_plan_path, load_plan
+from plan_workbook.report import build_report
 from plan_workbook.summarise import write_summary
 
 
@@ -33,9 +34,14 @@ def test_marking_on_every_printed_page(tmp_path: Path) -> None:
     for ws in printed:
         assert (ws.oddHeader.center.text, ws.oddFooter.center.text) == ("OFFICIAL && SENSITIVE",) * 2, ws.title
     ret = write_filled(tmp_path / "r.xlsx", plan, "Victim First", {RA: [action()]})
-    summary = load_workbook(write_summary(check_returns(plan, [ret]), tmp_path / "s.xlsx", date(2022, 3, 31)))
+    result = check_returns(plan, [ret])
+    summary = load_workbook(write_summary(result, tmp_path / "s.xlsx", date(2022, 3, 31)))
     for ws in summary.worksheets:
         assert (ws.oddHeader.center.text, ws.oddFooter.center.text) == ("OFFICIAL && SENSITIVE",) * 2, ws.title
+    html = build_report(result, date(2022, 3, 31))
+    assert html.count("OFFICIAL &amp; SENSITIVE</div>") == 2
+    assert '<div class="marking top">' in html
+    assert '<div class="marking bottom">' in html
 
 
 def test_no_marking_by_default_and_a_bad_one_is_refused(plan: Plan, tmp_path: Path) -> None:
