@@ -149,6 +149,25 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out-dir", type=click.Path(path_type=Path), required=True, help="Folder for the feedback workbooks.")
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+def feedback(paths: tuple[Path, ...], out_dir: Path, plan_path: Path | None) -> None:
+    """Write, for each return with errors or warnings, a copy with every problem cell highlighted and
+    commented, and a first sheet listing the problems. The partners' files are not changed.
+
+    Example: plan-workbook feedback samples/returns --out-dir out/feedback
+    """
+    from .feedback import write_feedback
+
+    result = _check(plan_path, paths)
+    written = write_feedback(result, out_dir)
+    click.echo(f"Wrote {len(written)} feedback workbook(s) to {out_dir}")
+    for path in written:
+        click.echo(f"  {path.name}")
+
+
+@main.command()
 @click.argument("summary", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
 def chase(summary: Path, plan_path: Path | None) -> None:

@@ -7,6 +7,7 @@ TEMPLATE_VERSION = "1"  # bump when the template's layout changes in a way the r
 FRONT_SHEET = "Front"
 LISTS_SHEET = "Lists"
 META_SHEET = "_meta"
+FEEDBACK_SHEET = "Feedback"  # added by `plan-workbook feedback`; ignored when a return is read
 PARTNER_LABEL = "Partner organisation"
 
 # Priority sheets: title, key, header, guidance, then examples and input rows.

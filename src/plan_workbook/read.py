@@ -107,7 +107,7 @@ def read_return(plan: Plan, path: Path, name: str | None = None) -> Return:
 
 
 def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
-    scan = guard.scan(path, unread=frozenset({L.LISTS_SHEET}))
+    scan = guard.scan(path, unread=frozenset({L.LISTS_SHEET, L.FEEDBACK_SHEET}))
     ret.digest, ret.saved = scan.digest, scan.saved
     if scan.fatal:
         ret.readable = False
@@ -200,7 +200,7 @@ class _Reader:
     def read(self) -> None:
         plan, names = self.plan, self.names
         meta = self._meta()
-        claimed = {n for n in names if n in (L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET)}
+        claimed = {n for n in names if n in (L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET, L.FEEDBACK_SHEET)}
         found: dict[str, str] = {p.sheet: p.sheet for p in plan.priorities if p.sheet in names}
         claimed.update(found.values())
         if not meta and not found and L.FRONT_SHEET not in names:
