@@ -38,7 +38,7 @@ def test_sheets_in_order_with_hidden_lists_and_meta(template: Path, plan: Plan) 
     assert all(wb[n].protection.sheet for n in wb.sheetnames)
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
     assert meta == {"plan_id": plan.id, "plan_version": plan.version, "template_version": L.TEMPLATE_VERSION,
-                    "partner": None}
+                    "partner": None, "round": None}
 
 
 def test_priority_sheet_layout_and_example_rows(template: Path, plan: Plan) -> None:

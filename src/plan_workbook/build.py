@@ -24,8 +24,9 @@ from .xlsx import BOLD, WRAP, fit_row_heights, print_setup, put, save, solid
 UNLOCKED = Protection(locked=False)
 
 
-def build_template(plan: Plan, partner: str | None = None, password: str | None = None) -> Workbook:
-    """The template as an openpyxl Workbook; `partner` personalises it."""
+def build_template(plan: Plan, partner: str | None = None, password: str | None = None,
+                   round_name: str = "") -> Workbook:
+    """The template as an openpyxl Workbook; `partner` personalises it; `round_name` names the reporting round."""
     if partner is not None:
         partner = resolve_partner(plan, partner)
     wb = Workbook()
@@ -33,11 +34,11 @@ def build_template(plan: Plan, partner: str | None = None, password: str | None 
     assert front is not None
     front.title = L.FRONT_SHEET
     lists = _lists_sheet(wb, plan)
-    _front_sheet(front, plan, partner)
+    _front_sheet(front, plan, partner, round_name)
     for i, priority in enumerate(plan.priorities, 1):
         _priority_sheet(wb.create_sheet(priority.sheet), plan, priority, themes_name=f"Themes{i}")
     wb.move_sheet(lists, offset=len(wb.sheetnames))
-    _meta_sheet(wb.create_sheet(L.META_SHEET), plan, partner)
+    _meta_sheet(wb.create_sheet(L.META_SHEET), plan, partner, round_name)
     for ws in wb.worksheets:
         ws.protection = SheetProtection(sheet=True, formatColumns=False, formatRows=False)
         if password:
@@ -120,13 +121,15 @@ def _list_validation(source: str, strict: bool, title: str, prompt: str, error: 
     )
 
 
-def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None) -> None:
+def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str) -> None:
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 90
     put(ws["A1"], plan.title)
     ws["A1"].font = Font(bold=True, size=16)
     put(ws["A2"], plan.partnership)
     rows: list[tuple[str, str]] = [(L.PARTNER_LABEL, partner or ""), ("Plan period", period_text(plan))]
+    if round_name:
+        rows.append(("Reporting round", round_name))
     if plan.return_date:
         rows.append(("Return by", plan.return_date))
     if plan.contact:
@@ -244,10 +247,10 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
     print_setup(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}", plan.marking)
 
 
-def _meta_sheet(ws: Worksheet, plan: Plan, partner: str | None) -> None:
+def _meta_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str) -> None:
     ws.sheet_state = "hidden"
     values = {"plan_id": plan.id, "plan_version": plan.version,
-              "template_version": L.TEMPLATE_VERSION, "partner": partner or ""}
+              "template_version": L.TEMPLATE_VERSION, "partner": partner or "", "round": round_name}
     for r, key in enumerate(L.META_KEYS, 1):
         put(ws.cell(r, 1), key)
         put(ws.cell(r, 2), values[key])

@@ -138,7 +138,7 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     if previous is not None:
         from .compare import compare, read_previous
 
-        changes = compare(result, read_previous(result, previous))
+        changes = compare(result, read_previous(result.plan, previous))
     write_summary(result, out, day, changes)
     if report is not None:
         from .report import write_report
@@ -165,6 +165,23 @@ def feedback(paths: tuple[Path, ...], out_dir: Path, plan_path: Path | None) -> 
     click.echo(f"Wrote {len(written)} feedback workbook(s) to {out_dir}")
     for path in written:
         click.echo(f"  {path.name}")
+
+
+@main.command("roll-forward")
+@click.argument("summary", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--out-dir", type=click.Path(path_type=Path), required=True, help="Folder for the workbooks.")
+@click.option("--round", "round_name", default="Next round", show_default=True,
+              help="The reporting round's name, shown on the Front sheet and kept in the workbook.")
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+def roll_forward(summary: Path, out_dir: Path, round_name: str, plan_path: Path | None) -> None:
+    """Write next round's workbook for every partner, pre-filled with their actions from a summary.
+
+    Example: plan-workbook roll-forward out/summary.xlsx --out-dir out/q4 --round "Q4 2021/22"
+    """
+    from .roll import roll_forward as roll
+
+    paths = roll(_plan(plan_path), summary, out_dir, round_name)
+    click.echo(f"Wrote {len(paths)} workbooks for {round_name} to {out_dir}")
 
 
 @main.command()

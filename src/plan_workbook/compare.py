@@ -16,6 +16,7 @@ import python_calamine
 
 from .errors import UsageError
 from .merge import Result
+from .plan import Plan
 from .read import display
 from .validate import Action
 
@@ -35,11 +36,9 @@ class Change:
     where: str  # this round's source cell, or last round's for a dropped action
 
 
-def read_previous(result: Result, path: Path) -> list[dict[str, str]]:
+def read_previous(plan: Plan, path: Path) -> list[dict[str, str]]:
     """Last round's actions from its summary's Actions sheet, as text keyed by column header."""
-    plan = result.plan
-    needed = ["Partner", "Priority", *(plan.column(r).header for r in ("action", "status", "update")), "Source file",
-              "Source cell"]
+    needed = ["Partner", "Priority", *(c.header for c in plan.columns), "Source file", "Source cell"]
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine raises several unrelated types for unreadable files

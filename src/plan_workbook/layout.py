@@ -18,7 +18,12 @@ GUIDANCE_ROW = 4
 FIRST_DATA_ROW = 5
 
 # Metadata keys on the hidden sheet.
-META_KEYS = ("plan_id", "plan_version", "template_version", "partner")
+META_KEYS = ("plan_id", "plan_version", "template_version", "partner", "round")
+
+# A rolled-forward workbook shows last round's status and update, read-only, right of the template's columns;
+# the reader knows these headings and does not treat them as extra columns.
+CARRIED_HEADERS = ("Last round: Status", "Last round: Update")
+CARRIED_FILL = "EDEDED"
 
 # Fills shared by template and summary.
 EXAMPLE_FILL = "D9D9D9"

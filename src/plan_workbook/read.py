@@ -365,7 +365,7 @@ class _Reader:
                          f"{', '.join(short(display(header[cols[r]]), 30) for r in placed)}). They were read by their "
                          "headings.")
         self._check_columns(sheet, head_r, header, cols)
-        used = set(cols.values())
+        used = set(cols.values()) | _carried(header)
         self._check_layout(sheet, grid, head_r)
 
         guidance = {role: _key(plan.column(role).guidance) for role in ROLES}
@@ -431,7 +431,7 @@ class _Reader:
                              f"The column '{expected}' is missing from the header row. Restore it from the "
                              "template.", column=expected)
         for c in range(len(header)):
-            if c not in used and not is_blank(header[c]):
+            if c not in used | _carried(header) and not is_blank(header[c]):
                 self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "column-extra",
                              f"The column '{short(display(header[c]))}' is not part of the template. Its cells are "
                              "listed as issues so they are not lost; move them into the template's columns.",
@@ -450,6 +450,11 @@ class _Reader:
                 self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "hidden-cells",
                              f"Column {column_letter(c)} is hidden but holds entries; they were read. Unhide the "
                              "column so everyone can see them.")
+
+
+def _carried(header: list[Any]) -> set[int]:
+    """Columns of last round's status and update in a rolled-forward workbook: shown, not read."""
+    return {c for c, h in enumerate(header) if isinstance(h, str) and h in L.CARRIED_HEADERS}
 
 
 def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
