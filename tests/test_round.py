@@ -45,11 +45,22 @@ def test_two_reporting_rounds(plan: Plan, tmp_path: Path) -> None:
     one, rolled, two, feedback = (tmp_path / n for n in ("round1", "rolled", "round2", "feedback"))
     for folder in (rolled, two, feedback):
         folder.mkdir()
-    shutil.copytree(SAMPLES, one)
-    run("merge", one, "--out", tmp_path / "q3.xlsx", "--as-of", "2022-03-31")
+    shutil.copytree(SAMPLES, one)  # six returns made from the real template by samples/make_samples.py
+    run("build", "--out", tmp_path / "template.xlsx")  # and a seventh, filled in by hand from a fresh build
+    wb = load_workbook(tmp_path / "template.xlsx")
+    wb["Front"]["B4"] = "Melton Borough Council"
+    for col, value in enumerate(["Promote definitions of hate incident and hate crime", "Increase reporting",
+                                 "Local campaign", "Melton market stall", "Melton", "Mar 22", "Amber", "Booked"], 1):
+        wb[RA].cell(10, col).value = value
+    wb.save(one / "melton.xlsx")
+    out = run("merge", one, "--out", tmp_path / "q3.xlsx", "--as-of", "2022-03-31")
+    assert "7 return(s) checked, 17 actions" in out
 
     out = run("roll-forward", tmp_path / "q3.xlsx", "--out-dir", rolled, "--round", "Q4 2021/22")
     assert out.strip() == f"Wrote 17 workbooks for Q4 2021/22 to {rolled}"
+    melton = load_workbook(rolled / "melton-borough-council-q4-2021-22.xlsx")[RA]
+    assert [melton.cell(10, c).value for c in (4, 5, 7, 9, 10)] == [
+        "Melton market stall", "Melton Borough Council", None, "Amber", "Booked"]
     police = rolled / "leicestershire-police-q4-2021-22.xlsx"
     wb = load_workbook(police)
     assert wb[L.META_SHEET]["B5"].value == "Q4 2021/22"
@@ -88,6 +99,7 @@ def test_two_reporting_rounds(plan: Plan, tmp_path: Path) -> None:
         ("Victim First", "Offer every referred hate", "status changed", "worsened"),
     }
     assert ("Leicester City Council", "Run three community inclusion", "no return this round", "") in changes
+    assert ("Melton Borough Council", "Melton market stall", "no return this round", "") in changes
 
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8"))).split())
     assert "Direction of travel since last round" in text
