@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import python_calamine
-
-from .errors import UsageError
 from .plan import Plan
+from .readback import read_summary
 
 SHOWN = ("error", "warning")  # notes are for the coordinator, not the partner
 
@@ -17,33 +15,10 @@ NEEDED = {"Returns": ("Partner", "Return", "File", "Outstanding"),
           "Issues": ("File", "Sheet", "Cell", "Severity", "Message")}
 
 
-def _sheet(wb: python_calamine.CalamineWorkbook, name: str, path: Path) -> list[dict[str, Any]]:
-    if name not in wb.sheet_names:
-        raise UsageError(f"{path} is not a plan-workbook summary: it has no '{name}' sheet")
-    rows = wb.get_sheet_by_name(name).to_python()
-    header = [str(h) for h in rows[0]] if rows else []
-    missing = [c for c in NEEDED[name] if c not in header]
-    if missing:
-        raise UsageError(f"the '{name}' sheet of {path} has no {', '.join(missing)} column: it was written by an "
-                         "older plan-workbook or edited. Run merge again to make a new summary.")
-    return [dict(zip(header, r, strict=True)) for r in rows[1:]]
-
-
-def read_summary(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The Returns and Issues sheets of a summary written by `merge`."""
-    try:
-        wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # calamine raises several unrelated types for unreadable files
-        raise UsageError(f"cannot read {path} as a summary workbook ({type(e).__name__})") from None
-    try:
-        return _sheet(wb, "Returns", path), _sheet(wb, "Issues", path)
-    finally:
-        wb.close()
-
-
 def messages(plan: Plan, summary: Path) -> list[tuple[str, str]]:
     """(partner, message) for each partner with something outstanding, in the plan's order."""
-    returns, issues = read_summary(summary)
+    sheets = read_summary(summary, NEEDED)
+    returns, issues = sheets["Returns"], sheets["Issues"]
     deadline = f" by {plan.return_date}" if plan.return_date else ""
     contact = f"\n\nIf anything is unclear, contact {plan.contact}." if plan.contact else ""
     out = []

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import python_calamine
-
-from .errors import UsageError
 from .merge import Result
 from .plan import Plan
 from .read import display
+from .readback import read_summary
 from .validate import Action
 
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
@@ -39,22 +37,8 @@ class Change:
 def read_previous(plan: Plan, path: Path) -> list[dict[str, str]]:
     """Last round's actions from its summary's Actions sheet, as text keyed by column header."""
     needed = ["Partner", "Priority", *(c.header for c in plan.columns), "Source file", "Source cell"]
-    try:
-        wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # calamine raises several unrelated types for unreadable files
-        raise UsageError(f"cannot read {path} as last round's summary ({type(e).__name__})") from None
-    try:
-        if "Actions" not in wb.sheet_names:
-            raise UsageError(f"{path} is not a plan-workbook summary: it has no 'Actions' sheet")
-        rows = wb.get_sheet_by_name("Actions").to_python()
-    finally:
-        wb.close()
-    header = [str(h) for h in rows[0]] if rows else []
-    missing = [h for h in needed if h not in header]
-    if missing:
-        raise UsageError(f"the Actions sheet of {path} has no {', '.join(missing)} column: it is not a summary of "
-                         "this plan, or it was edited")
-    return [{h: display(v) for h, v in zip(header, r, strict=True)} for r in rows[1:]]
+    rows = read_summary(path, {"Actions": needed})["Actions"]
+    return [{h: display(v) for h, v in row.items()} for row in rows]
 
 
 def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:

@@ -1,0 +1,36 @@
+"""Reading a written summary back, for the commands that build on last round's (chase, --previous, roll-forward)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+from .errors import UsageError
+
+
+def read_summary(path: Path, needed: Mapping[str, Sequence[str]]) -> dict[str, list[dict[str, Any]]]:
+    """The named sheets of a summary written by `merge`, each as rows keyed by header; every sheet and
+    column in `needed` must be there, else a plain error saying what is missing."""
+    try:
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine raises several unrelated types for unreadable files
+        raise UsageError(f"cannot read {path} as a summary workbook ({type(e).__name__})") from None
+    try:
+        out = {}
+        for name, columns in needed.items():
+            if name not in wb.sheet_names:
+                raise UsageError(f"{path} is not a plan-workbook summary: it has no '{name}' sheet")
+            rows = wb.get_sheet_by_name(name).to_python()
+            header = [str(h) for h in rows[0]] if rows else []
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise UsageError(f"the '{name}' sheet of {path} has no {', '.join(missing)} column: it is not a "
+                                 "summary of this plan, or it was written by an older plan-workbook or edited. "
+                                 "Run merge again to make a new summary.")
+            out[name] = [dict(zip(header, r, strict=True)) for r in rows[1:]]
+        return out
+    finally:
+        wb.close()
