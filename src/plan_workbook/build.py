@@ -19,7 +19,7 @@ from . import layout as L
 from .errors import UsageError
 from .normalise import suggest_partners
 from .plan import ROLES, Plan, Priority, partner_named
-from .xlsx import BOLD, WRAP, fit_row_heights, print_setup, put, save, solid
+from .xlsx import BOLD, WRAP, fit_row_heights, header, print_setup, put, save, solid
 
 UNLOCKED = Protection(locked=False)
 
@@ -171,11 +171,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
     ws.cell(L.KEY_ROW, 1).font = Font(italic=True)
     for col, c in enumerate(plan.columns, 1):
         ws.column_dimensions[get_column_letter(col)].width = c.width
-        head = ws.cell(L.HEADER_ROW, col)
-        put(head, c.header)
-        head.font = BOLD
-        head.fill = solid(L.HEADER_FILL)
-        head.alignment = WRAP
+        header(ws.cell(L.HEADER_ROW, col), c.header)
         guide = ws.cell(L.GUIDANCE_ROW, col)
         put(guide, c.guidance)
         guide.font = Font(italic=True, color="595959")

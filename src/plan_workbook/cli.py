@@ -261,7 +261,7 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
         for r in rows:
             click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1])
         click.echo("")
-    s = result.as_dict()["summary"]
+    s = result.summary()
     verdict = (f"{len(result.returns)} return(s) checked, {s['actions']} actions: "
                f"{s['errors']} error(s), {s['warnings']} warning(s).")
     if out is not None:

@@ -23,7 +23,7 @@ from .errors import OutputError
 from .merge import Result
 from .problems import Problem
 from .read import Return
-from .xlsx import BOLD, WRAP, fit_row_heights, print_setup, put, save, solid
+from .xlsx import WRAP, fit_row_heights, header, print_setup, put, save, solid
 
 HIGHLIGHT = {"error": "FFC000", "warning": "FFE699"}  # orange for errors, light orange for warnings
 LINK = Font(color="0563C1", underline="single")
@@ -68,10 +68,7 @@ def _list(ws: Worksheet, result: Result, ret: Return, problems: Iterable[Problem
     put(ws["A2"], "Please fix each point below in this copy (the highlighted cells have a comment too), then "
                   "send this file back. This sheet is ignored when the return is read again.")
     for col, (head, width) in enumerate((("Sheet", 26), ("Cell", 8), ("Severity", 10), ("What to do", 100)), 1):
-        c = ws.cell(4, col)
-        put(c, head)
-        c.font = BOLD
-        c.fill = solid(L.HEADER_FILL)
+        header(ws.cell(4, col), head)
         ws.column_dimensions["ABCD"[col - 1]].width = width
     for r, p in enumerate(problems, 5):
         put(ws.cell(r, 1), p.sheet)

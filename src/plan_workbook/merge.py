@@ -92,24 +92,28 @@ class Result:
                                        sum(severities[r.file, "warning"] for r in rets))
         return out
 
-    def as_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """The headline counts, without the per-file and per-problem lists as_dict also builds."""
         received = {r.partner for r in self.returns if r.partner and r.readable and not r.set_aside}
+        return {
+            "plan": self.plan.id,
+            "returns_expected": len(self.plan.returning_partners),
+            "returns_received": len(received),
+            "missing": [p for p in self.plan.returning_partners if p not in received],
+            "actions": len(self.actions),
+            "status": self.status_counts(self.actions),
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
         files = self.file_rows()
         return {
             "files": files,
             "partners": [{"partner": p, "files": [f["file"] for f in files if f["partner"] == p],
                           "outstanding": owed} for p, owed in self.outstanding().items()],
             "problems": [p.as_dict() for p in [*self.notes, *self.problems]],
-            "summary": {
-                "plan": self.plan.id,
-                "returns_expected": len(self.plan.returning_partners),
-                "returns_received": len(received),
-                "missing": [p for p in self.plan.returning_partners if p not in received],
-                "actions": len(self.actions),
-                "status": self.status_counts(self.actions),
-                "errors": self.errors,
-                "warnings": self.warnings,
-            },
+            "summary": self.summary(),
         }
 
 

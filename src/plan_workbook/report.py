@@ -34,7 +34,7 @@ def write_report(result: Result, out: Path, as_of: date, changes: list[Change] |
 
 def build_report(result: Result, as_of: date, changes: list[Change] | None = None) -> str:
     plan = result.plan
-    s = result.as_dict()["summary"]
+    s = result.summary()
     worst = _worst(result)
     overdue = result.overdue(as_of)
     marking = f'<div class="marking top">{escape(plan.marking)}</div>' if plan.marking else ""

@@ -19,7 +19,7 @@ from .build import build_template, slug
 from .compare import read_previous
 from .errors import OutputError, UsageError
 from .plan import ROLES, Plan, Priority
-from .xlsx import BOLD, WRAP, put, save, solid
+from .xlsx import WRAP, header, put, save, solid
 
 EDITABLE = ("status", "update")
 LOCKED = Protection(locked=True)
@@ -46,12 +46,8 @@ def _carry(ws: Worksheet, plan: Plan, priority: Priority, rows: list[dict[str, s
         raise UsageError(f"{len(rows)} actions to carry on '{priority.sheet}' but the template has only "
                          f"{plan.input_rows} input rows; raise input_rows in the plan")
     extra = len(ROLES) + 1  # first column right of the template's
-    for i, (header, width) in enumerate(zip(L.CARRIED_HEADERS, (12, 40), strict=True)):
-        head = ws.cell(L.HEADER_ROW, extra + i)
-        put(head, header)
-        head.font = BOLD
-        head.fill = solid(L.HEADER_FILL)
-        head.alignment = WRAP
+    for i, (heading, width) in enumerate(zip(L.CARRIED_HEADERS, (12, 40), strict=True)):
+        header(ws.cell(L.HEADER_ROW, extra + i), heading)
         put(ws.cell(L.GUIDANCE_ROW, extra + i), "Read only: as reported last round")
         ws.cell(L.GUIDANCE_ROW, extra + i).font = Font(italic=True, color="595959")
         ws.column_dimensions[get_column_letter(extra + i)].width = width

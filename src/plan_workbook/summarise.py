@@ -157,7 +157,7 @@ def _print_setup(ws: Worksheet, marking: str, repeat_header: bool = False) -> No
 def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Result, as_of: date,
              changes: list[Change] | None) -> None:
     plan = result.plan
-    summary = result.as_dict()["summary"]
+    summary = result.summary()
     ws.set_column(0, 0, 48)
     ws.set_column(1, 7, 12)
     put(ws, 0, 0, f"{plan.title}: combined summary", styles, styles.title)

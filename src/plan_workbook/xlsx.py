@@ -17,6 +17,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import layout as L
 from .errors import OutputError
 
 FIXED_TIME = datetime(2021, 4, 1)
@@ -46,6 +47,14 @@ def put(cell: Cell, value: Any) -> None:
             cell.quotePrefix = True
     else:
         cell.value = value
+
+
+def header(cell: Cell, text: str) -> None:
+    """A column heading in the template's style: bold, wrapped, on the header fill."""
+    put(cell, text)
+    cell.font = BOLD
+    cell.fill = solid(L.HEADER_FILL)
+    cell.alignment = WRAP
 
 
 def save(wb: Workbook, path: Path) -> None:
