@@ -15,19 +15,21 @@ from plan_workbook.plan import Plan
 
 def test_outstanding_in_json_returns_sheet_and_chase(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
     make_return("police", "Leicestershire Police", {RA: [action()]})
-    make_return("vf", "Victim First", {RA: [action("Drop-in", status=None), action("Stall", lead="Police ")]})
+    make_return("vf", "Victim First",
+                {RA: [action("Drop-in", status=None), action("Stall", lead="Police ", status="Red", update=None)]})
     out = tmp_path / "summary.xlsx"
     merged = CliRunner().invoke(main, ["merge", str(tmp_path / "returns"), "--out", str(out), "--format", "json"])
     assert merged.exit_code == 1
     owed = {p["partner"]: p["outstanding"] for p in json.loads(merged.output)["partners"]}
     assert owed["Leicestershire Police"] == []
-    assert owed["Victim First"] == ["1 error(s) to fix", "2 warning(s) to explain"]
+    # 'Police ' was fixed by the tool (trimmed, read as the plan's name): reported, but nothing to chase
+    assert owed["Victim First"] == ["1 error(s) to fix", "1 warning(s) to explain"]
     assert owed["Leicester City Council"] == ["no return received"]
     assert len(owed) == len(plan.returning_partners)
 
     rows = {r["Partner"]: r["Outstanding"] for r in table(out, "Returns")}
     assert rows["Leicestershire Police"] == "nothing"
-    assert rows["Victim First"] == "1 error(s) to fix; 2 warning(s) to explain"
+    assert rows["Victim First"] == "1 error(s) to fix; 1 warning(s) to explain"
     assert rows["Rutland County Council"] == "no return received"
 
     chased = CliRunner().invoke(main, ["chase", str(out)])
@@ -37,9 +39,10 @@ def test_outstanding_in_json_returns_sheet_and_chase(plan: Plan, make_return: Ma
     assert "To: Leicestershire Police" not in to  # nothing outstanding
     assert len(to) == len(plan.returning_partners) - 1
     vf = messages[to.index("To: Victim First")]
-    assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 3 point(s) on your return" in vf
+    assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 2 point(s) on your return" in vf
     assert "- Raising Awareness G10: The action in row 10 has no Status (RAG)." in vf
-    assert "- Raising Awareness E11: Spaces at the start or end of E11 were removed." in vf
+    assert "- Raising Awareness H11: The action in row 11 is Red but has no Update." in vf
+    assert "E11" not in vf
     city = messages[to.index("To: Leicester City Council")]
     assert "We have not yet received your return for the LLR Hate Crime Delivery Plan 2021-23." in city
 

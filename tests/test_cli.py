@@ -57,12 +57,12 @@ def test_validate_json(make_return: MakeReturn) -> None:
     bad = make_return("bad", rows={RA: [action("x", status="green")]})
     code, out = run("validate", "--format", "json", str(bad))
     data = json.loads(out)
-    assert code == 0  # a warning only
+    assert code == 0  # a fix only
     assert set(data) == {"files", "partners", "problems", "summary"}
     assert [tuple(p) for p in data["problems"]] == [FIELDS]
     p = data["problems"][0]
     assert (p["sheet"], p["cell"], p["code"], p["severity"], p["value"]) == (RA, "G10", "status-normalised",
-                                                                          "warning", "green")
+                                                                          "fixed", "green")
     assert data["files"][0]["partner"] == "Leicestershire Police"
     assert data["summary"]["status"] == {"Red": 0, "Amber": 0, "Green": 1, "No status": 0}
 

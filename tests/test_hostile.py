@@ -227,5 +227,5 @@ def test_readme_lists_every_problem_code_with_its_severity() -> None:
     from plan_workbook.problems import CODES
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    listed = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning|note) \|", readme, re.MULTILINE))
+    listed = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning|fixed|note) \|", readme, re.MULTILINE))
     assert listed == CODES

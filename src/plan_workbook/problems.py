@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Severity = Literal["error", "warning", "note"]
+# error: must be fixed (exit code 1); warning: should be checked by the partner; fixed: the tool corrected it
+# and says so with the original value (nothing for the partner to do); note: for the coordinator only.
+Severity = Literal["error", "warning", "fixed", "note"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "fixed", "note")
 
 # Every problem code the tool can report, with its severity. README lists them with examples.
 CODES: dict[str, Severity] = {
@@ -46,10 +49,18 @@ CODES: dict[str, Severity] = {
     "hidden-cells": "warning",
     "formula-value": "note",
     "formula-no-value": "warning",
+    "cell-error": "warning",
+    "cell-damaged": "error",
+    "cell-note": "warning",
+    "not-a-file": "error",
+    "own-output-skipped": "note",
+    "nil-return": "note",
+    "return-empty": "warning",
+    "guidance-edited": "warning",
     # automatic fixes, reported with the original value
-    "spaces-trimmed": "warning",
-    "status-normalised": "warning",
-    "lead-normalised": "warning",
+    "spaces-trimmed": "fixed",
+    "status-normalised": "fixed",
+    "lead-normalised": "fixed",
     # rules
     "action-missing": "error",
     "status-missing": "error",
@@ -60,6 +71,7 @@ CODES: dict[str, Severity] = {
     "time-frame-unparsed": "warning",
     "time-frame-outside-plan": "warning",
     "update-missing": "warning",
+    "update-is-example": "warning",
     "action-duplicate": "warning",
 }
 
