@@ -24,6 +24,8 @@ from openpyxl import load_workbook
 from plan_workbook.fill import write_filled
 from plan_workbook.plan import Plan, load_plan
 
+Add = Callable[..., Path]  # add(file name, *expected codes) -> the path to write the case to
+
 RA, IR, SC = "Raising Awareness", "Improving our Response", "Strengthening Communities"
 COMMITTED = Path(__file__).parent / "data" / "corpus"
 SHEET_PART = {RA: "xl/worksheets/sheet2.xml", IR: "xl/worksheets/sheet3.xml", SC: "xl/worksheets/sheet4.xml"}
@@ -238,6 +240,14 @@ def make_corpus(folder: Path, plan: Plan) -> dict[str, set[str]]:
     mismatch = _good(folder, plan, "partner-mismatch.xlsx", "Health partners (NHS)")
     _edit_book(mismatch, lambda wb: wb["Front"].__setitem__("B4", "Leicester City Council"))
     expected[mismatch.name] = {"partner-mismatch"}
+
+    # --- later rounds of hardening, one module each (kept apart so they can grow independently)
+    from corpus_guard import guard_cases
+    from corpus_reader import reader_cases
+    from corpus_sources import source_cases
+
+    for cases in (guard_cases, reader_cases, source_cases):
+        cases(folder, plan, add)
     return expected
 
 
