@@ -10,10 +10,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .normalise import closest_partner, match_leads, match_status, parse_time_frame, trim
+from .normalise import closest_partner, match_leads, match_status, trim
 from .plan import ROLES, Plan
-from .problems import Problem
+from .problems import Problem, short
 from .read import Row, display
+from .timeframes import parse_time_frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +27,25 @@ class Action:
     due: date | None
     lead_known: bool = True  # every part of the lead is a plan partner (or there is no lead)
     time_frame_understood: bool = True  # the time frame parsed (or there is none)
+    bad_status: str = ""  # a status typed that is not the plan's: an error, never shown as a status
+    update_is_example: bool = False  # the Update is still an example's own text
 
     @property
     def status(self) -> str:
         return str(self.values["status"] or "")
+
+    def in_period(self, plan: Plan) -> bool:
+        return self.due is None or plan.period_start <= self.due <= plan.period_end
+
+
+def _example_texts(plan: Plan, priority: str, role: str) -> frozenset[str]:
+    """The examples' own text for one role of a priority, as printed in the template."""
+    key = ("example", f"{priority}\x1f{role}")
+    if key not in plan.memo:
+        plan.memo[key] = frozenset(e[role] for p in plan.priorities if p.title == priority
+                                   for e in p.examples if e[role])
+    found: frozenset[str] = plan.memo[key]
+    return found
 
 
 def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
@@ -46,36 +62,44 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
         if isinstance(raw, str) and trim(raw) != raw and trim(raw):
             note(role, "spaces-trimmed", raw, f"Spaces at the start or end of {row.cell(role)} were removed.")
         values[role] = trim(text) or None
-    status = values["status"]
+    status, bad_status = values["status"], ""
     if status:
         found = match_status(plan, status)
-        if found and found != status:
+        if found is None:  # reported by the rules; never shown or counted as a status
+            values["status"], bad_status = None, status
+        elif found != status:
             note("status", "status-normalised", row.values["status"],
-                 f"'{status}' in {row.cell('status')} was read as '{found}'. Choose it from the list next time.")
+                 f"'{short(status)}' in {row.cell('status')} was read as '{found}'. Choose it from the list next "
+                 "time.")
             values["status"] = found
     lead, unknown = values["lead"], list[str]()
     if lead:
         names, unknown = match_leads(plan, lead)
         joined = " / ".join(names)
         if not unknown and joined != lead:
-            note("lead", "lead-normalised", row.values["lead"],
-                 f"'{lead}' in {row.cell('lead')} was read as '{joined}'.")
+            if lead not in _example_texts(plan, row.priority, "lead"):  # the template's own wording: nothing to say
+                note("lead", "lead-normalised", row.values["lead"],
+                     f"'{short(lead)}' in {row.cell('lead')} was read as '{short(joined)}'.")
             values["lead"] = joined
     raw_time = row.values["time_frame"]
     due, understood = parse_time_frame(values["time_frame"] if isinstance(raw_time, str) else raw_time)
     if isinstance(raw_time, date):  # a real Excel date (calamine gives date or datetime) stays a date
         values["time_frame"] = due
+    update = values["update"]
     return Action(partner, row, values, due, lead_known=not unknown,
-                  time_frame_understood=understood or values["time_frame"] is None)
+                  time_frame_understood=understood or values["time_frame"] is None, bad_status=bad_status,
+                  update_is_example=bool(update) and update in _example_texts(plan, row.priority, "update"))
 
 
 def schema(plan: Plan) -> pa.DataFrameSchema:
     """The rules, generated from the plan. Column names are roles; the index is the action number."""
     needs_update = [s.name for s in plan.statuses if s.update_required]
-    start, end = pd.Timestamp(plan.period_start), pd.Timestamp(plan.period_end)
 
     def is_true(flags: pd.Series) -> pd.Series:
         return flags
+
+    def is_false(flags: pd.Series) -> pd.Series:
+        return ~flags
 
     return pa.DataFrameSchema(
         {
@@ -86,8 +110,10 @@ def schema(plan: Plan) -> pa.DataFrameSchema:
             "lead_known": pa.Column(bool, checks=pa.Check(is_true, name="lead-unknown")),
             "time_frame": pa.Column(str, nullable=False),
             "time_frame_understood": pa.Column(bool, checks=pa.Check(is_true, name="time-frame-unparsed")),
-            "due": pa.Column("datetime64[ns]", nullable=True, coerce=True, checks=pa.Check.in_range(start, end)),
+            # a Python date, not a pandas timestamp: those end in 2262, and partners type 2300 or 2999
+            "in_period": pa.Column(bool, checks=pa.Check(is_true, name="time-frame-outside-plan")),
             "update": pa.Column(str, nullable=True),
+            "update_is_example": pa.Column(bool, checks=pa.Check(is_false, name="update-is-example")),
             "same_action": pa.Column(str, unique=True, report_duplicates="exclude_first"),
         },
         checks=[pa.Check(lambda df: ~(df["status"].isin(needs_update) & df["update"].isna()),
@@ -102,7 +128,6 @@ CODE_FOR = {
     ("status", "isin"): "status-invalid",
     ("lead", "not_nullable"): "lead-missing",
     ("time_frame", "not_nullable"): "time-frame-missing",
-    ("due", "in_range"): "time-frame-outside-plan",
     ("same_action", "field_uniqueness"): "action-duplicate",
 }
 # Which cell each rule's problem points at.
@@ -110,27 +135,28 @@ ROLE_FOR_CODE = {
     "action-missing": "action", "status-missing": "status", "status-invalid": "status",
     "lead-missing": "lead", "lead-unknown": "lead", "time-frame-missing": "time_frame",
     "time-frame-unparsed": "time_frame", "time-frame-outside-plan": "time_frame",
-    "update-missing": "update", "action-duplicate": "action",
+    "update-missing": "update", "action-duplicate": "action", "update-is-example": "update",
 }
+# A started row with no Action is one mistake: its other empty cells are not reported as well.
+FOLLOWS_NO_ACTION = {"status-missing", "lead-missing", "time-frame-missing", "update-missing"}
 
 
-def frame(actions: list[Action]) -> pd.DataFrame:
+def frame(plan: Plan, actions: list[Action]) -> pd.DataFrame:
     rows = []
     for i, a in enumerate(actions):
         v = a.values
         rows.append({
-            "action": v["action"], "status": v["status"], "lead": v["lead"],
+            "action": v["action"], "status": a.bad_status or v["status"], "lead": v["lead"],
             "time_frame": display(v["time_frame"]) if v["time_frame"] is not None else None,
-            "due": pd.Timestamp(a.due) if a.due else pd.NaT, "update": v["update"],
+            "in_period": a.in_period(plan), "update": v["update"], "update_is_example": a.update_is_example,
             "lead_known": a.lead_known, "time_frame_understood": a.time_frame_understood,
             # a row with no action cannot duplicate another: give it its own key
             "same_action": "\x1f".join([a.row.file, a.row.sheet, " ".join(str(v["action"]).split()).casefold()])
             if v["action"] else f"\x1e{i}",
         })
-    df = pd.DataFrame(rows, columns=["action", "status", "lead", "lead_known", "time_frame", "time_frame_understood",
-                                     "due", "update", "same_action"])
-    df["due"] = pd.to_datetime(df["due"])
-    return df
+    return pd.DataFrame(rows, columns=["action", "status", "lead", "lead_known", "time_frame",
+                                       "time_frame_understood", "in_period", "update", "update_is_example",
+                                       "same_action"])
 
 
 def fix_rows(plan: Plan, partner: str, rows: list[Row]) -> tuple[list[Action], list[Problem]]:
@@ -144,7 +170,7 @@ def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:
     problems: list[Problem] = []
     if not actions:
         return problems
-    df = frame(actions)
+    df = frame(plan, actions)
     try:
         schema(plan).validate(df, lazy=True)
     except SchemaErrors as e:
@@ -159,7 +185,14 @@ def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:
             if (code, i) not in seen and actions[i].row.cell(ROLE_FOR_CODE[code]):
                 seen.add((code, i))  # a frame-wide check lists every column of a row: report it once
                 problems.append(_problem(plan, code, actions, df, i))
-    return problems
+    no_action = {(p.file, p.sheet, _row_of(p.cell)) for p in problems
+                 if p.code == "action-missing"}
+    return [p for p in problems
+            if p.code not in FOLLOWS_NO_ACTION or (p.file, p.sheet, _row_of(p.cell)) not in no_action]
+
+
+def _row_of(cell: str) -> str:
+    return cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _problem(plan: Plan, code: str, actions: list[Action], df: pd.DataFrame, i: int) -> Problem:
@@ -173,24 +206,30 @@ def _problem(plan: Plan, code: str, actions: list[Action], df: pd.DataFrame, i: 
     elif code == "status-missing":
         msg = f"The action in row {row.row} has no {header}. Choose one of {statuses} in {cell}."
     elif code == "status-invalid":
-        msg = f"'{v['status']}' is not a status. Choose one of {statuses} in {cell}."
+        msg = f"'{short(action.bad_status)}' is not a status. Choose one of {statuses} in {cell}."
     elif code == "lead-missing":
         msg = f"The action in row {row.row} has no {header}. Choose the lead partner in {cell}."
     elif code == "lead-unknown":
         hints = []
         for part in match_leads(plan, str(v["lead"]))[1]:
             close = closest_partner(plan, part)
-            hints.append(f"'{part}'" + (f" (closest: {close})" if close else ""))
+            hints.append(f"'{short(part)}'" + (f" (closest: {close})" if close else ""))
         msg = (f"{', '.join(hints)} in {cell} {'is' if len(hints) == 1 else 'are'} not a partner in the plan. "
                "Choose from the list, or ask the coordinator to add the partner.")
     elif code == "time-frame-missing":
         msg = f"The action in row {row.row} has no {header}. Choose the month it is due, or Ongoing, in {cell}."
     elif code == "time-frame-unparsed":
-        msg = (f"'{value}' in {cell} is not a time frame the tool understands, so the action has no due date. "
-               "Use a month (Oct 21), a quarter (Q3 2021/22), a financial year (2022/23) or Ongoing.")
+        msg = (f"'{short(value)}' in {cell} is not a time frame the tool understands, so the action has no due "
+               "date. Use a date (31/03/2022), a month (Oct 21), a quarter (Q3 2021/22), a financial year (2022/23) "
+               "or Ongoing.")
     elif code == "time-frame-outside-plan":
-        msg = (f"'{value}' in {cell} (due {action.due:%d %b %Y}) is outside the plan period "
+        assert action.due is not None
+        msg = (f"'{short(value)}' in {cell} (due {action.due.day} {action.due:%b} {action.due.year}) is outside "
+               "the plan period "
                f"{plan.period_start:%B %Y} to {plan.period_end:%B %Y}.")
+    elif code == "update-is-example":
+        msg = (f"The {header} in {cell} is still the example's own text ('{short(value, 60)}'). Say what your "
+               "organisation has done.")
     elif code == "update-missing":
         msg = f"The action in row {row.row} is {v['status']} but has no {header}. Say what is being done in {cell}."
     else:  # action-duplicate: pandera flags every copy after the first
