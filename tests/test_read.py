@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from conftest import IR, RA, MakeReturn, action
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import Plan
-from plan_workbook.read import read_return
+from plan_workbook.read import PER_AREA, read_return
 
 
 def codes(plan: Plan, *paths: Path) -> list[tuple[str, str, str]]:
@@ -161,3 +161,98 @@ def test_a_small_edit_to_an_example_is_never_dropped_as_untouched(plan: Plan, ma
     path = make_return(example_edits={RA: {1: {"aim": ex["aim"].lower() + " "}}})
     ret = read_return(plan, path)
     assert [(r.row, r.kind, r.values["aim"]) for r in ret.rows] == [(6, "adapted example", "increase reporting ")]
+
+
+def _unprotected(path: Path) -> Workbook:
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        ws.protection.sheet = False
+    return wb
+
+
+def test_text_typed_into_the_guidance_row_is_kept_but_never_an_action(plan: Plan, make_return: MakeReturn,
+                                                                       tmp_path: Path) -> None:
+    wb = _unprotected(make_return(rows={RA: [action("Real action")]}))
+    wb[RA]["D4"] = "Run a stall at the market"
+    wb[RA]["G4"] = "Green"
+    typed = tmp_path / "typed.xlsx"
+    wb.save(typed)
+    result = check_returns(plan, [typed])
+    assert [a.values["action"] for a in result.actions] == ["Real action"]
+    assert [(p.cell, p.code, p.value) for p in result.problems] == [
+        ("D4", "guidance-edited", "Run a stall at the market"), ("G4", "guidance-edited", "Green")]
+    ret = result.returns[0]
+    assert [(r.row, r.kind) for r in ret.rows] == [(10, "new")]
+    assert ret.examples_ignored == 11  # the examples still match: the guidance row did not shift them
+
+
+def test_an_inserted_row_does_not_shift_example_matching(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    wb = _unprotected(make_return(example_edits={
+        RA: {1: {"action": "Our own version of the NHCAW campaign", "status": "Amber", "update": "Planned"}}}))
+    wb[RA].insert_rows(6)  # a blank row above the adapted example
+    wb[RA]["D6"] = None
+    moved = tmp_path / "moved.xlsx"
+    wb.save(moved)
+    ret = read_return(plan, moved)
+    assert [(r.row, r.kind) for r in ret.rows] == [(7, "adapted example")]
+    assert ret.examples_ignored == 10
+
+
+def test_a_new_row_sharing_a_theme_and_aim_with_an_example_is_new(plan: Plan, make_return: MakeReturn) -> None:
+    ex = plan.priorities[0].examples[0]
+    path = make_return(rows={RA: [action("Something else entirely", theme=ex["theme"], aim=ex["aim"])]})
+    assert [(r.row, r.kind) for r in read_return(plan, path).rows] == [(10, "new")]
+
+
+def test_a_header_far_down_is_still_found(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    wb = _unprotected(make_return(rows={RA: [action("Far down")]}))
+    wb[RA].insert_rows(1, 40)
+    far = tmp_path / "far.xlsx"
+    wb.save(far)
+    result = check_returns(plan, [far])
+    assert [(p.sheet, p.cell, p.code) for p in result.problems] == [(RA, "A43", "header-moved")]
+    assert [a.values["action"] for a in result.actions] == ["Far down"]
+
+
+def test_a_column_inserted_before_a_renamed_status_is_not_read_as_status(plan: Plan, make_return: MakeReturn,
+                                                                          tmp_path: Path) -> None:
+    wb = _unprotected(make_return(rows={RA: [action("Costed", status="Amber", update="Half way")]}))
+    ws = wb[RA]
+    ws.insert_cols(7)  # before Status
+    ws["G3"], ws["G10"] = "Cost", "£500"
+    ws["H3"] = "RAG status"  # Status renamed
+    odd = tmp_path / "odd.xlsx"
+    wb.save(odd)
+    result = check_returns(plan, [odd])
+    assert [(p.cell, p.code, p.value) for p in result.problems] == [
+        ("G3", "column-extra", "Cost"), ("H3", "column-renamed", "RAG status"), ("G10", "data-outside-area", "£500")]
+    assert result.actions[0].status == "Amber"
+
+
+def test_problems_past_the_limit_are_summed_up_not_dropped(plan: Plan, make_return: MakeReturn,
+                                                           tmp_path: Path) -> None:
+    wb = _unprotected(make_return(rows={RA: [action()]}))
+    notes = wb.create_sheet("Scribbles")
+    for r in range(1, 501):
+        notes.cell(r, 1, f"note {r}")
+    many = tmp_path / "many.xlsx"
+    wb.save(many)
+    problems = [p for p in check_returns(plan, [many]).problems if p.sheet == "Scribbles"]
+    outside = [p for p in problems if p.code == "data-outside-area"]
+    assert len(outside) == PER_AREA + 1
+    rest = outside[-1]
+    assert rest.cell == f"A{PER_AREA + 1}"
+    assert f"{500 - PER_AREA} more problem(s)" in rest.message
+    assert rest.value.startswith(f"A{PER_AREA + 1}: note {PER_AREA + 1}; ")
+    assert rest.value.endswith("A500: note 500")
+
+
+def test_a_return_from_another_plan_counts_for_nothing(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    wb = _unprotected(make_return(rows={RA: [action("Counted elsewhere")]}))
+    wb["_meta"]["B1"] = "another-plan"
+    other = tmp_path / "other.xlsx"
+    wb.save(other)
+    result = check_returns(plan, [other])
+    assert result.actions == []
+    assert result.return_state(result.returns[0]) == "rejected"
+    assert result.summary()["returns_received"] == 0

@@ -228,7 +228,7 @@ def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = N
                            hidden=not show) as bar:
         result = check_returns(plan, files, progress=lambda _: bar.update(1), prefer=prefer,
                                jobs=jobs or default_jobs(len(files)))
-    result.notes = notes
+    result.notes = [*notes, *result.notes]
     return result
 
 

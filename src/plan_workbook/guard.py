@@ -59,6 +59,9 @@ class SheetFacts:
     hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers
     hidden_columns: set[int] = field(default_factory=set)  # 0-based column indexes
     too_large: str = ""  # why the sheet must not be read, or ""
+    errors: dict[str, str] = field(default_factory=dict)  # A1 -> an Excel error value such as #REF!
+    damaged: dict[str, str] = field(default_factory=dict)  # A1 -> why the cell's value cannot be trusted
+    notes: dict[str, str] = field(default_factory=dict)  # A1 -> the text of a note attached to the cell
 
 
 @dataclass

@@ -10,19 +10,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import layout as L
 from .errors import UsageError
+from .normalise import partner_in_name
 from .plan import Plan
 from .problems import Problem, count
-from .read import Return, read_return
+from .read import OWN_REPORT_MARK, OWN_REPORT_SKIPPED, Return, read_return
 from .validate import Action, check_actions, fix_rows
 
 EXTENSIONS = (".xlsx", ".xlsm")
 # Found in folders too, so a partner who saved in another format is told how to fix it.
 OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".csv", ".xltx", ".xltm")
 IGNORED = {"thumbs.db", "desktop.ini", ".ds_store"}
+
+
+# What became of one returned file; `received`, `nil` and `duplicate` count as a return from the partner.
+FileState = Literal["received", "nil", "empty", "duplicate", "copy", "superseded", "rejected", "unreadable"]
+# Where each returning partner stands this round.
+PartnerState = Literal["received", "nil", "empty", "unreadable", "missing"]
+RETURNED: frozenset[FileState] = frozenset({"received", "nil", "duplicate"})
 
 
 @dataclass
@@ -41,16 +49,43 @@ class Result:
     def warnings(self) -> int:
         return count(self.problems, "warning")
 
-    def return_state(self, ret: Return, counted: Counter[str] | None = None) -> str:
+    def return_state(self, ret: Return, counted: Counter[str] | None = None) -> FileState:
         if not ret.readable:
             return "unreadable"
-        if ret.set_aside:
-            return ret.set_aside
+        if ret.set_aside in ("copy", "superseded", "rejected"):
+            return ret.set_aside  # type: ignore[return-value]  # the three reasons set_aside holds
+        if ret.nil:
+            return "nil"
+        if not ret.rows:
+            return "empty"
         counted = counted if counted is not None else self._partner_counts()
         return "duplicate" if ret.partner and counted[ret.partner] > 1 else "received"
 
     def _partner_counts(self) -> Counter[str]:
-        return Counter(r.partner for r in self.returns if r.partner and not r.set_aside)
+        return Counter(r.partner for r in self.returns if r.partner and not r.set_aside and r.rows)
+
+    def partner_of(self, ret: Return) -> str | None:
+        """The partner a file is from: the workbook's own word, or for a file that could not be read at all,
+        the partner its name gives away (so that partner is chased for that file, not told nothing came)."""
+        if ret.partner:
+            return ret.partner
+        return None if ret.readable else partner_in_name(self.plan, ret.file)
+
+    @cached_property
+    def partner_states(self) -> dict[str, PartnerState]:
+        """Where each returning partner stands: the best of what its files came to."""
+        counted = self._partner_counts()
+        files: dict[str, set[FileState]] = {}
+        for ret in self.returns:
+            partner = self.partner_of(ret)
+            if partner:
+                files.setdefault(partner, set()).add(self.return_state(ret, counted))
+        out: dict[str, PartnerState] = {}
+        for partner in self.plan.returning_partners:
+            states = files.get(partner, set())
+            out[partner] = ("received" if states & {"received", "duplicate"} else "nil" if "nil" in states
+                            else "empty" if "empty" in states else "unreadable" if states else "missing")
+        return out
 
     def overdue(self, as_of: date) -> list[Action]:
         """Actions due before `as_of` and not at the plan's done status, most overdue first."""
@@ -74,43 +109,53 @@ class Result:
         severities = self._severities
         actions = Counter(a.row.file for a in self.actions)
         counted = self._partner_counts()
-        return [{"file": ret.file, "partner": ret.partner, "state": self.return_state(ret, counted),
+        return [{"file": ret.file, "partner": self.partner_of(ret), "state": self.return_state(ret, counted),
                  "actions": actions[ret.file], "examples_ignored": ret.examples_ignored,
                  "errors": severities[ret.file, "error"], "warnings": severities[ret.file, "warning"]}
                 for ret in self.returns]
 
     def outstanding(self) -> dict[str, list[str]]:
-        """What each returning partner still owes: a return, errors to fix, warnings to explain."""
+        """What each returning partner still owes: a return, a readable or filled-in one, errors to fix,
+        warnings to explain."""
         severities = self._severities
         out: dict[str, list[str]] = {}
-        for partner in self.plan.returning_partners:
-            rets = [r for r in self.returns if r.partner == partner and not r.set_aside]
-            if not rets:
+        for partner, state in self.partner_states.items():
+            mine = [r for r in self.returns if self.partner_of(r) == partner and not r.set_aside]
+            if state == "missing":
                 out[partner] = ["no return received"]
-                continue
-            out[partner] = still_to_do(sum(severities[r.file, "error"] for r in rets),
-                                       sum(severities[r.file, "warning"] for r in rets))
+            elif state == "unreadable":
+                out[partner] = [f"return could not be read ({', '.join(Path(r.file).name for r in mine)})"]
+            elif state == "empty":
+                out[partner] = ["return has no actions (fill it in, or say there is nothing to report)"]
+            else:
+                out[partner] = still_to_do(sum(severities[r.file, "error"] for r in mine),
+                                           sum(severities[r.file, "warning"] for r in mine))
         return out
 
     def summary(self) -> dict[str, Any]:
         """The headline counts, without the per-file and per-problem lists as_dict also builds."""
-        received = {r.partner for r in self.returns if r.partner and r.readable and not r.set_aside}
+        states = self.partner_states
         return {
             "plan": self.plan.id,
             "returns_expected": len(self.plan.returning_partners),
-            "returns_received": len(received),
-            "missing": [p for p in self.plan.returning_partners if p not in received],
+            "returns_received": sum(1 for s in states.values() if s in ("received", "nil")),
+            "nil_returns": [p for p, s in states.items() if s == "nil"],
+            "empty": [p for p, s in states.items() if s == "empty"],
+            "unreadable": [p for p, s in states.items() if s == "unreadable"],
+            "missing": [p for p, s in states.items() if s == "missing"],
             "actions": len(self.actions),
             "status": self.status_counts(self.actions),
             "errors": self.errors,
             "warnings": self.warnings,
+            "fixed": count(self.problems, "fixed"),
         }
 
     def as_dict(self) -> dict[str, Any]:
         files = self.file_rows()
         return {
             "files": files,
-            "partners": [{"partner": p, "files": [f["file"] for f in files if f["partner"] == p],
+            "partners": [{"partner": p, "state": self.partner_states[p],
+                          "files": [f["file"] for f in files if f["partner"] == p],
                           "outstanding": owed} for p, owed in self.outstanding().items()],
             "problems": [p.as_dict() for p in [*self.notes, *self.problems]],
             "summary": self.summary(),
@@ -134,6 +179,8 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             for p in sorted(p for p in path.rglob("*") if p.is_file()):
                 if p.suffix.lower() in EXTENSIONS + OTHER_SPREADSHEETS:
                     candidates.append(p)
+                elif p.suffix.lower() in (".html", ".htm") and _is_own_report(p):
+                    notes.append(Problem(str(p), "", "", "own-output-skipped", OWN_REPORT_SKIPPED))
                 elif not p.name.startswith(".") and p.name.lower() not in IGNORED:
                     notes.append(Problem(str(p), "", "", "file-skipped",
                                          "Skipped: not a spreadsheet file, so not a return."))
@@ -152,6 +199,14 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
         raise UsageError("no returned workbooks (.xlsx or .xlsm) were found in "
                          + ", ".join(str(p) for p in paths))
     return found, notes
+
+
+def _is_own_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return OWN_REPORT_MARK in f.read(2048)
+    except OSError:
+        return False
 
 
 FILES_PER_WORKER = 10  # below this, starting worker processes costs more than it saves
@@ -191,8 +246,11 @@ def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None
         reads.append(read)
         if progress:
             progress(path)
+    own = [ret for ret, _, _ in reads if ret.own_output]  # the tool's own summary in the folder: a note only
+    reads = [read for read in reads if not read[0].own_output]
     returns = [ret for ret, _, _ in reads]
     extra = _set_aside_copies(returns)
+    extra += _set_aside_corrected(returns)
     extra += _set_aside_older(returns) if prefer == "newest" else _report_duplicates(returns)
     actions = [a for ret, fixed, _ in reads if not ret.set_aside for a in fixed]
     by_file: dict[str, list[Problem]] = {r.file: list(r.problems) for r in returns}
@@ -210,7 +268,7 @@ def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None
         return (rank.get(p.sheet, 99), p.sheet, int(digits) if digits else 0, len(letters), letters, p.code)
 
     problems = [p for r in returns for p in sorted(by_file[r.file], key=order)]
-    return Result(plan, returns, actions, problems)
+    return Result(plan, returns, actions, problems, notes=[p for r in own for p in r.problems])
 
 
 def _set_aside_copies(returns: list[Return]) -> list[Problem]:
@@ -227,6 +285,20 @@ def _set_aside_copies(returns: list[Return]) -> list[Problem]:
                                     value=first[r.digest].file))
         else:
             first[r.digest] = r
+    return problems
+
+
+def _set_aside_corrected(returns: list[Return]) -> list[Problem]:
+    """A corrected copy made by `feedback` replaces the return it was made from, without any option."""
+    by_digest = {r.digest: r for r in returns if r.digest and not r.set_aside}
+    problems = []
+    for copy in returns:
+        original = by_digest.get(copy.feedback_of) if copy.feedback_of and not copy.set_aside else None
+        if original is not None and original is not copy and original.partner == copy.partner:
+            original.set_aside = "superseded"
+            problems.append(Problem(original.file, "", "", "return-superseded",
+                                    f"The corrected copy {copy.file} (made from this return by plan-workbook "
+                                    "feedback) was sent back, so it replaces this one.", value=copy.file))
     return problems
 
 

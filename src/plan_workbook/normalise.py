@@ -89,3 +89,19 @@ def closest_partner(plan: Plan, text: str) -> str | None:
 def suggest_partners(plan: Plan, text: str, n: int = 3) -> list[str]:
     """Returning partners close to a mistyped name: the closest by name, alias or initials first."""
     return ranked_partners(plan, text, returning_only=True, cutoff=0.4)[:n]
+
+
+def partner_in_name(plan: Plan, file: str) -> str | None:
+    """The returning partner a file's name gives away ('leicestershire-police.ods' -> Leicestershire Police):
+    only for chasing a file that could not be read at all, never for whose data a workbook holds."""
+    name = file.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = " " + re.sub(r"[^a-z0-9]+", " ", name.casefold()) + " "
+    best: tuple[int, str] | None = None
+    for p in plan.partners:
+        if not p.returns:
+            continue
+        for word in (p.name, *(a for a in p.aliases if len(a) >= 4)):
+            key = " " + re.sub(r"[^a-z0-9]+", " ", word.casefold()).strip() + " "
+            if key.strip() and key in stem and (best is None or len(key) > best[0]):
+                best = (len(key), p.name)
+    return best[1] if best else None

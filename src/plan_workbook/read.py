@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,7 +19,12 @@ from .normalise import suggest_partners, trim
 from .plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
 from .problems import Problem, short
 
-HEADER_SEARCH_ROWS = 30  # the header may be pushed down by inserted rows, but not far
+OWN_REPORT_MARK = b'<meta name="generator" content="plan-workbook">'  # in the head of every board report
+OWN_REPORT_SKIPPED = "Skipped: this is a board report written by plan-workbook, not a partner's return."
+OWN_SUMMARY_SHEETS = {"Summary", "Actions", "Returns", "Issues"}  # what `merge` writes: skipped, not a return
+HEADER_SEARCH_ROWS = 30  # where the header is looked for first; then the rest of the sheet
+PER_AREA = 100  # problems of one kind on one sheet listed one by one; the rest are summed up in one more
+LISTED_CHARS = 30_000  # the most of the rest's cells and values kept in that one problem (a cell holds 32,767)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +63,10 @@ class Return:
     problems: list[Problem] = field(default_factory=list)
     digest: str = ""  # sha256 of the file, to spot the same file sent twice
     saved: datetime | None = None  # when the workbook says it was last saved
-    set_aside: str = ""  # why its rows are left out of the merge (a copy, or superseded), or ""
+    set_aside: str = ""  # why its rows are left out of the merge (copy, superseded, rejected), or ""
+    nil: bool = False  # the partner said there is nothing to report this round
+    feedback_of: str = ""  # sha256 of the return this corrected feedback copy was made from
+    own_output: bool = False  # a summary or report written by this tool, not a return
 
 
 def display(value: Any) -> str:
@@ -109,6 +118,10 @@ def read_return(plan: Plan, path: Path, name: str | None = None) -> Return:
 def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
     scan = guard.scan(path, unread=frozenset({L.LISTS_SHEET, L.FEEDBACK_SHEET}))
     ret.digest, ret.saved = scan.digest, scan.saved
+    if scan.fatal and OWN_REPORT_MARK in scan.data[:2048]:
+        ret.own_output = True
+        ret.problems.append(Problem(ret.file, "", "", "own-output-skipped", OWN_REPORT_SKIPPED))
+        return ret
     if scan.fatal:
         ret.readable = False
         ret.problems.append(Problem(ret.file, "", "", *scan.fatal))
@@ -154,9 +167,33 @@ class _Reader:
         self.hidden = {m.name for m in wb.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}
         self.grids: dict[str, list[list[Any]] | None] = {}
         self.merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+        self.counts: dict[tuple[str, str], int] = {}
+        self.overflow: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     def problem(self, sheet: str, cell: str, code: str, message: str, **kw: str) -> None:
+        key = (sheet, code)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if self.counts[key] > PER_AREA and cell:  # e.g. a sheet of stray cells: one problem each would
+            self.overflow.setdefault(key, []).append((cell, kw.get("value", "")))  # bury every other return's
+            return
         self.ret.problems.append(Problem(self.ret.file, sheet, cell, code, message, **kw))
+
+    def _sum_up_overflow(self) -> None:
+        """One problem for what was past the per-area limit, naming how many, where, and their values."""
+        for (sheet, code), rest in self.overflow.items():
+            listed, size = [], 0
+            for cell, value in rest:
+                item = f"{cell}: {value}"
+                if size + len(item) > LISTED_CHARS:
+                    break
+                listed.append(item)
+                size += len(item) + 2
+            more = f" (and {len(rest) - len(listed):,} more)" if len(listed) < len(rest) else ""
+            self.ret.problems.append(Problem(
+                self.ret.file, sheet, rest[0][0], code,
+                f"{len(rest):,} more problem(s) like the {PER_AREA} above on '{short(sheet, 40)}', from {rest[0][0]} "
+                f"to {rest[-1][0]}, are listed together here: their cells and values are in the value column"
+                f"{more}. They are all still in the returned file.", value="; ".join(listed) + more))
 
     def grid(self, sheet: str) -> list[list[Any]] | None:
         """Values with row 0 = Excel row 1 and column 0 = column A, empty cells None; None for a sheet
@@ -187,6 +224,7 @@ class _Reader:
                                  f"This cell holds {_excel_length(v):,} characters; Excel allows "
                                  f"{guard.MAX_CELL_CHARS:,}, so only the first {guard.MAX_CELL_CHARS:,} are in the "
                                  "summary. The full text is still in the returned file.", value=short(v, 200))
+        self._cell_facts(sheet, grid, facts)
         for cell, (formula, has_value) in facts.formulas.items():
             if has_value:
                 self.problem(sheet, cell, "formula-value", f"{cell} holds a formula (={short(formula)}); the value "
@@ -197,12 +235,32 @@ class _Reader:
                              "file in Excel, let it calculate, and save it.", value=f"={formula}")
         return grid
 
+    def _cell_facts(self, sheet: str, grid: list[list[Any]], facts: guard.SheetFacts) -> None:
+        """What calamine does not give: Excel error values (kept as their text), cells whose value cannot be
+        trusted (emptied), and notes attached to cells (listed, so nothing typed there is lost)."""
+        for cell, text in facts.errors.items():
+            _set(grid, cell, text)
+            self.problem(sheet, cell, "cell-error", f"{cell} holds the Excel error value {short(text, 20)}, not an "
+                         f"entry; it was kept as the text '{short(text, 20)}'. Type the value itself.", value=text)
+        for cell, why in facts.damaged.items():
+            _set(grid, cell, None)
+            self.problem(sheet, cell, "cell-damaged", f"{cell} cannot be read: {short(why)}. Ask the partner to save "
+                         "the file again from Excel and check this cell.", value=why)
+        for cell, note in facts.notes.items():
+            self.problem(sheet, cell, "cell-note", f"{cell} has a note attached: '{short(note)}'. Notes are not read "
+                         "as entries; type it in the cell if it is part of the return.", value=note)
+
     def read(self) -> None:
         plan, names = self.plan, self.names
         meta = self._meta()
         claimed = {n for n in names if n in (L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET, L.FEEDBACK_SHEET)}
         found: dict[str, str] = {p.sheet: p.sheet for p in plan.priorities if p.sheet in names}
         claimed.update(found.values())
+        if not meta and not found and L.FRONT_SHEET not in names and set(names) >= OWN_SUMMARY_SHEETS:
+            self.ret.own_output = True
+            self.problem("", "", "own-output-skipped", "Skipped: this is a summary written by plan-workbook, not a "
+                         "partner's return.")
+            return
         if not meta and not found and L.FRONT_SHEET not in names:
             self.ret.readable = False
             self.problem("", "", "not-a-template",
@@ -211,6 +269,9 @@ class _Reader:
             return
         self._check_meta(meta)
         self._partner(meta)
+        if self.ret.set_aside:  # another plan's return: its problems only, nothing counted
+            return
+        self.ret.feedback_of = meta.get(L.FEEDBACK_OF, "")
         for priority in plan.priorities:
             sheet = found.get(priority.sheet) or self._renamed(priority, claimed)
             if sheet is not None:
@@ -231,6 +292,36 @@ class _Reader:
                 self._read_sheet(copy, extra)
             else:
                 self._extra_sheet(extra)
+                self.grids.pop(extra, None)  # a workbook of many extra sheets must not be held all at once
+        self._nil_or_empty()
+        self._sum_up_overflow()
+
+    def _nil_or_empty(self) -> None:
+        """A return with no actions says so (a nil return), or is chased as empty."""
+        cell, typed = self._front_value(L.NIL_LABEL)
+        said_nil = isinstance(typed, str) and _key(typed) in {"yes", "y", "true"}
+        if self.ret.partner is None:
+            return
+        if said_nil and not self.ret.rows:
+            self.ret.nil = True
+            self.problem(L.FRONT_SHEET, cell, "nil-return", f"{self.ret.partner} says there is nothing to report "
+                         f"this round ({L.FRONT_SHEET} sheet, {cell}). Counted as returned.", value=display(typed))
+        elif said_nil:
+            self.problem(L.FRONT_SHEET, cell, "nil-return", f"The return says there is nothing to report this round "
+                         f"({cell}) but has {len(self.ret.rows)} action(s); they were read.", value=display(typed))
+        elif not self.ret.rows:
+            where = f" or choose {L.NIL_YES} in {cell} of the {L.FRONT_SHEET} sheet" if cell else ""
+            self.problem("", "", "return-empty", f"This return has no actions and does not say "
+                         f"'{L.NIL_LABEL.lower()}'. Fill in the priority sheets{where}.")
+
+    def _front_value(self, label: str) -> tuple[str, Any]:
+        """(A1 reference, value) of the input cell right of a label on the Front sheet; ("", None) if absent."""
+        grid = self.grid(L.FRONT_SHEET) if L.FRONT_SHEET in self.names else None
+        for r, row in enumerate(grid or []):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and _key(v) == _key(label):
+                    return f"{column_letter(c + 1)}{r + 1}", row[c + 1] if c + 1 < len(row) else None
+        return "", None
 
     def _meta(self) -> dict[str, str]:
         grid = self.grid(L.META_SHEET) if L.META_SHEET in self.names else None
@@ -245,8 +336,8 @@ class _Reader:
         elif meta.get("plan_id") and meta.get("plan_id") != plan.id:
             self.problem(L.META_SHEET, "B1", "plan-mismatch",
                          f"This return was made from the template of another plan ({short(meta['plan_id'])!r}), not "
-                         f"{plan.id!r}. Send the partner the current template, or merge it with that plan's file "
-                         "(--plan).", value=meta["plan_id"])
+                         f"{plan.id!r}, so none of its actions were counted. Send the partner the current template, "
+                         "or merge it with that plan's file (--plan).", value=meta["plan_id"])
         elif meta.get("plan_version") != plan.version or meta.get("template_version") != L.TEMPLATE_VERSION:
             self.problem(L.META_SHEET, "B2", "template-version-mismatch",
                          f"This return was made from an older template (plan version "
@@ -254,18 +345,12 @@ class _Reader:
                          f"{short(meta.get('template_version', ''))!r}; current {plan.version!r} and "
                          f"{L.TEMPLATE_VERSION!r}). It was read by its sheet and column names; check the results, "
                          "and send the current template next round.", value=meta.get("plan_version", ""))
+        if meta.get("plan_id") and meta.get("plan_id") != plan.id:
+            self.ret.set_aside = "rejected"
 
     def _partner(self, meta: dict[str, str]) -> None:
-        plan, sheet, cell, typed = self.plan, L.FRONT_SHEET, "", None
-        grid = self.grid(L.FRONT_SHEET) if L.FRONT_SHEET in self.names else None
-        for r, row in enumerate(grid or []):
-            for c, v in enumerate(row):
-                if isinstance(v, str) and _key(v) == _key(L.PARTNER_LABEL):
-                    cell = f"{column_letter(c + 1)}{r + 1}"
-                    typed = row[c + 1] if c + 1 < len(row) else None
-                    break
-            if cell:
-                break
+        plan, sheet = self.plan, L.FRONT_SHEET
+        cell, typed = self._front_value(L.PARTNER_LABEL)
         personal = meta.get("partner", "")
         if is_blank(typed) and personal:
             typed = personal
@@ -368,31 +453,34 @@ class _Reader:
         used = set(cols.values()) | _carried(header)
         self._check_layout(sheet, grid, head_r)
 
-        guidance = {role: _key(plan.column(role).guidance) for role in ROLES}
         letters = {role: column_letter(cols[role]) if role in cols else "" for role in ROLES}
         examples = list(priority.examples)
         prepared_last = head_r + 1 + len(examples) + plan.input_rows  # 0-based index of the last prepared row
-        position = 0  # rows after the header and guidance, for telling adapted examples from new rows
+        zone = len(examples)  # rows where an edited example may sit; grows by each row inserted among them
+        seen = 0
         matched: set[int] = set()
         below: list[int] = []
         for r in range(head_r + 1, len(grid)):
             row = grid[r]
-            values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
-            for role in ROLES:
-                values.setdefault(role, None)
-            if r == head_r + 1 and all(is_blank(v) or _key(v) == guidance[k] for k, v in values.items()):
-                continue  # the guidance row
             for c in range(len(row)):
                 if c not in used and not is_blank(row[c]):
                     self.problem(sheet, f"{column_letter(c)}{r + 1}", "data-outside-area",
                                  "This cell is outside the template's columns; it is listed here so it is not lost. "
                                  "Move it into the right column.",
                                  column=display(header[c]) if c < len(header) else "", value=display(row[c]))
-            if all(is_blank(v) for v in values.values()):
-                position += 1 if r <= prepared_last else 0
+            values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
+            for role in ROLES:
+                values.setdefault(role, None)
+            if r == head_r + 1 and self._guidance_row(sheet, r, values, letters, examples):
                 continue
-            kind = _classify(values, examples, matched, position, present=set(cols))
-            position += 1
+            in_zone = seen < zone
+            seen += 1
+            if all(is_blank(v) for v in values.values()):
+                zone += 1 if in_zone and zone < 2 * len(examples) else 0
+                continue
+            kind = _classify(values, examples, matched, in_zone, present=set(cols))
+            if kind == "new" and in_zone and zone < 2 * len(examples):
+                zone += 1  # a row inserted among the examples pushes the rest down
             if kind == "untouched example":
                 ret.examples_ignored += 1
                 continue
@@ -410,6 +498,23 @@ class _Reader:
                          "template's prepared rows. They were read; next time use the prepared rows.",
                          value=f"row {below[0]}" if len(below) == 1 else f"rows {below[0]}-{below[-1]}")
 
+    def _guidance_row(self, sheet: str, r: int, values: dict[str, Any], letters: dict[str, str],
+                      examples: list[dict[str, str]]) -> bool:
+        """Whether the row under the header is the template's guidance row; text typed over the guidance is
+        reported at its cell (kept, never read as an action). A row holding an example is not the guidance row:
+        that row was deleted."""
+        guidance = {role: _key(self.plan.column(role).guidance) for role in ROLES}
+        texts = [display(values[role]).replace("\r\n", "\n") for role in TEXT_ROLES]
+        if any(texts == [ex[role] for role in TEXT_ROLES] for ex in examples):
+            return False
+        for role, v in values.items():
+            if not is_blank(v) and _key(v) != guidance[role] and letters[role]:
+                self.problem(sheet, f"{letters[role]}{r + 1}", "guidance-edited",
+                             f"Text was typed into the guidance row ({letters[role]}{r + 1}), which is never read as "
+                             f"an action: '{short(display(v))}'. Type actions in the rows below the examples.",
+                             column=self.plan.column(role).header, value=display(v))
+        return True
+
     def _check_columns(self, sheet: str, head_r: int, header: list[Any], cols: dict[str, int]) -> None:
         """Map missing roles to a renamed heading in their place, and report missing and extra columns."""
         used = set(cols.values())
@@ -417,9 +522,8 @@ class _Reader:
             if role in cols:
                 continue
             expected = self.plan.column(role).header
-            neighbour = _expected_column(cols, role)
-            if neighbour is not None and neighbour not in used and neighbour < len(header) \
-                    and not is_blank(header[neighbour]):
+            neighbour = _renamed_column(header, cols, used, role, expected)
+            if neighbour is not None:
                 cols[role] = neighbour
                 used.add(neighbour)
                 self.problem(sheet, f"{column_letter(neighbour)}{head_r + 1}", "column-renamed",
@@ -452,17 +556,42 @@ class _Reader:
                              "column so everyone can see them.")
 
 
+_A1 = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _set(grid: list[list[Any]], cell: str, value: Any) -> None:
+    """Put a value at an A1 reference, growing the grid (within the guard's limits) as needed."""
+    m = _A1.fullmatch(cell)
+    if m is None:
+        return
+    c = 0
+    for ch in m.group(1):
+        c = c * 26 + ord(ch) - 64
+    r, c = int(m.group(2)) - 1, c - 1
+    while len(grid) <= r:
+        grid.append([])
+    row = grid[r]
+    row.extend([None] * (c + 1 - len(row)))
+    row[c] = value
+
+
 def _carried(header: list[Any]) -> set[int]:
     """Columns of last round's status and update in a rolled-forward workbook: shown, not read."""
     return {c for c, h in enumerate(header) if isinstance(h, str) and h in L.CARRIED_HEADERS}
 
 
 def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
-    """(row index, role -> column index) of the row that holds most of the plan's headers."""
+    """(row index, role -> column index) of the row that holds most of the plan's headers: near the top
+    first, then anywhere on the sheet (many rows inserted above it)."""
+    return _header_in(plan, grid, 0, HEADER_SEARCH_ROWS) or _header_in(plan, grid, HEADER_SEARCH_ROWS, len(grid))
+
+
+def _header_in(plan: Plan, grid: list[list[Any]], first: int, stop: int) -> tuple[int, dict[str, int]] | None:
     wanted = {_key(c.header): c.role for c in plan.columns}
     longest = max(len(h) for h in wanted) + 20  # room for stray spaces; longer text is no heading
     best: tuple[int, dict[str, int]] | None = None
-    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+    for r in range(first, min(stop, len(grid))):
+        row = grid[r]
         found = {}
         for c, v in enumerate(row):
             role = wanted.get(_key(v)) if isinstance(v, str) and len(v) < longest else None
@@ -473,20 +602,33 @@ def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | N
     return best
 
 
-def _expected_column(cols: dict[str, int], role: str) -> int | None:
-    """Where a missing role's column should be, judged from its neighbours."""
+def _similar(a: str, b: str) -> float:
+    """How alike two headings are: by characters, or by words in any order ('RAG status', 'Status (RAG)')."""
+    x, y = _key(a), _key(b)
+    words = set(re.findall(r"\w+", x)), set(re.findall(r"\w+", y))
+    overlap = len(words[0] & words[1]) / len(words[0] | words[1]) if words[0] | words[1] else 0.0
+    return max(difflib.SequenceMatcher(None, x, y).ratio(), overlap)
+
+
+def _renamed_column(header: list[Any], cols: dict[str, int], used: set[int], role: str, expected: str) -> int | None:
+    """The column a missing role's heading was renamed to: the unclaimed heading most like the expected one,
+    else the only unclaimed heading between the role's neighbours. None when it cannot be told."""
+    free = [c for c in range(len(header)) if c not in used and not is_blank(header[c])]
+    alike = max(free, key=lambda c: _similar(display(header[c]), expected), default=None)
+    if alike is not None and _similar(display(header[alike]), expected) >= 0.6:
+        return alike
     i = ROLES.index(role)
-    if i > 0 and ROLES[i - 1] in cols:
-        return cols[ROLES[i - 1]] + 1
-    if i + 1 < len(ROLES) and ROLES[i + 1] in cols:
-        return cols[ROLES[i + 1]] - 1
-    return None
+    before = next((cols[r] for r in reversed(ROLES[:i]) if r in cols), -1)
+    after = next((cols[r] for r in ROLES[i + 1:] if r in cols), len(header))
+    between = [c for c in free if before < c < after]
+    return between[0] if len(between) == 1 else None
 
 
-def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: set[int], position: int,
+def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: set[int], in_zone: bool,
               present: set[str]) -> str:
-    """Untouched or adopted: an example's text, unchanged. Adapted: a row in an example's place that
-    still looks like it (two of its text cells unchanged, or most of its wording). Otherwise new."""
+    """Untouched or adopted: an example's text, unchanged. Adapted: a row among the examples that still
+    looks like one of them (two of its text cells unchanged, or most of its wording), matched by content so
+    an inserted row does not shift the rest. Otherwise new."""
 
     text: dict[str, str] = {}
 
@@ -500,11 +642,21 @@ def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: s
         if i not in matched and all(same(role, ex) for role in TEXT_ROLES):
             matched.add(i)
             return "untouched example" if all(same(role, ex) for role in ROLES) else "adopted example"
-    if position < len(examples) and position not in matched:
-        ex = examples[position]
-        mine = " ".join(_key(values[r]) for r in TEXT_ROLES)  # similarity ignores case and spacing
-        theirs = " ".join(_key(ex[r]) for r in TEXT_ROLES)
-        if sum(same(r, ex) for r in TEXT_ROLES) >= 2 or difflib.SequenceMatcher(None, mine, theirs).ratio() >= 0.6:
-            matched.add(position)
-            return "adapted example"
+    if not in_zone:
+        return "new"
+    # theme and aim are shared headings: an example is told by its objective and action
+    own = ("objective", "action")
+    mine = " ".join(_key(values[r]) for r in own)  # similarity ignores case and spacing
+    best, best_score = -1, 0.0
+    for i, ex in enumerate(examples):
+        if i in matched:
+            continue
+        ratio = difflib.SequenceMatcher(None, mine, " ".join(_key(ex[r]) for r in own)).ratio()
+        kept = sum(same(r, ex) for r in TEXT_ROLES) >= 2 and any(same(r, ex) for r in own)
+        score = max(ratio, 1.0 if kept else 0.0)
+        if score >= 0.6 and score > best_score:
+            best, best_score = i, score
+    if best >= 0:
+        matched.add(best)
+        return "adapted example"
     return "new"

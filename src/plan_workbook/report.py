@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .compare import Change, direction_counts
 from .merge import Result
+from .read import OWN_REPORT_MARK
 from .validate import Action
 from .xlsx import write_atomic
 
@@ -39,7 +40,7 @@ def build_report(result: Result, as_of: date, changes: list[Change] | None = Non
     overdue = result.overdue(as_of)
     marking = f'<div class="marking top">{escape(plan.marking)}</div>' if plan.marking else ""
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', OWN_REPORT_MARK.decode(),
         f"<title>{escape(plan.title)}: board report</title><style>{CSS}</style></head><body>", marking,
         f"<h1>{escape(plan.title)}</h1>",
         f"<p>Combined summary of partners' returns, as of {as_of:%d %B %Y}.</p>",
