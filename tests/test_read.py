@@ -256,3 +256,10 @@ def test_a_return_from_another_plan_counts_for_nothing(plan: Plan, make_return: 
     assert result.actions == []
     assert result.return_state(result.returns[0]) == "rejected"
     assert result.summary()["returns_received"] == 0
+
+
+def test_partner_suggestions_know_initials_and_aliases(plan: Plan, make_return: MakeReturn) -> None:
+    initials = make_return("lcc", None, front_partner="LCC", personalise=False)
+    result = check_returns(plan, [initials])
+    assert [(p.cell, p.code) for p in result.problems] == [("B4", "partner-unknown")]
+    assert "(closest: Leicester City Council)" in result.problems[0].message  # not Rutland County Council
