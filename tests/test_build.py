@@ -15,6 +15,7 @@ from plan_workbook import layout as L
 from plan_workbook.build import build_template, close_partners, resolve_partner, time_frame_choices, write_template
 from plan_workbook.cli import main
 from plan_workbook.errors import UsageError
+from plan_workbook.fill import fill_template
 from plan_workbook.plan import ROLES, Plan
 
 
@@ -239,6 +240,8 @@ def test_nil_return_row_below_the_partner(template: Path, tmp_path: Path, plan: 
         assert (dv.type, dv.formula1, dv.errorStyle, dv.showErrorMessage) == ("list", f'"{L.NIL_YES}"', "stop", True)
         assert L.NIL_YES in str(front["C5"].value)  # the short instruction beside it
         assert front["A5"].protection.locked
+    filled = fill_template(plan, "Victim First", nil=True)[L.FRONT_SHEET]
+    assert (filled[L.NIL_CELL].coordinate, filled[L.NIL_CELL].value) == ("B5", L.NIL_YES)
 
 
 @pytest.mark.parametrize(("typed", "resolved"), [("police", "Leicestershire Police"),
@@ -257,6 +260,8 @@ def test_mistyped_partner_suggestions_use_initials_and_aliases(plan: Plan) -> No
     assert close_partners(plan, "Charnwod")[0] == "Charnwood Borough Council"  # by its alias 'Charnwood'
     with pytest.raises(UsageError, match="Did you mean: Leicester City Council"):
         resolve_partner(plan, "LCC")
+    with pytest.raises(UsageError, match="All partners is a lead only"):
+        resolve_partner(plan, "all")  # listed by `plan-workbook partners`, but sends no return
 
 
 @pytest.mark.xfail(reason="cli.py (not this branch's) echoes the name as typed; see the branch report")

@@ -89,6 +89,11 @@ def resolve_partner(plan: Plan, name: str) -> str:
     found = partner_named(plan, name)
     if found:
         return found
+    typed = " ".join(name.split()).casefold()
+    lead_only = [p.name for p in plan.partners if not p.returns
+                 and typed in {w.casefold() for w in (p.name, *p.aliases)}]
+    if lead_only:
+        raise UsageError(f"{lead_only[0]} is a lead only: it sends no return, so it has no template.")
     close = close_partners(plan, name)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise UsageError(f"{name!r} is not a partner in the plan.{hint} "
@@ -251,11 +256,12 @@ def _note(cell: Any, text: str) -> None:
 
 def _partner_cell(ws: Worksheet, partner: str | None) -> None:
     cell = ws[L.PARTNER_CELL]
-    cell.fill = solid(L.INPUT_FILL)
     cell.border = GRID
-    if partner is not None:
-        _note(ws[L.PARTNER_CELL].offset(0, 1), "Filled in for you; it cannot be changed.")
+    if partner is not None:  # filled in and locked: not shown as an input
+        cell.font = font(bold=True)
+        _note(cell.offset(0, 1), "Filled in for you; it cannot be changed.")
         return
+    cell.fill = solid(L.INPUT_FILL)
     cell.protection = UNLOCKED
     dv = _list_validation("Organisations", True, "Partner organisation",
                           "Choose your organisation from the list.",
