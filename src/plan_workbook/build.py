@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Collection, Mapping
+from copy import copy
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -301,26 +302,36 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
 
     first = L.FIRST_DATA_ROW
     last = first + len(priority.examples) + plan.input_rows - 1
-    grey = solid(L.EXAMPLE_FILL)
-    time_col = ROLES.index("time_frame") + 1
+    styles: dict[tuple[bool, str], Any] = {}  # (example row, role) -> the cell style, made once
     for r in range(first, last + 1):
         example = priority.examples[r - first] if r - first < len(priority.examples) else None
         for col, role in enumerate(ROLES, 1):
             cell = ws.cell(r, col)
+            _input_style(cell, styles, example is not None, role)
             if example is not None and example[role]:
-                put(cell, example[role])
-            cell.protection = UNLOCKED
-            cell.alignment = WRAP
-            cell.border = GRID
-            if example is not None:
-                cell.fill = grey
-            if col == time_col:
-                cell.number_format = "@"  # keep "Oct 21" as typed: Excel would turn it into a date
+                put(cell, example[role])  # after the style: text that looks like a formula sets quotePrefix
     _dropdowns(ws, plan, themes_name if priority.themes else None, first, last)
     _formats(ws, plan, first, first + len(priority.examples), last)
     ws.freeze_panes = ws.cell(L.HEADER_ROW + 1, 1)
     fit_row_heights(ws, range(L.HEADER_ROW, first + len(priority.examples)))
     print_setup(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}", plan.marking)
+
+
+def _input_style(cell: Any, styles: dict[tuple[bool, str], Any], example: bool, role: str) -> None:
+    """Style an example or input cell. Each (example, role) style is made once and copied: openpyxl hashes
+    every part of a style on each assignment, which made this loop most of the build time."""
+    key = (example, role)
+    if key in styles:
+        cell._style = copy(styles[key])
+        return
+    cell.protection = UNLOCKED
+    cell.alignment = WRAP
+    cell.border = GRID
+    if example:
+        cell.fill = solid(L.EXAMPLE_FILL)
+    if role == "time_frame":
+        cell.number_format = "@"  # keep "Oct 21" as typed: Excel would turn it into a date
+    styles[key] = copy(cell._style)
 
 
 def heading(cell: Any, text: str) -> None:
