@@ -171,3 +171,11 @@ def test_an_action_listed_twice_is_carried_once(tmp_path: Path, plan: Plan, make
 def test_nil_return_row_is_kept_in_a_rolled_workbook(rolled_samples: Path) -> None:
     front = load_workbook(rolled(rolled_samples, "Victim First"))[L.FRONT_SHEET]
     assert (front["A5"].value, front["B5"].value, front["B5"].protection.locked) == (L.NIL_LABEL, None, False)
+
+
+def test_a_partner_with_nothing_carried_gets_a_plain_template_for_the_round(rolled_samples: Path) -> None:
+    wb = load_workbook(rolled(rolled_samples, "Blaby District Council"))  # sent no return last round
+    text = " ".join(str(c.value) for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.value)
+    assert "carried from last round" not in text
+    assert L.CARRIED_HEADERS[0] not in text
+    assert wb[L.META_SHEET]["B5"].value == ROUND

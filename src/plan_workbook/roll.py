@@ -39,11 +39,14 @@ def roll_forward(plan: Plan, summary: Path, out_dir: Path, round_name: str) -> l
     for partner in plan.returning_partners:
         carried = {p.sheet: carried_rows(plan, [r for r in previous if r["Partner"] == partner
                                                 and r["Priority"] == p.title]) for p in plan.priorities}
-        adopted = {p.sheet: adopted_examples(plan, p, carried[p.sheet]) for p in plan.priorities}
-        wb = build_template(plan, partner, round_name=round_name, carried=adopted)
-        for priority in plan.priorities:
-            shown = len(priority.examples) - len(adopted[priority.sheet])
-            _carry(wb[priority.sheet], plan, priority, carried[priority.sheet], shown)
+        if any(carried.values()):
+            adopted = {p.sheet: adopted_examples(plan, p, carried[p.sheet]) for p in plan.priorities}
+            wb = build_template(plan, partner, round_name=round_name, carried=adopted)
+            for priority in plan.priorities:
+                shown = len(priority.examples) - len(adopted[priority.sheet])
+                _carry(wb[priority.sheet], plan, priority, carried[priority.sheet], shown)
+        else:  # nothing to carry (no return last round): this round's template, with nothing to explain
+            wb = build_template(plan, partner, round_name=round_name)
         path = out_dir / f"{slug(partner)}-{slug(round_name)}.xlsx"
         save(wb, path)
         paths.append(path)
