@@ -114,7 +114,8 @@ def close_partners(plan: Plan, text: str, n: int = 3) -> list[str]:
     Rutland's 'RCC'); otherwise the closest names and aliases, best first."""
     typed = " ".join(text.split()).casefold()
     returning = [p for p in plan.partners if p.returns]
-    by_initials = [p.name for p in returning if typed.replace(".", "") == initials(p.name)]
+    letters = "".join(ch for ch in typed if ch.isalnum())  # 'L.C.C.' and 'l c c' too
+    by_initials = [p.name for p in returning if letters == initials(p.name)]
     if by_initials:
         return by_initials[:n]
     scored: dict[str, float] = {}
@@ -189,7 +190,7 @@ def _rolled_lines(plan: Plan) -> list[str]:
     last_status, last_update = L.CARRIED_HEADERS
     return [
         "Your actions from last round's summary are already on each priority sheet, shaded as in the key.",
-        f"For each one, choose this round's {h['status']} and write an {h['update']}. Change its {h['lead']} or "
+        f"For each one, choose this round's {h['status']} and fill in its {h['update']}. Change its {h['lead']} or "
         f"{h['time_frame']} if they have changed, for example a new date for an action that has slipped.",
         f"The '{last_status}' and '{last_update}' columns, right of {h['update']}, show what you reported last "
         "round. They are for reference only and are not read.",
@@ -279,7 +280,7 @@ def _nil_cell(ws: Worksheet) -> None:
     cell.border = GRID
     cell.protection = UNLOCKED
     text = f"Choose {L.NIL_YES} only if your organisation has nothing to report this round, then send it back."
-    _note(ws[L.NIL_CELL].offset(0, 1), text)
+    _note(cell.offset(0, 1), text)
     dv = _list_validation(f'"{L.NIL_YES}"', True, L.NIL_LABEL[:32], text,
                           f"Choose {L.NIL_YES} from the list, or leave the cell empty.")
     dv.add(L.NIL_CELL)
@@ -367,9 +368,10 @@ def _dropdowns(ws: Worksheet, plan: Plan, themes_name: str | None, first: int, l
 
 
 def _formats(ws: Worksheet, plan: Plan, first: int, input_first: int, last: int) -> None:
-    """Status colours, and highlights for what a started row still lacks. An input row is started when
-    anything is typed in it (its Action once typed); an example row (whose Action is printed) once a
-    Status is chosen for it."""
+    """Status colours, and highlights for what a started row still lacks. In an input row Lead, Time Frame
+    and Status are highlighted once its Action is typed, and the Action once anything else is; in an example
+    row (whose Action is printed) once a Status is chosen. An Update is highlighted wherever the status is one
+    the plan marks `update_required`."""
     status_range = f"{letter('status')}{first}:{letter('status')}{last}"
     for s in plan.statuses:
         word = s.name.replace('"', '""')
