@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from plan_workbook import layout as L
-from plan_workbook.build import build_template, resolve_partner, time_frame_choices, write_template
+from plan_workbook.build import build_template, close_partners, resolve_partner, time_frame_choices, write_template
 from plan_workbook.cli import main
 from plan_workbook.errors import UsageError
+from plan_workbook.fill import fill_template
 from plan_workbook.plan import ROLES, Plan
 
 
@@ -91,7 +93,7 @@ def test_dropdowns_come_from_the_hidden_lists_sheet(template: Path, plan: Plan) 
     assert times == time_frame_choices(plan)
     assert (times[0], times[-2], times[-1]) == ("Apr 21", "Mar 23", "Ongoing")
     front = validations(wb["Front"])
-    assert front == {"B4": ("Organisations", "stop", True)}
+    assert front == {"B4": ("Organisations", "stop", True), "B5": (f'"{L.NIL_YES}"', "stop", True)}
     assert wb["Front"]["A4"].value == L.PARTNER_LABEL
     assert not wb["Front"]["B4"].protection.locked
 
@@ -122,8 +124,10 @@ def test_personalised_template_locks_the_partner(tmp_path: Path, plan: Plan) -> 
     wb = load_workbook(path)
     assert wb["Front"]["B4"].value == "Leicestershire Police"
     assert wb["Front"]["B4"].protection.locked
-    assert validations(wb["Front"]) == {}
+    assert validations(wb["Front"]) == {"B5": (f'"{L.NIL_YES}"', "stop", True)}  # only the nil return
     assert wb["_meta"]["B4"].value == "Leicestershire Police"
+    text = " ".join(str(c.value) for row in wb["Front"].iter_rows() for c in row if c.value)
+    assert "choose your organisation" not in text.casefold()  # the cell is filled in and locked
 
 
 def test_unknown_partner_suggests_close_names(plan: Plan) -> None:
@@ -176,3 +180,93 @@ def test_cli_build_variants(tmp_path: Path) -> None:
     r = runner.invoke(main, ["build", "--out", str(tmp_path / "missing" / "t.xlsx")])
     assert r.exit_code == 2
     assert "does not exist" in r.output
+
+
+def rules_by_range(ws: Worksheet) -> dict[str, list[tuple[str, list[str]]]]:
+    return {str(cf.sqref): [(r.type, r.formula) for r in cf.rules] for cf in ws.conditional_formatting}
+
+
+def test_started_row_without_action_and_status_without_update_are_highlighted(template: Path,
+                                                                             plan: Plan) -> None:
+    ws = load_workbook(template)["Raising Awareness"]
+    rules = rules_by_range(ws)
+    end = L.FIRST_DATA_ROW + len(plan.priorities[0].examples) + plan.input_rows - 1
+    # an input row with anything typed but no Action; an example row given a Status but stripped of its Action
+    assert rules[f"D10:D{end}"] == [("expression", ["AND(LEN(TRIM($A10&$B10&$C10&$E10&$F10&$G10&$H10))>0,"
+                                                    "LEN(TRIM(D10))=0)"])]
+    assert rules["D5:D9"] == [("expression", ["AND(LEN(TRIM($G5))>0,LEN(TRIM(D5))=0)"])]
+    # an Update wherever the status needs one: the plan's update_required statuses, not fixed words
+    assert [s.name for s in plan.statuses if s.update_required] == ["Red", "Amber"]
+    assert rules[f"H5:H{end}"] == [("expression", ['AND(OR(TRIM($G5)="Red",TRIM($G5)="Amber"),LEN(TRIM(H5))=0)'])]
+
+
+def test_update_rule_follows_the_plan_statuses(plan: Plan) -> None:
+    statuses = tuple(replace(s, update_required=s.name == "Green") for s in plan.statuses)
+    ws = build_template(replace(plan, statuses=statuses))["Raising Awareness"]
+    update = [f for ref, rules in rules_by_range(ws).items() if ref.startswith("H") for _, f in rules]
+    assert update == [['AND(OR(TRIM($G5)="Green"),LEN(TRIM(H5))=0)']]
+    none = tuple(replace(s, update_required=False) for s in plan.statuses)
+    ws = build_template(replace(plan, statuses=none))["Raising Awareness"]
+    assert not [ref for ref in rules_by_range(ws) if ref.startswith("H")]
+
+
+def test_one_named_font_everywhere(template: Path) -> None:
+    wb = load_workbook(template)
+    assert wb._named_styles["Normal"].font.name == L.FONT_NAME
+    assert wb._fonts[0].name == L.FONT_NAME  # what unstyled cells show
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.font.name == L.FONT_NAME, f"{ws.title}!{c.coordinate}"
+
+
+def test_input_area_has_light_borders(template: Path, plan: Plan) -> None:
+    ws = load_workbook(template)["Raising Awareness"]
+    last = L.FIRST_DATA_ROW + len(plan.priorities[0].examples) + plan.input_rows - 1
+    for r in (L.FIRST_DATA_ROW, L.FIRST_DATA_ROW + len(plan.priorities[0].examples), last):
+        for c in ws[r][:8]:
+            sides = (c.border.left, c.border.right, c.border.top, c.border.bottom)
+            assert {(s.style, s.color.rgb[-6:]) for s in sides} == {("thin", L.BORDER_COLOUR)}, c.coordinate
+    assert ws.cell(last + 1, 1).border.left.style is None  # only the input area
+
+
+def test_nil_return_row_below_the_partner(template: Path, tmp_path: Path, plan: Plan) -> None:
+    for path in (template, write_template(plan, tmp_path / "p.xlsx", partner="Victim First")):
+        front = load_workbook(path)["Front"]
+        assert (front["A4"].value, front["A5"].value) == (L.PARTNER_LABEL, L.NIL_LABEL)
+        assert front["B5"].value is None
+        assert not front["B5"].protection.locked
+        (dv,) = [dv for dv in front.data_validations.dataValidation if str(dv.sqref) == "B5"]
+        assert (dv.type, dv.formula1, dv.errorStyle, dv.showErrorMessage) == ("list", f'"{L.NIL_YES}"', "stop", True)
+        assert L.NIL_YES in str(front["C5"].value)  # the short instruction beside it
+        assert front["A5"].protection.locked
+    filled = fill_template(plan, "Victim First", nil=True)[L.FRONT_SHEET]
+    assert (filled[L.NIL_CELL].coordinate, filled[L.NIL_CELL].value) == ("B5", L.NIL_YES)
+
+
+@pytest.mark.parametrize(("typed", "resolved"), [("police", "Leicestershire Police"),
+                                                 ("  LEICESTERSHIRE   police ", "Leicestershire Police"),
+                                                 ("lp", "Leicestershire Police"),
+                                                 ("Fire  Service", "Leicestershire Fire and Rescue Service")])
+def test_partner_by_name_or_alias_in_any_case_and_spacing(plan: Plan, typed: str, resolved: str) -> None:
+    assert resolve_partner(plan, typed) == resolved
+
+
+def test_mistyped_partner_suggestions_use_initials_and_aliases(plan: Plan) -> None:
+    assert close_partners(plan, "LCC")[0] == "Leicester City Council"
+    assert "Rutland County Council" not in close_partners(plan, "LCC")
+    assert close_partners(plan, "L.F.R.S") == ["Leicestershire Fire and Rescue Service"]
+    assert close_partners(plan, "Victim Frist") == ["Victim First"]
+    assert close_partners(plan, "Charnwod")[0] == "Charnwood Borough Council"  # by its alias 'Charnwood'
+    with pytest.raises(UsageError, match="Did you mean: Leicester City Council"):
+        resolve_partner(plan, "LCC")
+    with pytest.raises(UsageError, match="All partners is a lead only"):
+        resolve_partner(plan, "all")  # listed by `plan-workbook partners`, but sends no return
+
+
+@pytest.mark.xfail(reason="cli.py (not this branch's) echoes the name as typed; see the branch report")
+def test_cli_build_echoes_the_resolved_partner(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["build", "--partner", "leics  POLICE", "--out", str(tmp_path / "p.xlsx")])
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == f"Wrote the LLR Hate Crime Delivery Plan 2021-23 template for Leicestershire Police " \
+                               f"to {tmp_path / 'p.xlsx'}"

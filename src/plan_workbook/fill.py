@@ -18,13 +18,15 @@ Entries = Mapping[str, Sequence[Mapping[str, Any]]]  # sheet name -> rows of rol
 
 def fill_template(plan: Plan, partner: str | None, new_rows: Entries | None = None,
                   example_edits: Mapping[str, Mapping[int, Mapping[str, Any]]] | None = None,
-                  front_partner: str | None = None, personalise: bool = True) -> Workbook:
+                  front_partner: str | None = None, personalise: bool = True, nil: bool = False) -> Workbook:
     """A template with `new_rows` typed into the input rows and `example_edits` made to example rows
     (sheet -> example number from 0 -> role -> value). A blank template's partner cell gets
-    `front_partner` (default: `partner`)."""
+    `front_partner` (default: `partner`). `nil` chooses 'nothing to report this round'."""
     wb = build_template(plan, partner if personalise else None)
     if not personalise:
-        put(wb[L.FRONT_SHEET]["B4"], front_partner if front_partner is not None else partner)
+        put(wb[L.FRONT_SHEET][L.PARTNER_CELL], front_partner if front_partner is not None else partner)
+    if nil:
+        put(wb[L.FRONT_SHEET][L.NIL_CELL], L.NIL_YES)
     by_sheet = {p.sheet: p for p in plan.priorities}
     for sheet, edits in (example_edits or {}).items():
         for index, values in edits.items():

@@ -12,6 +12,9 @@ PARTNER_LABEL = "Partner organisation"
 # A nil return: the partner says, on the Front sheet, that there is nothing to report this round.
 NIL_LABEL = "Nothing to report this round"
 NIL_YES = "Yes"
+# Where the builder puts them; the reader finds both by their label in column A and reads the cell to its right.
+PARTNER_CELL = "B4"
+NIL_CELL = "B5"  # the row directly below the partner
 
 # Priority sheets: title, key, header, guidance, then examples and input rows.
 TITLE_ROW = 1
@@ -29,10 +32,16 @@ FEEDBACK_OF = "feedback_of"
 # A rolled-forward workbook shows last round's status and update, read-only, right of the template's columns;
 # the reader knows these headings and does not treat them as extra columns.
 CARRIED_HEADERS = ("Last round: Status", "Last round: Update")
-CARRIED_FILL = "EDEDED"
+CARRIED_FILL = "E4DFEC"  # lavender: apart from the examples' grey, the header blue and every status colour
 
 # Fills shared by template and summary.
 EXAMPLE_FILL = "D9D9D9"
 INPUT_FILL = "FFF2CC"  # the front sheet's partner cell
 MISSING_FILL = "F8CBAD"
 HEADER_FILL = "D9E1F2"
+BORDER_COLOUR = "BFBFBF"  # light lines between input cells, so columns do not run together
+
+# One font everywhere, the Normal style included: Arial, which LibreOffice shows as its metric twin Liberation Sans
+# (a font left unnamed falls back to a serif there).
+FONT_NAME = "Arial"
+FONT_SIZE = 10
