@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Mapping
 from copy import copy
@@ -23,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import layout as L
 from .errors import UsageError
+from .normalise import suggest_partners
 from .plan import ROLES, Plan, Priority, partner_named
 from .xlsx import WRAP, fit_row_heights, header, print_setup, put, save, solid
 
@@ -95,36 +95,10 @@ def resolve_partner(plan: Plan, name: str) -> str:
                  and typed in {w.casefold() for w in (p.name, *p.aliases)}]
     if lead_only:
         raise UsageError(f"{lead_only[0]} is a lead only: it sends no return, so it has no template.")
-    close = close_partners(plan, name)
+    close = suggest_partners(plan, name)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise UsageError(f"{name!r} is not a partner in the plan.{hint} "
                      "Use `plan-workbook partners` to list them.")
-
-
-MINOR_WORDS = {"and", "of", "the", "for", "&"}
-
-
-def initials(name: str) -> str:
-    """'Leicester City Council' -> 'lcc'; small joining words are skipped, as in 'OPCC'."""
-    return "".join(w[0] for w in name.casefold().replace("(", " ").split() if w not in MINOR_WORDS)
-
-
-def close_partners(plan: Plan, text: str, n: int = 3) -> list[str]:
-    """Returning partners a mistyped name may mean. Initials first ('LCC' is Leicester City Council, not
-    Rutland's 'RCC'); otherwise the closest names and aliases, best first."""
-    typed = " ".join(text.split()).casefold()
-    returning = [p for p in plan.partners if p.returns]
-    letters = "".join(ch for ch in typed if ch.isalnum())  # 'L.C.C.' and 'l c c' too
-    by_initials = [p.name for p in returning if letters == initials(p.name)]
-    if by_initials:
-        return by_initials[:n]
-    scored: dict[str, float] = {}
-    for p in returning:
-        for word in (p.name, *p.aliases):
-            ratio = difflib.SequenceMatcher(None, typed, word.casefold()).ratio()
-            scored[p.name] = max(scored.get(p.name, 0.0), ratio)
-    ranked = sorted((name for name, r in scored.items() if r >= 0.6), key=lambda name: -scored[name])
-    return ranked[:n]
 
 
 def period_text(plan: Plan) -> str:

@@ -78,7 +78,7 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
 
     Example: plan-workbook build --partner Police --out police.xlsx
     """
-    from .build import write_all_partners, write_template
+    from .build import resolve_partner, write_all_partners, write_template
 
     plan = _plan(plan_path)
     if all_partners:
@@ -89,8 +89,9 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
         paths = write_all_partners(plan, out_dir, password)
         click.echo(f"Wrote {len(paths)} personalised templates to {out_dir}")
         return
-    write_template(plan, out, partner, password)
-    who = f" for {partner}" if partner else ""
+    name = resolve_partner(plan, partner) if partner else None
+    write_template(plan, out, name, password)
+    who = f" for {name}" if name else ""
     click.echo(f"Wrote the {plan.title} template{who} to {out}")
 
 

@@ -61,24 +61,24 @@ def initials(name: str) -> str:
 
 
 def ranked_partners(plan: Plan, text: str, returning_only: bool = False, cutoff: float = 0.6) -> list[str]:
-    """Partners close to a typed name, closest first: matched against each name, its aliases and its
-    initials, so 'LCC' finds Leicester City Council and 'Leics Polce' finds Leicestershire Police."""
+    """Partners close to a typed name, closest first. Initials win outright ('LCC' and 'L.C.C.' are Leicester
+    City Council, never Rutland's 'RCC'); otherwise each name and alias is compared ('Charnwod' finds Charnwood)."""
     key = ("ranked", f"{returning_only}\x1f{cutoff}\x1f{text}")
     if key not in plan.memo:  # difflib over every name: the same misspelling recurs across returns
         wanted = " ".join(trim(text).split()).casefold()
-        scored = []
-        for order, p in enumerate(plan.partners):
-            if returning_only and not p.returns:
-                continue
-            words = [w.casefold() for w in (p.name, *p.aliases)]
-            score = max(difflib.SequenceMatcher(None, wanted, w).ratio() for w in words)
-            if wanted and wanted == initials(p.name):
-                score = 1.0
-            if score >= cutoff:
-                scored.append((-score, order, p.name))
-        plan.memo[key] = [name for _, _, name in sorted(scored)]
-    found: list[str] = plan.memo[key]
-    return found
+        letters = "".join(ch for ch in wanted if ch.isalnum())
+        partners = [p for p in plan.partners if p.returns or not returning_only]
+        found = [p.name for p in partners if letters and letters == initials(p.name)]
+        if not found:
+            scored = []
+            for order, p in enumerate(partners):
+                score = max(difflib.SequenceMatcher(None, wanted, w.casefold()).ratio() for w in (p.name, *p.aliases))
+                if score >= cutoff:
+                    scored.append((-score, order, p.name))
+            found = [name for _, _, name in sorted(scored)]
+        plan.memo[key] = found
+    ranked: list[str] = plan.memo[key]
+    return ranked
 
 
 def closest_partner(plan: Plan, text: str) -> str | None:
@@ -88,7 +88,7 @@ def closest_partner(plan: Plan, text: str) -> str | None:
 
 def suggest_partners(plan: Plan, text: str, n: int = 3) -> list[str]:
     """Returning partners close to a mistyped name: the closest by name, alias or initials first."""
-    return ranked_partners(plan, text, returning_only=True, cutoff=0.4)[:n]
+    return ranked_partners(plan, text, returning_only=True)[:n]
 
 
 def partner_in_name(plan: Plan, file: str) -> str | None:

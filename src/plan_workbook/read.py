@@ -311,8 +311,8 @@ class _Reader:
                          f"({cell}) but has {len(self.ret.rows)} action(s); they were read.", value=display(typed))
         elif not self.ret.rows:
             where = f" or choose {L.NIL_YES} in {cell} of the {L.FRONT_SHEET} sheet" if cell else ""
-            self.problem("", "", "return-empty", f"This return has no actions and does not say "
-                         f"'{L.NIL_LABEL.lower()}'. Fill in the priority sheets{where}.")
+            self.problem(L.FRONT_SHEET if cell else "", cell, "return-empty", "This return has no actions and does "
+                         f"not say '{L.NIL_LABEL.lower()}'. Fill in the priority sheets{where}.")
 
     def _front_value(self, label: str) -> tuple[str, Any]:
         """(A1 reference, value) of the input cell right of a label on the Front sheet; ("", None) if absent."""
