@@ -40,9 +40,12 @@ def test_outstanding_in_json_returns_sheet_and_chase(plan: Plan, make_return: Ma
     assert len(to) == len(plan.returning_partners) - 1
     vf = messages[to.index("To: Victim First")]
     assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 2 point(s) on your return" in vf
-    assert "- Raising Awareness G10: The action in row 10 has no Status (RAG)." in vf
-    assert "- Raising Awareness H11: The action in row 11 is Red but has no Update." in vf
-    assert "E11" not in vf
+    # each point says whether it must be fixed or should be checked, and names its cell once
+    assert "- Must be fixed: Raising Awareness: The action in row 10 has no Status (RAG). Choose one of Red, " \
+           "Amber, Green in G10." in vf
+    assert "- Please check: Raising Awareness: The action in row 11 is Red but has no Update. Say what is being " \
+           "done in H11." in vf
+    assert "E11" not in vf  # a fix: nothing to chase
     city = messages[to.index("To: Leicester City Council")]
     assert "We have not yet received your return for the LLR Hate Crime Delivery Plan 2021-23." in city
 

@@ -42,7 +42,8 @@ def test_version_and_module_entry_point() -> None:
 
 def test_validate_exit_codes_and_text(make_return: MakeReturn) -> None:
     clean = make_return("clean", rows={RA: [action()]})
-    assert run("validate", str(clean)) == (0, "1 return(s) checked, 1 actions: 0 error(s), 0 warning(s).\n")
+    assert run("validate", str(clean)) == (0, "1 return(s) checked, 1 actions: 0 error(s), 0 warning(s), "
+                                              "0 fixed automatically.\n")
     bad = make_return("bad", rows={RA: [action(None)]})
     code, out = run("validate", str(bad))
     assert code == 1

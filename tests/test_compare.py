@@ -51,9 +51,12 @@ def test_changes_since_last_round(plan: Plan, tmp_path: Path) -> None:
     rows = [[v for v in r if v != ""] for r in wb.get_sheet_by_name("Summary").to_python()]
     wb.close()
     start = rows.index(["Direction of travel since last round"])
-    assert rows[start + 1] == ["Strategic priority", "Improved", "Worsened", "Unchanged", "New", "Dropped"]
-    assert rows[start + 2][1:] == [1, 1, 1, 1, 1]  # Raising Awareness
-    assert rows[start + 5][0] == "All priorities"
+    assert rows[start + 1] == ["Priority sheet", "Improved", "Worsened", "Unchanged", "New", "Dropped",
+                               "No return this round"]
+    assert rows[start + 2][1:] == [1, 1, 1, 1, 1, 0]  # Raising Awareness
+    # Victim First sent no return this round: their action is counted, not lost from the table
+    assert rows[start + 3][1:] == [0, 0, 0, 0, 0, 1]  # Improving our Response
+    assert rows[start + 5] == ["All priorities", 1, 1, 1, 1, 1, 1]
 
 
 def test_previous_must_be_a_summary_and_is_never_overwritten(plan: Plan, tmp_path: Path) -> None:

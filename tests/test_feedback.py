@@ -35,15 +35,26 @@ def test_feedback_copy_marks_problems_and_merges_once_fixed(plan: Plan, make_ret
     rows = [(r[0].value, r[1].value, r[2].value, r[1].hyperlink.location if r[1].hyperlink else None)
             for r in listing.iter_rows(min_row=5)]
     assert rows == [(RA, "G10", "error", f"'{RA}'!G10"), (RA, "E11", "warning", f"'{RA}'!E11")]
+    assert [r[3].value.split(":")[0] for r in listing.iter_rows(min_row=5)] == ["Must be fixed", "Please check"]
     ws = wb[RA]
-    assert ws["G10"].fill.fgColor.rgb == "00FFC000"
-    assert "has no Status (RAG)" in ws["G10"].comment.text
-    assert "'Victim Support'" in ws["E11"].comment.text
+    # a thick border in a colour no status uses, and a rule of our own that wins over the template's colours
+    assert (ws["G10"].border.left.style, ws["G10"].border.left.color.rgb) == ("thick", "007030A0")
+    assert (ws["E11"].border.top.style, ws["E11"].border.top.color.rgb) == ("thick", "000070C0")
+    first = min(((r.priority, str(cf.sqref), r) for cf in ws.conditional_formatting for r in cf.rules),
+                key=lambda t: t[0])
+    assert first[:2] == (1, "G10")
+    assert first[2].stopIfTrue
+    assert first[2].dxf.fill.bgColor.rgb == "00E4DFEC"
+    assert ws["G10"].comment.text.startswith("Must be fixed: The action in row 10 has no Status (RAG).")
+    assert ws["E11"].comment.text.startswith("Please check: 'Victim Support'")
+    assert all(ws.row_dimensions[r].height for r in (10, 11))
     original = load_workbook(bad)
     for name in (p.sheet for p in plan.priorities):  # the template's protection and dropdowns are kept
         assert wb[name].protection.sheet
         assert len(wb[name].data_validations.dataValidation) == len(original[name].data_validations.dataValidation)
-    assert [c.value for c in wb[L.META_SHEET]["B"]] == [c.value for c in original[L.META_SHEET]["B"]]
+    meta = [(c.value, c.offset(0, 1).value) for c in wb[L.META_SHEET]["A"]]
+    # which return the copy was made from, below the template's own keys
+    assert meta == [(c.value, c.offset(0, 1).value) for c in original[L.META_SHEET]["A"]] + [(L.FEEDBACK_OF, before)]
 
     # the partner fixes the copy and sends it back: it merges with no problem at all
     ws["G10"] = "Green"

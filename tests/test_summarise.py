@@ -41,10 +41,14 @@ def test_summary_sheets_and_counts(plan: Plan, make_return: MakeReturn, tmp_path
     assert cells["Raising Awareness"] == [1, 0, 1, 0, 2]
     assert cells["All priorities"] == [1, 1, 1, 0, 3]
     assert cells["Victim First"] == [0, 1, 0, 0, 1]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 8)] for r in range(1, ws.max_row + 1)}
+    # a partner with no return is told apart from one whose return has no actions
+    assert rows["Victim First"][-1] == "received"
+    assert rows["Leicester City Council"] == [None, None, None, None, None, "no return received"]
     chart = ws._charts[0]
-    assert (chart.type, chart.grouping, len(chart.series)) == ("bar", "stacked", 3)
+    assert (chart.type, chart.grouping, len(chart.series)) == ("bar", "stacked", 4)  # No status drawn too
     fills = [s.graphicalProperties.solidFill.srgbClr for s in chart.series]
-    assert [getattr(f, "val", f) for f in fills] == ["FFC7CE", "FFEB9C", "C6EFCE"]
+    assert [getattr(f, "val", f) for f in fills] == ["FFC7CE", "FFEB9C", "C6EFCE", "D9D9D9"]
 
 
 def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
@@ -55,8 +59,11 @@ def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn,
         action("Not yet due", status="Amber", update="On it", time_frame="Jun 22")]})
     out = merged(plan, tmp_path, police)
     actions = table(out, "Actions")
-    assert list(actions[0]) == ["Partner", "Priority", *(c.header for c in plan.columns), "Row kind", "Due",
-                                "Source file", "Source cell"]
+    head = {c.role: c.header for c in plan.columns}
+    # the columns a board reads first (they are the printed ones), then the rest
+    assert list(actions[0]) == ["Partner", "Priority sheet", "Action", "Lead", "Time Frame", "Status (RAG)",
+                                "Update", "Due", head["theme"], "Aim", "Objective", "Row kind", "Source file",
+                                "Source cell"]
     assert [(a["Action"], a["Row kind"], a["Source cell"]) for a in actions] == [
         ("Old and amber", "new", "'Raising Awareness'!A10"), ("Older and red", "new", "'Raising Awareness'!A11"),
         ("Old but done", "new", "'Raising Awareness'!A12"), ("Not yet due", "new", "'Raising Awareness'!A13")]
@@ -72,7 +79,7 @@ def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn,
     ws = load_workbook(out)["Actions"]
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:N5"
-    status = ws.cell(3, 3 + ROLES.index("status"))
+    status = ws.cell(3, 6)
     assert (status.value, status.fill.fgColor.rgb[-6:]) == ("Red", "FFC7CE")
 
 
@@ -92,7 +99,7 @@ def test_partner_text_is_written_as_text_never_a_formula(plan: Plan, make_return
     path = make_return(rows={RA: [action(text, update=text) for text in hostile]})
     out = merged(plan, tmp_path, path)
     ws = load_workbook(out)["Actions"]
-    col = 3 + ROLES.index("action")
+    col = 3  # Action
     got = [ws.cell(r, col) for r in range(2, 2 + len(hostile))]
     assert [c.value for c in got] == hostile
     assert {c.data_type for c in got} == {"s"}
