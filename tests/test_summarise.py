@@ -7,13 +7,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook import layout as L
+from plan_workbook import summarise
+from plan_workbook.cli import main
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.problems import Problem
+from plan_workbook.report import write_report
 from plan_workbook.summarise import write_summary
+from plan_workbook.text import CUT_MARK, MAX_CELL_UNITS, units
 
 AS_OF = date(2022, 3, 31)
 
@@ -158,3 +165,46 @@ def test_merge_is_repeatable(plan: Plan, make_return: MakeReturn, tmp_path: Path
     a = write_summary(result, tmp_path / "a.xlsx", AS_OF)
     b = write_summary(check_returns(plan, [path]), tmp_path / "b.xlsx", AS_OF)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_any_text_is_written_and_cut_visibly_only_past_excel_limit(plan: Plan, make_return: MakeReturn,
+                                                                   tmp_path: Path) -> None:
+    """No writer raises on any str: lone surrogates (an undecodable file name), a sheet name at Excel's 31
+    characters, and messages and values past 32,767 UTF-16 units, which are cut with a visible mark."""
+    path = make_return(rows={RA: [action(status="Red", update=None)]})
+    result = check_returns(plan, [path])
+    long_sheet = "S" * 31
+    result.problems.append(Problem("caf\udce9 \ud800.xlsx", long_sheet, "H10", "cell-note", "m" * 40_000,
+                                   value="\U0001f600" * 20_000))
+    out = write_summary(result, tmp_path / "s.xlsx", AS_OF)
+    issue = table(out, "Issues")[-1]
+    assert issue["File"] == "caf\ufffd \ufffd.xlsx"
+    assert issue["Sheet"] == long_sheet
+    for text in (issue["Message"], issue["Value"]):
+        assert units(text) <= MAX_CELL_UNITS
+        assert text.endswith(CUT_MARK)
+    assert issue["Value"].startswith("\U0001f600" * 16_000)  # cut between characters, never inside a pair
+    html = write_report(result, tmp_path / "r.html", AS_OF).read_text(encoding="utf-8")
+    assert "Leicestershire Police" in html
+
+
+def test_no_row_is_dropped_past_the_last_row(plan: Plan, make_return: MakeReturn, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table longer than a sheet goes on to "Issues (2)", and chase reads it: one partner's thousands of
+    problems can no longer push every other partner's out of the summary (Excel's 1,048,576 rows, made 6 here)."""
+    monkeypatch.setattr(summarise, "SHEET_ROWS", 6)
+    make_return("police", "Leicestershire Police", {RA: [action(f"A{i}", lead="Nobody Ltd") for i in range(8)]})
+    make_return("vf", "Victim First", {RA: [action(None)]})
+    out = tmp_path / "summary.xlsx"
+    merged = CliRunner().invoke(main, ["merge", str(tmp_path / "returns"), "--out", str(out)])
+    assert merged.exit_code == 1, merged.output
+    assert load_workbook(out).sheetnames == ["Summary", "Actions", "Actions (2)", "Overdue", "Returns", "Returns (2)",
+                                             "Returns (3)", "Returns (4)", "Issues", "Issues (2)"]
+    rows = table(out, "Issues") + table(out, "Issues (2)")
+    assert len(rows) == 9  # 8 unknown leads and the missing action, 5 + 4
+    assert len(table(out, "Actions")) == 5
+    assert [a["Action"] for a in table(out, "Actions (2)")] == ["A5", "A6", "A7", None]
+    chased = CliRunner().invoke(main, ["chase", str(out)])
+    assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 8 point(s) on your return" in chased.output
+    assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 1 point(s) on your return" in chased.output  # Victim First
+    assert "Row 10 has entries but no Action" in chased.output
