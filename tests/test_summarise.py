@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from plan_workbook.summarise import write_summary
 from plan_workbook.text import CUT_MARK, MAX_CELL_UNITS, units
 
 AS_OF = date(2022, 3, 31)
+SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 
 
 def table(path: Path, sheet: str) -> list[dict[str, Any]]:
@@ -208,3 +210,41 @@ def test_no_row_is_dropped_past_the_last_row(plan: Plan, make_return: MakeReturn
     assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 8 point(s) on your return" in chased.output
     assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 1 point(s) on your return" in chased.output  # Victim First
     assert "Row 10 has entries but no Action" in chased.output
+
+
+def test_numeric_headers_align_with_their_numbers(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    out = merged(plan, tmp_path, make_return(rows={RA: [action(time_frame="Oct 21", status="Amber", update="x")]}))
+    wb = load_workbook(out)
+    for sheet, right in (("Actions", {"Due"}), ("Overdue", {"Days overdue", "Due"}),
+                         ("Returns", {"Actions", "Examples not used", "Errors", "Warnings"})):
+        aligned = {c.value for c in wb[sheet][1] if c.alignment.horizontal == "right"}
+        assert aligned == right, sheet
+    summary = wb["Summary"]
+    heads = next(r for r in summary.iter_rows() if r[0].value == "Priority sheet")
+    assert [c.alignment.horizontal for c in heads[1:6]] == ["right"] * 5  # Red .. No status, Total
+
+
+@pytest.mark.libreoffice
+def test_actions_and_overdue_print_readably_with_page_numbers(convert: Callable[[Path, str], Path],
+                                                              tmp_path: Path) -> None:
+    """LibreOffice prints Actions and Overdue on A4 landscape with body text of at least 8 pt (it was 3 pt
+    when every column was fitted to the page width), and every page of every sheet has its number."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer
+
+    def chars(item: Any) -> Iterator[LTChar]:
+        if isinstance(item, LTChar):
+            yield item
+        elif isinstance(item, LTContainer):
+            for child in item:
+                yield from chars(child)
+
+    out = tmp_path / "summary.xlsx"
+    CliRunner().invoke(main, ["merge", str(SAMPLES), "--out", str(out), "--as-of", "2022-03-31"])
+    pages = [[c for c in chars(p) if c.get_text().strip()] for p in extract_pages(convert(out, "pdf"))]
+    texts = ["".join(c.get_text() for c in page) for page in pages]
+    for n, text in enumerate(texts, 1):
+        assert f"Page{n}of{len(pages)}" in text, n
+    tables = [page for page, text in zip(pages, texts, strict=True) if "Prioritysheet" in text and "Due" in text]
+    assert len(tables) >= 2  # Actions (over one or more pages) and Overdue
+    assert min(c.size for page in tables for c in page) >= 8

@@ -32,7 +32,7 @@ PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never con
 # landscape; the rest (theme, aim, objective, provenance) follow on screen only.
 PRINTED_ROLES = ("action", "lead", "time_frame", "status", "update")
 SCREEN_ROLES = ("theme", "aim", "objective")
-PRINTED_WIDTHS = [20, 18, 40, 18, 11, 9, 40, 11]  # Partner, Priority sheet, the printed roles, Due
+PRINTED_WIDTHS = [15, 15, 34, 15, 9, 8, 34, 10]  # Partner, Priority sheet, the printed roles, Due
 SCREEN_WIDTHS = [30, 30, 34, 16, 40, 26]  # the screen roles, Row kind, Source file, Source cell
 SHEET_ROWS = 1_048_576  # Excel's rows per sheet; a longer table goes on "Issues (2)" and so on
 NO_RETURN = "no return received"
@@ -66,7 +66,7 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
            numeric={due}, printed=len(PRINTED_WIDTHS))
     overdue = result.overdue(as_of)
     _table(wb, "Overdue", styles, ["Days overdue", *action_headers(result)],
-           ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [9, *widths],
+           ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [8, *widths],
            numeric={0, due + 1}, printed=len(PRINTED_WIDTHS) + 1)
     if changes is not None:
         _table(wb, "Changes", styles,
@@ -75,7 +75,7 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
                              c.where] for c in changes), [20, 18, 40, 16, 10, 10, 11, 40, 40], printed=8)
     _table(wb, "Returns", styles,
            ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding"],
-           _returns_rows(result), [34, 11, 44, 9, 10, 8, 9, 36], numeric={3, 4, 5, 6})
+           _returns_rows(result), [28, 11, 36, 9, 10, 8, 9, 36], numeric={3, 4, 5, 6})
     _table(wb, "Issues", styles, [f.capitalize() for f in FIELDS],
            ([p.as_dict()[f] for f in FIELDS] for p in result.problems), [30, 20, 7, 14, 24, 20, 9, 70],
            printed=len(FIELDS))
