@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +154,27 @@ def test_out_dir_folders_are_made_when_missing(make_return: MakeReturn, tmp_path
     blocked.write_text("not a folder")
     code, out = run("feedback", str(path), "--out-dir", str(blocked))
     assert (code, out.startswith("Error: cannot write to")) == (2, True)
+
+
+def test_readme_walk_through_runs_as_shown(tmp_path: Path) -> None:
+    """Every `$ plan-workbook ...` line of the README's walk-through runs from a fresh folder after the demo's set-up
+    (the project's samples, an out/ folder), with plan-workbook called by its path in .venv as the README says,
+    and prints what the README shows (up to a '...' where the README cuts it short)."""
+    root = Path(__file__).parent.parent
+    shutil.copytree(root / "samples", tmp_path / "samples")
+    (tmp_path / "out").mkdir()
+    tool = Path(sys.executable).parent / "plan-workbook"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    walk = readme[readme.index("## Walk-through"):readme.index("## From Python")]
+    blocks = re.findall(r"^\$ (plan-workbook [^\n]*)\n(.*?)(?=^\$ |^```)", walk, re.MULTILINE | re.DOTALL)
+    assert len(blocks) >= 7
+    for command, output in blocks:
+        args = shlex.split(command.split("  #")[0])[1:]
+        done = subprocess.run([str(tool), *args], cwd=tmp_path, capture_output=True, text=True, check=False,
+                              env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"})
+        assert done.returncode in (0, 1), (command, done.stderr)
+        shown = output.rstrip()
+        if not shown or '"..."' in shown:  # nothing shown, or JSON condensed by hand
+            continue
+        head, cut, _ = shown.partition("\n...")
+        assert done.stdout.startswith(head) if cut else done.stdout.rstrip() == head, command
