@@ -22,7 +22,7 @@ from . import layout as L
 from .compare import DIRECTIONS, Change, direction_counts
 from .errors import OutputError
 from .merge import Result, still_to_do
-from .problems import FIELDS
+from .problems import FIELDS, count
 from .text import cell_text
 from .validate import Action
 from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
@@ -216,6 +216,7 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
         ("Actions", summary["actions"]),
         ("Errors in returns", summary["errors"]),
         ("Warnings in returns", summary["warnings"]),
+        ("Fixed automatically", count(result.problems, "fixed")),  # shown with the original value in Issues
     ]
     for r, (label, value) in enumerate(facts, 2):
         put(ws, r, 0, label, styles, styles.bold)
