@@ -22,7 +22,7 @@ from . import layout as L
 from .compare import DIRECTIONS, Change, direction_counts
 from .errors import OutputError
 from .merge import Result, still_to_do
-from .problems import FIELDS, count
+from .problems import count
 from .text import cell_text
 from .validate import Action
 from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
@@ -36,6 +36,8 @@ PRINTED_WIDTHS = [15, 15, 34, 15, 9, 8, 34, 10]  # Partner, Priority sheet, the 
 SCREEN_WIDTHS = [30, 30, 34, 16, 40, 26]  # the screen roles, Row kind, Source file, Source cell
 SHEET_ROWS = 1_048_576  # Excel's rows per sheet; a longer table goes on "Issues (2)" and so on
 NO_RETURN = "no return received"
+# Issues: the JSON's fields, the ones a person reads (and prints) first
+ISSUE_FIELDS = ("file", "sheet", "cell", "severity", "message", "column", "value", "code")
 NO_STATUS_FILL = "D9D9D9"  # grey: no colour of its own, and the word "No status" beside it
 
 
@@ -76,9 +78,9 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     _table(wb, "Returns", styles,
            ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding"],
            _returns_rows(result), [28, 11, 36, 9, 10, 8, 9, 36], numeric={3, 4, 5, 6})
-    _table(wb, "Issues", styles, [f.capitalize() for f in FIELDS],
-           ([p.as_dict()[f] for f in FIELDS] for p in result.problems), [30, 20, 7, 14, 24, 20, 9, 70],
-           printed=len(FIELDS))
+    _table(wb, "Issues", styles, [f.capitalize() for f in ISSUE_FIELDS],
+           ([p.as_dict()[f] for f in ISSUE_FIELDS] for p in result.problems), [24, 18, 6, 9, 70, 14, 24, 20],
+           printed=ISSUE_FIELDS.index("message") + 1)
     wb.close()
     write_atomic(out, buf.getvalue())
     return out
@@ -99,6 +101,7 @@ class _Styles:
         self.title = wb.add_format({"bold": True, "font_size": 16})
         self.heading = wb.add_format({"bold": True, "font_size": 12})
         self.left = wb.add_format({"align": "left"})
+        self.count = wb.add_format({"valign": "top"})  # level with the first line of a wrapped title
         self.left_date = wb.add_format({"align": "left", "num_format": "yyyy-mm-dd"})
         self.status = {s.name: wb.add_format({**top, "bg_color": f"#{s.fill}", "font_color": f"#{s.font}"})
                        for s in result.plan.statuses}
@@ -227,7 +230,6 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
                      for p in plan.priorities]
     overall = ["All priorities", *result.status_counts(result.actions).values()]
     end = _count_table(ws, styles, top, "Status by priority", PRIORITY, names, [*priority_rows, overall])
-    _chart(wb, ws, result, top + 1, len(priority_rows))
     if changes is not None:
         end = _count_table(ws, styles, end + 2, "Direction of travel since last round", PRIORITY,
                            list(DIRECTIONS), direction_counts(result, changes), total=False)
@@ -239,8 +241,9 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
             partner_rows.append([p, *counts.values(), sum(counts.values()), "received"])
         else:  # blank counts: no return is not the same as a return with no actions
             partner_rows.append([p, *([None] * (len(names) + 1)), NO_RETURN])
-    _count_table(ws, styles, end + 2, "Status by partner", "Partner", [*names, "Total", "Return"], partner_rows,
-                 total=False, text_last=True)
+    end = _count_table(ws, styles, end + 2, "Status by partner", "Partner", [*names, "Total", "Return"],
+                       partner_rows, total=False, text_last=True)
+    _chart(wb, ws, result, top + 1, len(priority_rows), end + 2)  # below the tables: the page stays readable
     _print_setup(ws, plan.marking)
 
 
@@ -257,11 +260,11 @@ def _count_table(ws: Worksheet, styles: _Styles, top: int, title: str, first: st
     for r, values in enumerate(rows, top + 2):
         _written(ws.set_row(r, row_height([(values[0], 48)])), ws, r, 0)
         for col, v in enumerate([*values, sum(values[1:])] if total else values):
-            put(ws, r, col, v, styles, styles.wrap if col == 0 else None)
+            put(ws, r, col, v, styles, styles.wrap if col == 0 else styles.count)
     return top + 1 + len(rows)
 
 
-def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: int, n: int) -> None:
+def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: int, n: int, at: int) -> None:
     """A native stacked bar chart of the status-by-priority table, each series in its status colour."""
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     assert chart is not None
@@ -283,4 +286,4 @@ def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: i
     })
     chart.set_title({"name": "Actions by status and priority"})
     chart.set_size({"width": 680, "height": 300})
-    ws.insert_chart(header_row - 1, len(result.plan.statuses) + 4, chart)
+    _written(ws.insert_chart(at, 0, chart), ws, at, 0)
