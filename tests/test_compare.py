@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
 
 import python_calamine
@@ -35,7 +37,13 @@ def test_changes_since_last_round(plan: Plan, tmp_path: Path) -> None:
         action("Train call handlers", status="Red", update="Two new starters untrained"),
         action("Leaflet drop in the city centre", status="Green", update="Done in May"),  # update copied
         action("Survey victims about reporting", status="Amber", update="Drafting")]})  # new
-    merge(two, tmp_path / "s2.xlsx", "--previous", str(tmp_path / "s1.xlsx"))  # Victim First did not return
+    report = tmp_path / "r.html"
+    merge(two, tmp_path / "s2.xlsx", "--previous", str(tmp_path / "s1.xlsx"), "--report", str(report))
+    # Victim First did not return: their action is counted on the board page too
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8"))).split())
+    assert ("Direction of travel since last round Strategic priority Improved Worsened Unchanged New Dropped "
+            "No return this round Raising Awareness 1 1 1 1 1 0") in text
+    assert "All priorities 1 1 1 1 1 1" in text
 
     got = sorted((c["Action"], c["Change"], c["Last round"], c["This round"], c["Direction"])
                  for c in table(tmp_path / "s2.xlsx", "Changes"))

@@ -240,7 +240,8 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
             counts = result.status_counts(a for a in result.actions if a.partner == p)
             partner_rows.append([p, *counts.values(), sum(counts.values()), "received"])
         else:  # blank counts: no return is not the same as a return with no actions
-            partner_rows.append([p, *([None] * (len(names) + 1)), NO_RETURN])
+            sent = any(r.partner == p for r in result.returns)  # but it could not be read
+            partner_rows.append([p, *([None] * (len(names) + 1)), "return unreadable" if sent else NO_RETURN])
     end = _count_table(ws, styles, end + 2, "Status by partner", "Partner", [*names, "Total", "Return"],
                        partner_rows, total=False, text_last=True)
     _chart(wb, ws, result, top + 1, len(priority_rows), end + 2)  # below the tables: the page stays readable
