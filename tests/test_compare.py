@@ -8,6 +8,7 @@ from pathlib import Path
 
 import python_calamine
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from checks import table
 from conftest import IR, RA, action
@@ -79,3 +80,19 @@ def test_previous_must_be_a_summary_and_is_never_overwritten(plan: Plan, tmp_pat
         assert result.exit_code == 2, result.output
         assert message in result.output
     assert last.read_bytes() == b"last round"
+
+
+def test_last_rounds_summary_from_before_the_priority_sheet_heading(plan: Plan, tmp_path: Path) -> None:
+    """A summary written before the priority column was headed "Priority sheet" still serves as --previous."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    write_filled(folder / "police.xlsx", plan, "Leicestershire Police", {RA: [action("Stall", status="Amber",
+                                                                                      update="Booked")]})
+    merge(folder, tmp_path / "s1.xlsx")
+    wb = load_workbook(tmp_path / "s1.xlsx")
+    heads = {c.value: c for c in wb["Actions"][1]}
+    heads["Priority sheet"].value = "Priority"
+    wb.save(tmp_path / "old.xlsx")
+    merge(folder, tmp_path / "s2.xlsx", "--previous", str(tmp_path / "old.xlsx"))
+    changes = table(tmp_path / "s2.xlsx", "Changes")
+    assert [(c["Action"], c["Change"]) for c in changes] == [("Stall", "update unchanged")]
