@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +46,8 @@ def test_version_and_module_entry_point() -> None:
 
 def test_validate_exit_codes_and_text(make_return: MakeReturn) -> None:
     clean = make_return("clean", rows={RA: [action()]})
-    assert run("validate", str(clean)) == (0, "1 return(s) checked, 1 actions: 0 error(s), 0 warning(s).\n")
+    assert run("validate", str(clean)) == (0, "1 return(s) checked, 1 actions: 0 error(s), 0 warning(s), "
+                                              "0 fixed automatically.\n")
     bad = make_return("bad", rows={RA: [action(None)]})
     code, out = run("validate", str(bad))
     assert code == 1
@@ -101,3 +106,75 @@ def test_partners_lists_aliases() -> None:
     assert code == 0
     assert "Leicestershire Police  (also: Police, Leics Police, LP)" in out
     assert "Working Group  (also: Working Group to scope out, WG)  [lead only, sends no return]" in out
+
+
+def test_terminal_driving_characters_are_escaped_in_text_and_json(make_return: MakeReturn) -> None:
+    """C1 controls (U+009B is a terminal's CSI), bidi overrides and line separators typed by a partner are
+    made visible in the text output and written as \\u escapes in the JSON, which still reads back exactly."""
+    typed = "Nobody\x9b31m Ltd\u202e\u2028x"
+    path = make_return(rows={RA: [action(lead=typed)]})
+    code, out = run("validate", "--format", "json", str(path))
+    assert code == 0
+    assert not any(ch in out for ch in "\x9b\u202e\u2028")
+    assert "\\u009b" in out
+    assert typed in {p["value"] for p in json.loads(out)["problems"]}
+    code, out = run("validate", str(path))
+    assert not any(ch in out for ch in "\x9b\u202e\u2028")
+    assert "\\x9b31m" in out
+
+
+def test_an_undecodable_file_name_never_crashes_an_output(make_return: MakeReturn, tmp_path: Path) -> None:
+    """A file name that is not UTF-8 (lone surrogates after os.fsdecode) goes through every command."""
+    good = make_return("police", rows={RA: [action(status="Red", update=None)]})
+    name = os.fsdecode(b"caf\xe9.xlsx")
+    good.rename(good.parent / name)
+    folder = str(good.parent)
+    out = tmp_path / "s.xlsx"
+    for args in (["merge", folder, "--out", str(out), "--report", str(tmp_path / "r.html")],
+                 ["merge", folder, "--out", str(out), "--format", "json"], ["validate", folder],
+                 ["chase", str(out)], ["feedback", folder, "--out-dir", str(tmp_path / "fb")]):
+        code, text = run(*args)
+        assert code in (0, 1), (args, text)
+        assert "caf\ufffd" in text or "caf\\udce9" in text or args[0] == "chase", args  # JSON: an escape
+    assert (tmp_path / "fb" / os.fsdecode(b"caf\xe9 - feedback.xlsx")).exists()
+
+
+def test_out_dir_folders_are_made_when_missing(make_return: MakeReturn, tmp_path: Path) -> None:
+    path = make_return(rows={RA: [action(status="Red", update=None)]})
+    code, out = run("build", "--all-partners", "--out-dir", str(tmp_path / "new" / "templates"))
+    assert code == 0, out
+    assert len(list((tmp_path / "new" / "templates").glob("*.xlsx"))) == 17
+    code, out = run("feedback", str(path), "--out-dir", str(tmp_path / "new" / "feedback"))
+    assert (code, len(list((tmp_path / "new" / "feedback").glob("*.xlsx")))) == (0, 1), out
+    summary = tmp_path / "s.xlsx"
+    run("merge", str(path), "--out", str(summary))
+    code, out = run("roll-forward", str(summary), "--out-dir", str(tmp_path / "new" / "rolled"))
+    assert (code, len(list((tmp_path / "new" / "rolled").glob("*.xlsx")))) == (0, 17), out
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    code, out = run("feedback", str(path), "--out-dir", str(blocked))
+    assert (code, out.startswith("Error: cannot write to")) == (2, True)
+
+
+def test_readme_walk_through_runs_as_shown(tmp_path: Path) -> None:
+    """Every `$ plan-workbook ...` line of the README's walk-through runs from a fresh folder after the demo's set-up
+    (the project's samples, an out/ folder), with plan-workbook called by its path in .venv as the README says,
+    and prints what the README shows (up to a '...' where the README cuts it short)."""
+    root = Path(__file__).parent.parent
+    shutil.copytree(root / "samples", tmp_path / "samples")
+    (tmp_path / "out").mkdir()
+    tool = Path(sys.executable).parent / "plan-workbook"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    walk = readme[readme.index("## Walk-through"):readme.index("## From Python")]
+    blocks = re.findall(r"^\$ (plan-workbook [^\n]*)\n(.*?)(?=^\$ |^```)", walk, re.MULTILINE | re.DOTALL)
+    assert len(blocks) >= 7
+    for command, output in blocks:
+        args = shlex.split(command.split("  #")[0])[1:]
+        done = subprocess.run([str(tool), *args], cwd=tmp_path, capture_output=True, text=True, check=False,
+                              env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"})
+        assert done.returncode in (0, 1), (command, done.stderr)
+        shown = output.rstrip()
+        if not shown or '"..."' in shown:  # nothing shown, or JSON condensed by hand
+            continue
+        head, cut, _ = shown.partition("\n...")
+        assert done.stdout.startswith(head) if cut else done.stdout.rstrip() == head, command

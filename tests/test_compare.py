@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
 
 import python_calamine
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from checks import table
 from conftest import IR, RA, action
@@ -35,7 +38,13 @@ def test_changes_since_last_round(plan: Plan, tmp_path: Path) -> None:
         action("Train call handlers", status="Red", update="Two new starters untrained"),
         action("Leaflet drop in the city centre", status="Green", update="Done in May"),  # update copied
         action("Survey victims about reporting", status="Amber", update="Drafting")]})  # new
-    merge(two, tmp_path / "s2.xlsx", "--previous", str(tmp_path / "s1.xlsx"))  # Victim First did not return
+    report = tmp_path / "r.html"
+    merge(two, tmp_path / "s2.xlsx", "--previous", str(tmp_path / "s1.xlsx"), "--report", str(report))
+    # Victim First did not return: their action is counted on the board page too
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8"))).split())
+    assert ("Direction of travel since last round Strategic priority Improved Worsened Unchanged New Dropped "
+            "No return this round Raising Awareness 1 1 1 1 1 0") in text
+    assert "All priorities 1 1 1 1 1 1" in text
 
     got = sorted((c["Action"], c["Change"], c["Last round"], c["This round"], c["Direction"])
                  for c in table(tmp_path / "s2.xlsx", "Changes"))
@@ -51,9 +60,12 @@ def test_changes_since_last_round(plan: Plan, tmp_path: Path) -> None:
     rows = [[v for v in r if v != ""] for r in wb.get_sheet_by_name("Summary").to_python()]
     wb.close()
     start = rows.index(["Direction of travel since last round"])
-    assert rows[start + 1] == ["Strategic priority", "Improved", "Worsened", "Unchanged", "New", "Dropped"]
-    assert rows[start + 2][1:] == [1, 1, 1, 1, 1]  # Raising Awareness
-    assert rows[start + 5][0] == "All priorities"
+    assert rows[start + 1] == ["Priority sheet", "Improved", "Worsened", "Unchanged", "New", "Dropped",
+                               "No return this round"]
+    assert rows[start + 2][1:] == [1, 1, 1, 1, 1, 0]  # Raising Awareness
+    # Victim First sent no return this round: their action is counted, not lost from the table
+    assert rows[start + 3][1:] == [0, 0, 0, 0, 0, 1]  # Improving our Response
+    assert rows[start + 5] == ["All priorities", 1, 1, 1, 1, 1, 1]
 
 
 def test_previous_must_be_a_summary_and_is_never_overwritten(plan: Plan, tmp_path: Path) -> None:
@@ -68,3 +80,19 @@ def test_previous_must_be_a_summary_and_is_never_overwritten(plan: Plan, tmp_pat
         assert result.exit_code == 2, result.output
         assert message in result.output
     assert last.read_bytes() == b"last round"
+
+
+def test_last_rounds_summary_from_before_the_priority_sheet_heading(plan: Plan, tmp_path: Path) -> None:
+    """A summary written before the priority column was headed "Priority sheet" still serves as --previous."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    write_filled(folder / "police.xlsx", plan, "Leicestershire Police", {RA: [action("Stall", status="Amber",
+                                                                                      update="Booked")]})
+    merge(folder, tmp_path / "s1.xlsx")
+    wb = load_workbook(tmp_path / "s1.xlsx")
+    heads = {c.value: c for c in wb["Actions"][1]}
+    heads["Priority sheet"].value = "Priority"
+    wb.save(tmp_path / "old.xlsx")
+    merge(folder, tmp_path / "s2.xlsx", "--previous", str(tmp_path / "old.xlsx"))
+    changes = table(tmp_path / "s2.xlsx", "Changes")
+    assert [(c["Action"], c["Change"]) for c in changes] == [("Stall", "update unchanged")]

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook import layout as L
+from plan_workbook import summarise
+from plan_workbook.cli import main
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.problems import Problem
+from plan_workbook.report import write_report
 from plan_workbook.summarise import write_summary
+from plan_workbook.text import CUT_MARK, MAX_CELL_UNITS, units
 
 AS_OF = date(2022, 3, 31)
+SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 
 
 def table(path: Path, sheet: str) -> list[dict[str, Any]]:
@@ -41,10 +50,14 @@ def test_summary_sheets_and_counts(plan: Plan, make_return: MakeReturn, tmp_path
     assert cells["Raising Awareness"] == [1, 0, 1, 0, 2]
     assert cells["All priorities"] == [1, 1, 1, 0, 3]
     assert cells["Victim First"] == [0, 1, 0, 0, 1]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 8)] for r in range(1, ws.max_row + 1)}
+    # a partner with no return is told apart from one whose return has no actions
+    assert rows["Victim First"][-1] == "received"
+    assert rows["Leicester City Council"] == [None, None, None, None, None, "no return received"]
     chart = ws._charts[0]
-    assert (chart.type, chart.grouping, len(chart.series)) == ("bar", "stacked", 3)
+    assert (chart.type, chart.grouping, len(chart.series)) == ("bar", "stacked", 4)  # No status drawn too
     fills = [s.graphicalProperties.solidFill.srgbClr for s in chart.series]
-    assert [getattr(f, "val", f) for f in fills] == ["FFC7CE", "FFEB9C", "C6EFCE"]
+    assert [getattr(f, "val", f) for f in fills] == ["FFC7CE", "FFEB9C", "C6EFCE", "D9D9D9"]
 
 
 def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
@@ -55,8 +68,11 @@ def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn,
         action("Not yet due", status="Amber", update="On it", time_frame="Jun 22")]})
     out = merged(plan, tmp_path, police)
     actions = table(out, "Actions")
-    assert list(actions[0]) == ["Partner", "Priority", *(c.header for c in plan.columns), "Row kind", "Due",
-                                "Source file", "Source cell"]
+    head = {c.role: c.header for c in plan.columns}
+    # the columns a board reads first (they are the printed ones), then the rest
+    assert list(actions[0]) == ["Partner", "Priority sheet", "Action", "Lead", "Time Frame", "Status (RAG)",
+                                "Update", "Due", head["theme"], "Aim", "Objective", "Row kind", "Source file",
+                                "Source cell"]
     assert [(a["Action"], a["Row kind"], a["Source cell"]) for a in actions] == [
         ("Old and amber", "new", "'Raising Awareness'!A10"), ("Older and red", "new", "'Raising Awareness'!A11"),
         ("Old but done", "new", "'Raising Awareness'!A12"), ("Not yet due", "new", "'Raising Awareness'!A13")]
@@ -72,7 +88,7 @@ def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn,
     ws = load_workbook(out)["Actions"]
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:N5"
-    status = ws.cell(3, 3 + ROLES.index("status"))
+    status = ws.cell(3, 6)
     assert (status.value, status.fill.fgColor.rgb[-6:]) == ("Red", "FFC7CE")
 
 
@@ -92,7 +108,7 @@ def test_partner_text_is_written_as_text_never_a_formula(plan: Plan, make_return
     path = make_return(rows={RA: [action(text, update=text) for text in hostile]})
     out = merged(plan, tmp_path, path)
     ws = load_workbook(out)["Actions"]
-    col = 3 + ROLES.index("action")
+    col = 3  # Action
     got = [ws.cell(r, col) for r in range(2, 2 + len(hostile))]
     assert [c.value for c in got] == hostile
     assert {c.data_type for c in got} == {"s"}
@@ -153,3 +169,84 @@ def test_merge_is_repeatable(plan: Plan, make_return: MakeReturn, tmp_path: Path
     a = write_summary(result, tmp_path / "a.xlsx", AS_OF)
     b = write_summary(check_returns(plan, [path]), tmp_path / "b.xlsx", AS_OF)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_any_text_is_written_and_cut_visibly_only_past_excel_limit(plan: Plan, make_return: MakeReturn,
+                                                                   tmp_path: Path) -> None:
+    """No writer raises on any str: lone surrogates (an undecodable file name), a sheet name at Excel's 31
+    characters, and messages and values past 32,767 UTF-16 units, which are cut with a visible mark."""
+    path = make_return(rows={RA: [action(status="Red", update=None)]})
+    result = check_returns(plan, [path])
+    long_sheet = "S" * 31
+    result.problems.append(Problem("caf\udce9 \ud800.xlsx", long_sheet, "H10", "cell-note", "m" * 40_000,
+                                   value="\U0001f600" * 20_000))
+    out = write_summary(result, tmp_path / "s.xlsx", AS_OF)
+    issue = table(out, "Issues")[-1]
+    assert issue["File"] == "caf\ufffd \ufffd.xlsx"
+    assert issue["Sheet"] == long_sheet
+    for text in (issue["Message"], issue["Value"]):
+        assert units(text) <= MAX_CELL_UNITS
+        assert text.endswith(CUT_MARK)
+    assert issue["Value"].startswith("\U0001f600" * 16_000)  # cut between characters, never inside a pair
+    html = write_report(result, tmp_path / "r.html", AS_OF).read_text(encoding="utf-8")
+    assert "Leicestershire Police" in html
+
+
+def test_no_row_is_dropped_past_the_last_row(plan: Plan, make_return: MakeReturn, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table longer than a sheet goes on to "Issues (2)", and chase reads it: one partner's thousands of
+    problems can no longer push every other partner's out of the summary (Excel's 1,048,576 rows, made 6 here)."""
+    monkeypatch.setattr(summarise, "SHEET_ROWS", 6)
+    make_return("police", "Leicestershire Police", {RA: [action(f"A{i}", lead="Nobody Ltd") for i in range(8)]})
+    make_return("vf", "Victim First", {RA: [action(None)]})
+    out = tmp_path / "summary.xlsx"
+    merged = CliRunner().invoke(main, ["merge", str(tmp_path / "returns"), "--out", str(out)])
+    assert merged.exit_code == 1, merged.output
+    assert load_workbook(out).sheetnames == ["Summary", "Actions", "Actions (2)", "Overdue", "Returns", "Returns (2)",
+                                             "Returns (3)", "Returns (4)", "Issues", "Issues (2)"]
+    rows = table(out, "Issues") + table(out, "Issues (2)")
+    assert len(rows) == 9  # 8 unknown leads and the missing action, 5 + 4
+    assert len(table(out, "Actions")) == 5
+    assert [a["Action"] for a in table(out, "Actions (2)")] == ["A5", "A6", "A7", None]
+    chased = CliRunner().invoke(main, ["chase", str(out)])
+    assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 8 point(s) on your return" in chased.output
+    assert "Subject: LLR Hate Crime Delivery Plan 2021-23: 1 point(s) on your return" in chased.output  # Victim First
+    assert "Row 10 has entries but no Action" in chased.output
+
+
+def test_numeric_headers_align_with_their_numbers(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> None:
+    out = merged(plan, tmp_path, make_return(rows={RA: [action(time_frame="Oct 21", status="Amber", update="x")]}))
+    wb = load_workbook(out)
+    for sheet, right in (("Actions", {"Due"}), ("Overdue", {"Days overdue", "Due"}),
+                         ("Returns", {"Actions", "Examples not used", "Errors", "Warnings"})):
+        aligned = {c.value for c in wb[sheet][1] if c.alignment.horizontal == "right"}
+        assert aligned == right, sheet
+    summary = wb["Summary"]
+    heads = next(r for r in summary.iter_rows() if r[0].value == "Priority sheet")
+    assert [c.alignment.horizontal for c in heads[1:6]] == ["right"] * 5  # Red .. No status, Total
+
+
+@pytest.mark.libreoffice
+def test_actions_and_overdue_print_readably_with_page_numbers(convert: Callable[[Path, str], Path],
+                                                              tmp_path: Path) -> None:
+    """LibreOffice prints Actions and Overdue on A4 landscape with body text of at least 8 pt (it was 3 pt
+    when every column was fitted to the page width), and every page of every sheet has its number."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer
+
+    def chars(item: Any) -> Iterator[LTChar]:
+        if isinstance(item, LTChar):
+            yield item
+        elif isinstance(item, LTContainer):
+            for child in item:
+                yield from chars(child)
+
+    out = tmp_path / "summary.xlsx"
+    CliRunner().invoke(main, ["merge", str(SAMPLES), "--out", str(out), "--as-of", "2022-03-31"])
+    pages = [[c for c in chars(p) if c.get_text().strip()] for p in extract_pages(convert(out, "pdf"))]
+    texts = ["".join(c.get_text() for c in page) for page in pages]
+    for n, text in enumerate(texts, 1):
+        assert f"Page{n}of{len(pages)}" in text, n
+    tables = [page for page, text in zip(pages, texts, strict=True) if "Prioritysheet" in text and "Due" in text]
+    assert len(tables) >= 2  # Actions (over one or more pages) and Overdue
+    assert min(c.size for page in tables for c in page) >= 8

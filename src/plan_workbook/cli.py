@@ -17,6 +17,8 @@ import click
 
 from . import __version__
 from .errors import OutputError, PlanWorkbookError, UsageError
+from .problems import count
+from .text import one_line
 
 if TYPE_CHECKING:
     from .merge import Result
@@ -84,8 +86,7 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
     if all_partners:
         if out_dir is None:
             raise UsageError("--all-partners needs --out-dir FOLDER")
-        if not out_dir.is_dir():
-            raise OutputError(f"cannot write to {out_dir}: the folder does not exist")
+        _folder(out_dir)
         paths = write_all_partners(plan, out_dir, password)
         click.echo(f"Wrote {len(paths)} personalised templates to {out_dir}")
         return
@@ -162,10 +163,13 @@ def feedback(paths: tuple[Path, ...], out_dir: Path, plan_path: Path | None) -> 
     from .feedback import write_feedback
 
     result = _check(plan_path, paths)
-    written = write_feedback(result, out_dir)
-    click.echo(f"Wrote {len(written)} feedback workbook(s) to {out_dir}")
+    written, failed = write_feedback(result, out_dir)
+    click.echo(f"Wrote {len(written)} feedback workbook(s) to {_printable(str(out_dir))}")
     for path in written:
-        click.echo(f"  {path.name}")
+        click.echo(f"  {_printable(path.name)}")
+    for p in failed:  # one return that cannot be copied does not stop the others
+        click.echo(f"  {_printable(p.file)}: {_printable(p.message)}")
+    sys.exit(1 if failed else 0)
 
 
 @main.command("roll-forward")
@@ -181,21 +185,25 @@ def roll_forward(summary: Path, out_dir: Path, round_name: str, plan_path: Path 
     """
     from .roll import roll_forward as roll
 
-    paths = roll(_plan(plan_path), summary, out_dir, round_name)
+    plan = _plan(plan_path)
+    _folder(out_dir)
+    paths = roll(plan, summary, out_dir, round_name)
     click.echo(f"Wrote {len(paths)} workbooks for {round_name} to {out_dir}")
 
 
 @main.command()
 @click.argument("summary", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
-def chase(summary: Path, plan_path: Path | None) -> None:
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day the messages are sent, to tell whether the plan's return date has passed. Default: today.")
+def chase(summary: Path, plan_path: Path | None, as_of: Any) -> None:
     """Print a short ready-to-send message for each partner who still owes something.
 
     Example: plan-workbook chase out/summary.xlsx
     """
     from .chase import messages
 
-    found = messages(_plan(plan_path), summary)
+    found = messages(_plan(plan_path), summary, as_of.date() if as_of else None)
     click.echo("\n\n----------\n\n".join(_printable_lines(text) for _, text in found))
     if not found:
         click.echo("Nothing is outstanding: every partner has sent a return with no errors or warnings.")
@@ -233,6 +241,14 @@ def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = N
     return result
 
 
+def _folder(path: Path) -> None:
+    """An --out-dir folder, made (with its parents) when missing, as the README's examples expect."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot write to {path}: {e.strerror or e}") from None
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and os.path.samefile(a, b)
@@ -242,7 +258,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _printable(text: str) -> str:
     """Partner text shown on a terminal: control characters (which could drive the terminal) made visible."""
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+    return one_line(text)
+
+
+def _json(data: Any) -> str:
+    """JSON with every character that could drive a terminal (C1 controls, bidi overrides, line separators,
+    lone surrogates) written as a \\u escape, as the text output makes them visible; still valid JSON."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text)
 
 
 def _printable_lines(text: str) -> str:
@@ -251,7 +274,7 @@ def _printable_lines(text: str) -> str:
 
 def _render(result: Result, fmt: str, out: Path | None) -> None:
     if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str))
+        click.echo(_json(result.as_dict()))
         return
     problems = [*result.notes, *result.problems]
     if problems:
@@ -264,8 +287,9 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
         click.echo("")
     s = result.summary()
     verdict = (f"{len(result.returns)} return(s) checked, {s['actions']} actions: "
-               f"{s['errors']} error(s), {s['warnings']} warning(s).")
+               f"{s['errors']} error(s), {s['warnings']} warning(s), {count(result.problems, 'fixed')} fixed "
+               "automatically.")
     if out is not None:
-        verdict += f" Summary written to {out}."
+        verdict += f" Summary written to {_printable(str(out))}."
     verdict += " Fix the errors and check again." if s["errors"] else ""
     click.echo(verdict)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
 from .merge import Result
 from .plan import Plan
 from .read import display
@@ -34,11 +35,24 @@ class Change:
     where: str  # this round's source cell, or last round's for a dropped action
 
 
+PRIORITY_HEADERS = ("Priority sheet", "Priority")  # this version's heading, then the one summaries had before
+
+
 def read_previous(plan: Plan, path: Path) -> list[dict[str, str]]:
-    """Last round's actions from its summary's Actions sheet, as text keyed by column header."""
-    needed = ["Partner", "Priority", *(c.header for c in plan.columns), "Source file", "Source cell"]
+    """Last round's actions from its summary's Actions sheet, as text keyed by column header (the priority
+    under "Priority", whichever heading the summary gave it)."""
+    needed = ["Partner", *(c.header for c in plan.columns), "Source file", "Source cell"]
     rows = read_summary(path, {"Actions": needed})["Actions"]
-    return [{h: display(v) for h, v in row.items()} for row in rows]
+    out = []
+    for row in rows:
+        heading = next((h for h in PRIORITY_HEADERS if h in row), None)
+        if heading is None:
+            raise UsageError(f"the 'Actions' sheet of {path} has no {PRIORITY_HEADERS[0]} column: it is not a "
+                             "summary written by plan-workbook. Run merge again to make a new summary.")
+        text = {h: display(v) for h, v in row.items()}
+        text["Priority"] = text[heading]
+        out.append(text)
+    return out
 
 
 def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
@@ -77,13 +91,17 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
     return sorted(changes, key=lambda c: (c.partner, order.get(c.priority, 99), c.change, c.action))
 
 
+DIRECTIONS = ("Improved", "Worsened", "Unchanged", "New", "Dropped", "No return this round")
+
+
 def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
-    """Per priority and overall: improved, worsened, unchanged, new, dropped."""
+    """Per priority and overall: improved, worsened, unchanged, new, dropped, and the actions of partners
+    with no return this round (counted, so every action of last round is somewhere in the table)."""
     rows = []
     for title in [p.title for p in result.plan.priorities] + ["All priorities"]:
         mine = [c for c in changes if title in (c.priority, "All priorities")]
         rows.append([title, *(sum(1 for c in mine if c.direction == d) for d in ("improved", "worsened", "unchanged")),
-                     sum(1 for c in mine if c.change == "new"), sum(1 for c in mine if c.change == "dropped")])
+                     *(sum(1 for c in mine if c.change == k) for k in ("new", "dropped", "no return this round"))])
     return rows
 
 

@@ -19,18 +19,29 @@ def read_summary(path: Path, needed: Mapping[str, Sequence[str]]) -> dict[str, l
     except Exception as e:  # calamine raises several unrelated types for unreadable files
         raise UsageError(f"cannot read {path} as a summary workbook ({type(e).__name__})") from None
     try:
-        out = {}
+        out: dict[str, list[dict[str, Any]]] = {}
         for name, columns in needed.items():
             if name not in wb.sheet_names:
                 raise UsageError(f"{path} is not a plan-workbook summary: it has no '{name}' sheet")
-            rows = wb.get_sheet_by_name(name).to_python()
-            header = [str(h) for h in rows[0]] if rows else []
-            missing = [c for c in columns if c not in header]
-            if missing:
-                raise UsageError(f"the '{name}' sheet of {path} has no {', '.join(missing)} column: it is not a "
-                                 "summary of this plan, or it was written by an older plan-workbook or edited. "
-                                 "Run merge again to make a new summary.")
-            out[name] = [dict(zip(header, r, strict=True)) for r in rows[1:]]
+            out[name] = []
+            for part in _parts(name, wb.sheet_names):  # a table longer than a sheet goes on in "Issues (2)"...
+                rows = wb.get_sheet_by_name(part).to_python()
+                header = [str(h) for h in rows[0]] if rows else []
+                missing = [c for c in columns if c not in header]
+                if missing:
+                    raise UsageError(f"the '{part}' sheet of {path} has no {', '.join(missing)} column: it is not "
+                                     "a summary of this plan, or it was written by an older plan-workbook or "
+                                     "edited. Run merge again to make a new summary.")
+                out[name] += [dict(zip(header, r, strict=True)) for r in rows[1:]]
         return out
     finally:
         wb.close()
+
+
+def _parts(name: str, sheets: Sequence[str]) -> list[str]:
+    """A table's sheet and the sheets it continues on, in order: Issues, Issues (2), Issues (3)..."""
+    parts, n = [name], 2
+    while f"{name} ({n})" in sheets:
+        parts.append(f"{name} ({n})")
+        n += 1
+    return parts

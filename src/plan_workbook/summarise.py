@@ -19,22 +19,38 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from . import layout as L
-from .compare import Change, direction_counts
+from .compare import DIRECTIONS, Change, direction_counts
+from .errors import OutputError
 from .merge import Result, still_to_do
-from .plan import ROLES
-from .problems import FIELDS
+from .problems import count
+from .text import cell_text
 from .validate import Action
-from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, MAX_CELL_CHARS, row_height, write_atomic
+from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
+
+PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never confused with the theme column
+# Actions and Overdue: the columns a board reads come first and are what is printed, at a readable size on A4
+# landscape; the rest (theme, aim, objective, provenance) follow on screen only.
+PRINTED_ROLES = ("action", "lead", "time_frame", "status", "update")
+SCREEN_ROLES = ("theme", "aim", "objective")
+PRINTED_WIDTHS = [15, 15, 34, 15, 9, 8, 34, 10]  # Partner, Priority sheet, the printed roles, Due
+SCREEN_WIDTHS = [30, 30, 34, 16, 40, 26]  # the screen roles, Row kind, Source file, Source cell
+SHEET_ROWS = 1_048_576  # Excel's rows per sheet; a longer table goes on "Issues (2)" and so on
+NO_RETURN = "no return received"
+# Issues: the JSON's fields, the ones a person reads (and prints) first
+ISSUE_FIELDS = ("file", "sheet", "cell", "severity", "message", "column", "value", "code")
+NO_STATUS_FILL = "D9D9D9"  # grey: no colour of its own, and the word "No status" beside it
 
 
 def action_headers(result: Result) -> list[str]:
-    return ["Partner", "Priority", *(c.header for c in result.plan.columns),
-            "Row kind", "Due", "Source file", "Source cell"]
+    head = {c.role: c.header for c in result.plan.columns}
+    return ["Partner", PRIORITY, *(head[r] for r in PRINTED_ROLES), "Due", *(head[r] for r in SCREEN_ROLES),
+            "Row kind", "Source file", "Source cell"]
 
 
 def action_values(a: Action) -> list[Any]:
     row = a.row
-    return [a.partner, row.priority, *(a.values[r] for r in ROLES), row.kind, a.due, row.file, row.source]
+    return [a.partner, row.priority, *(a.values[r] for r in PRINTED_ROLES), a.due,
+            *(a.values[r] for r in SCREEN_ROLES), row.kind, row.file, row.source]
 
 
 def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] | None = None) -> Path:
@@ -45,24 +61,26 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
                                    "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"author": "plan-workbook", "created": FIXED_TIME})
     styles = _Styles(wb, result)
-    plan = result.plan
     _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of, changes)
-    widths = [26, 30, *(c.width for c in plan.columns), 16, 12, 30, 26]
-    _table(wb.add_worksheet("Actions"), styles, action_headers(result),
-           (action_values(a) for a in result.actions), widths)
+    widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
+    due = len(PRINTED_WIDTHS) - 1
+    _table(wb, "Actions", styles, action_headers(result), (action_values(a) for a in result.actions), widths,
+           numeric={due}, printed=len(PRINTED_WIDTHS))
     overdue = result.overdue(as_of)
-    _table(wb.add_worksheet("Overdue"), styles, ["Days overdue", *action_headers(result)],
-           ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [12, *widths])
+    _table(wb, "Overdue", styles, ["Days overdue", *action_headers(result)],
+           ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [8, *widths],
+           numeric={0, due + 1}, printed=len(PRINTED_WIDTHS) + 1)
     if changes is not None:
-        _table(wb.add_worksheet("Changes"), styles,
-               ["Partner", "Priority", "Action", "Change", "Last round", "This round", "Direction", "Update",
+        _table(wb, "Changes", styles,
+               ["Partner", PRIORITY, "Action", "Change", "Last round", "This round", "Direction", "Update",
                 "Source"], ([c.partner, c.priority, c.action, c.change, c.before, c.now, c.direction, c.update,
-                             c.where] for c in changes), [26, 30, 50, 20, 12, 12, 12, 60, 50])
-    _table(wb.add_worksheet("Returns"), styles,
+                             c.where] for c in changes), [20, 18, 40, 16, 10, 10, 11, 40, 40], printed=8)
+    _table(wb, "Returns", styles,
            ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding"],
-           _returns_rows(result), [40, 12, 50, 10, 12, 10, 10, 40])
-    _table(wb.add_worksheet("Issues"), styles, [f.capitalize() for f in FIELDS],
-           ([p.as_dict()[f] for f in FIELDS] for p in result.problems), [40, 24, 8, 16, 30, 24, 10, 90])
+           _returns_rows(result), [28, 11, 36, 9, 10, 8, 9, 36], numeric={3, 4, 5, 6})
+    _table(wb, "Issues", styles, [f.capitalize() for f in ISSUE_FIELDS],
+           ([p.as_dict()[f] for f in ISSUE_FIELDS] for p in result.problems), [24, 18, 6, 9, 70, 14, 24, 20],
+           printed=ISSUE_FIELDS.index("message") + 1)
     wb.close()
     write_atomic(out, buf.getvalue())
     return out
@@ -76,34 +94,45 @@ class _Styles:
         self.wrap = wb.add_format(top)
         self.quoted = wb.add_format({**top, "quote_prefix": True})  # text starting = + - @ stays text on edit
         self.date = wb.add_format({**top, "num_format": "yyyy-mm-dd"})
-        self.header = wb.add_format({**top, "bold": True, "bg_color": f"#{L.HEADER_FILL}"})
+        head = {**top, "bold": True, "bg_color": f"#{L.HEADER_FILL}"}
+        self.header = wb.add_format(head)
+        self.header_number = wb.add_format({**head, "align": "right"})  # over a column of numbers
         self.bold = wb.add_format({"bold": True})
         self.title = wb.add_format({"bold": True, "font_size": 16})
         self.heading = wb.add_format({"bold": True, "font_size": 12})
         self.left = wb.add_format({"align": "left"})
+        self.count = wb.add_format({"valign": "top"})  # level with the first line of a wrapped title
         self.left_date = wb.add_format({"align": "left", "num_format": "yyyy-mm-dd"})
         self.status = {s.name: wb.add_format({**top, "bg_color": f"#{s.fill}", "font_color": f"#{s.font}"})
                        for s in result.plan.statuses}
-        self.status_header = {s.name: wb.add_format({"bold": True, "bg_color": f"#{s.fill}"})
+        self.status_header = {s.name: wb.add_format({"bold": True, "bg_color": f"#{s.fill}", "align": "right"})
                               for s in result.plan.statuses}
         self.status_column = result.plan.column("status").header
         self.marking = result.plan.marking
 
 
+def _written(code: int, ws: Worksheet, row: int, col: int) -> None:
+    """XlsxWriter reports a failed write by its return code, never by an exception: check every one."""
+    if code < 0:
+        raise OutputError(f"could not write cell ({row}, {col}) of the '{ws.name}' sheet (XlsxWriter code {code})")
+
+
 def put(ws: Worksheet, row: int, col: int, value: Any, styles: _Styles, fmt: Format | None = None) -> None:
-    """Write one value by its type: text always as text, exactly as typed, never as a formula."""
-    if isinstance(value, str):
-        quoted = value.startswith(FORMULA_TRIGGERS)
-        if ws.write_string(row, col, value, styles.quoted if quoted and fmt in (None, styles.wrap) else fmt) == -2:
-            raise ValueError(f"text of {len(value)} characters is longer than Excel's {MAX_CELL_CHARS}")
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt)
+    """Write one value by its type: text always as text, exactly as typed (cut with a visible mark only
+    past Excel's cell limit), never as a formula."""
+    if isinstance(value, bool):
+        code = ws.write_boolean(row, col, value, fmt)
     elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, fmt)
+        code = ws.write_number(row, col, value, fmt)
     elif isinstance(value, (date, datetime)):
-        ws.write_datetime(row, col, value, styles.date if fmt in (None, styles.wrap) else fmt)
-    elif value is not None:
-        ws.write_string(row, col, str(value), fmt)
+        code = ws.write_datetime(row, col, value, styles.date if fmt in (None, styles.wrap) else fmt)
+    elif value is None:
+        return
+    else:
+        text = cell_text(value if isinstance(value, str) else str(value))
+        quoted = text.startswith(FORMULA_TRIGGERS) and fmt in (None, styles.wrap)
+        code = ws.write_string(row, col, text, styles.quoted if quoted else fmt)
+    _written(code, ws, row, col)
 
 
 def _returns_rows(result: Result) -> list[list[Any]]:
@@ -112,7 +141,7 @@ def _returns_rows(result: Result) -> list[list[Any]]:
     owed = result.outstanding()
     for partner in result.plan.returning_partners:
         if partner not in received:
-            rows.append([partner, "missing", None, 0, None, None, None, "; ".join(owed[partner])])
+            rows.append([partner, "missing", None, None, None, None, None, "; ".join(owed[partner])])
     for f in result.file_rows():  # received, duplicate, copy, superseded, unreadable, or no known partner
         # a copy or superseded file is left out of the merge: nothing to do on it
         own = [] if f["state"] in ("copy", "superseded") else still_to_do(f["errors"], f["warnings"])
@@ -122,33 +151,54 @@ def _returns_rows(result: Result) -> list[list[Any]]:
     return sorted(rows, key=lambda r: (order.get(r[0], len(order)), str(r[2] or "")))
 
 
-def _table(ws: Worksheet, styles: _Styles, headers: list[str], rows: Iterable[list[Any]],
-           widths: list[float]) -> None:
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width, styles.wrap)
-    ws.set_row(0, row_height(zip(headers, widths, strict=True)))
-    for col, h in enumerate(headers):
-        put(ws, 0, col, h, styles, styles.header)
+def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[str], rows: Iterable[list[Any]],
+           widths: list[float], numeric: set[int] | frozenset[int] = frozenset(), printed: int = 0) -> None:
+    """A table on its own sheet; past Excel's last row it goes on to "<name> (2)", "<name> (3)" and so on
+    with the same header, so no row is ever dropped. The first `printed` columns are the print area."""
     status_col = headers.index(styles.status_column) if styles.status_column in headers else None
-    n = 0
-    for n, values in enumerate(rows, 1):
-        ws.set_row(n, row_height(zip(values, widths, strict=True)))  # before the cells: rows stream to disk
+    ws, part, n = _table_sheet(wb, name, 1, styles, headers, widths, numeric), 1, 0
+    for values in rows:
+        if n == SHEET_ROWS - 1:
+            _table_end(ws, styles, headers, n, printed)
+            part += 1
+            ws, n = _table_sheet(wb, f"{name} ({part})", part, styles, headers, widths, numeric), 0
+        n += 1
+        # before the cells: rows stream to disk
+        _written(ws.set_row(n, row_height(zip(values, widths, strict=True))), ws, n, 0)
         for col, v in enumerate(values):
             fmt = styles.status.get(v, styles.wrap) if col == status_col and isinstance(v, str) else styles.wrap
             put(ws, n, col, v, styles, fmt)  # status: colour and word, never colour alone
+    _table_end(ws, styles, headers, n, printed)
+
+
+def _table_sheet(wb: xlsxwriter.Workbook, name: str, part: int, styles: _Styles, headers: list[str],
+                 widths: list[float], numeric: set[int] | frozenset[int]) -> Worksheet:
+    ws = wb.add_worksheet(name)
+    for col, width in enumerate(widths):
+        _written(ws.set_column(col, col, width, styles.wrap), ws, 0, col)
+    _written(ws.set_row(0, row_height(zip(headers, widths, strict=True))), ws, 0, 0)
+    for col, h in enumerate(headers):
+        put(ws, 0, col, h, styles, styles.header_number if col in numeric else styles.header)
+    return ws
+
+
+def _table_end(ws: Worksheet, styles: _Styles, headers: list[str], last: int, printed: int) -> None:
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
+    _written(ws.autofilter(0, 0, max(last, 1), len(headers) - 1), ws, 0, 0)
+    if printed:
+        _written(ws.print_area(0, 0, max(last, 1), printed - 1), ws, 0, 0)
     _print_setup(ws, styles.marking, repeat_header=True)
 
 
 def _print_setup(ws: Worksheet, marking: str, repeat_header: bool = False) -> None:
-    """Landscape A4, fitted to the page width, with the header row repeated on every page and the
-    plan's protective marking at the top and bottom of every printed page."""
-    if marking:
-        ws.set_header("&C" + marking.replace("&", "&&"))
-        ws.set_footer("&C" + marking.replace("&", "&&"))
+    """Landscape A4, fitted to the page width with narrow margins, the header row repeated on every page,
+    page numbers, and the plan's protective marking at the top and bottom of every printed page."""
+    mark = marking.replace("&", "&&")
+    ws.set_header(f"&C{mark}" if mark else "")
+    ws.set_footer(f"&C{mark}&RPage &P of &N" if mark else "&RPage &P of &N")
     ws.set_landscape()
     ws.set_paper(9)
+    ws.set_margins(left=0.25, right=0.25, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
     if repeat_header:
         ws.repeat_rows(0)
@@ -158,8 +208,10 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
              changes: list[Change] | None) -> None:
     plan = result.plan
     summary = result.summary()
+    last = len(plan.statuses) + 2  # the statuses, No status and Total
     ws.set_column(0, 0, 48)
-    ws.set_column(1, 7, 12)
+    ws.set_column(1, last, 11)
+    ws.set_column(last + 1, last + 1, 18)  # the partner table's Return
     put(ws, 0, 0, f"{plan.title}: combined summary", styles, styles.title)
     facts = [
         ("As of", as_of),
@@ -167,6 +219,7 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
         ("Actions", summary["actions"]),
         ("Errors in returns", summary["errors"]),
         ("Warnings in returns", summary["warnings"]),
+        ("Fixed automatically", count(result.problems, "fixed")),  # shown with the original value in Issues
     ]
     for r, (label, value) in enumerate(facts, 2):
         put(ws, r, 0, label, styles, styles.bold)
@@ -176,33 +229,43 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
     priority_rows = [[p.title, *result.status_counts(a for a in result.actions if a.row.priority == p.title).values()]
                      for p in plan.priorities]
     overall = ["All priorities", *result.status_counts(result.actions).values()]
-    end = _count_table(ws, styles, top, "Status by strategic priority", "Strategic priority", names,
-                       [*priority_rows, overall])
-    partner_rows = [[p, *result.status_counts(a for a in result.actions if a.partner == p).values()]
-                    for p in plan.returning_partners]
-    _chart(wb, ws, result, top + 1, len(priority_rows))
+    end = _count_table(ws, styles, top, "Status by priority", PRIORITY, names, [*priority_rows, overall])
     if changes is not None:
-        end = _count_table(ws, styles, end + 2, "Direction of travel since last round", "Strategic priority",
-                           ["Improved", "Worsened", "Unchanged", "New", "Dropped"],
-                           direction_counts(result, changes), total=False)
-    _count_table(ws, styles, end + 2, "Status by partner", "Partner", names, partner_rows)
+        end = _count_table(ws, styles, end + 2, "Direction of travel since last round", PRIORITY,
+                           list(DIRECTIONS), direction_counts(result, changes), total=False)
+    received = {r.partner for r in result.returns if r.partner and r.readable and not r.set_aside}
+    partner_rows: list[list[Any]] = []
+    for p in plan.returning_partners:
+        if p in received:
+            counts = result.status_counts(a for a in result.actions if a.partner == p)
+            partner_rows.append([p, *counts.values(), sum(counts.values()), "received"])
+        else:  # blank counts: no return is not the same as a return with no actions
+            sent = any(r.partner == p for r in result.returns)  # but it could not be read
+            partner_rows.append([p, *([None] * (len(names) + 1)), "return unreadable" if sent else NO_RETURN])
+    end = _count_table(ws, styles, end + 2, "Status by partner", "Partner", [*names, "Total", "Return"],
+                       partner_rows, total=False, text_last=True)
+    _chart(wb, ws, result, top + 1, len(priority_rows), end + 2)  # below the tables: the page stays readable
     _print_setup(ws, plan.marking)
 
 
 def _count_table(ws: Worksheet, styles: _Styles, top: int, title: str, first: str, names: list[str],
-                 rows: list[list[Any]], total: bool = True) -> int:
-    """A table of counts with a title above it; returns the row index of its last row."""
+                 rows: list[list[Any]], total: bool = True, text_last: bool = False) -> int:
+    """A table of counts with a title above it; returns the row index of its last row. With `text_last`,
+    the last column holds words, not counts."""
     put(ws, top, 0, title, styles, styles.heading)
-    for col, h in enumerate([first, *names, *(["Total"] if total else [])]):
-        put(ws, top + 1, col, h, styles, styles.status_header.get(h, styles.header))
+    heads = [first, *names, *(["Total"] if total else [])]
+    for col, h in enumerate(heads):
+        number = 0 < col < len(heads) - (1 if text_last else 0)
+        put(ws, top + 1, col, h, styles,
+            styles.status_header.get(h, styles.header_number if number else styles.header))
     for r, values in enumerate(rows, top + 2):
-        ws.set_row(r, row_height([(values[0], 48)]))
+        _written(ws.set_row(r, row_height([(values[0], 48)])), ws, r, 0)
         for col, v in enumerate([*values, sum(values[1:])] if total else values):
-            put(ws, r, col, v, styles, styles.wrap if col == 0 else None)
+            put(ws, r, col, v, styles, styles.wrap if col == 0 else styles.count)
     return top + 1 + len(rows)
 
 
-def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: int, n: int) -> None:
+def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: int, n: int, at: int) -> None:
     """A native stacked bar chart of the status-by-priority table, each series in its status colour."""
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     assert chart is not None
@@ -214,6 +277,14 @@ def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: i
             "fill": {"color": f"#{status.fill}"},  # the RAG colour, not the theme's
             "border": {"color": f"#{status.font}"},
         })
+    no_status = len(result.plan.statuses) + 1  # counted in the table, so drawn too: the totals agree
+    chart.add_series({
+        "name": ["Summary", header_row, no_status],
+        "categories": ["Summary", header_row + 1, 0, header_row + n, 0],
+        "values": ["Summary", header_row + 1, no_status, header_row + n, no_status],
+        "fill": {"color": f"#{NO_STATUS_FILL}"},
+        "border": {"color": "#595959"},
+    })
     chart.set_title({"name": "Actions by status and priority"})
     chart.set_size({"width": 680, "height": 300})
-    ws.insert_chart(header_row - 1, len(result.plan.statuses) + 3, chart)
+    _written(ws.insert_chart(at, 0, chart), ws, at, 0)

@@ -1,0 +1,47 @@
+"""Text going into outputs: always valid, within Excel's cell limit, and never able to fake a line.
+
+Every writer (summary, board page, feedback copy, chase messages, terminal) takes any `str`, including a file
+name with lone surrogates from `os.fsdecode` or a partner's 40,000-character cell, and never raises on it.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CELL_UNITS = 32_767  # Excel's limit for one cell, in UTF-16 code units
+CUT_MARK = " … [cut here: too long for one Excel cell]"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid(text: str) -> str:
+    """Lone surrogates (undecodable bytes of a file name) replaced by U+FFFD, so the text can be encoded."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def units(text: str) -> int:
+    """Length in UTF-16 code units, as Excel counts it."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def cell_text(text: str, limit: int = MAX_CELL_UNITS) -> str:
+    """Valid text that fits one Excel cell: cut, with a visible mark, where it would not."""
+    text = valid(text)
+    if len(text) <= limit // 2 or units(text) <= limit:
+        return text
+    room = limit - units(CUT_MARK)
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > room:
+            return text[:i] + CUT_MARK
+    return text  # not reached: the text was over the limit
+
+
+def visible(ch: str) -> str:
+    """A character that could drive a terminal or start a new line, written as its escape (\\n, \\x85, \\u202e)."""
+    return ch if ch.isprintable() else repr(ch)[1:-1]
+
+
+def one_line(text: str) -> str:
+    """Partner-supplied text shown in a message: one line, every control or layout character made visible."""
+    return "".join(visible(ch) for ch in valid(text))
