@@ -17,7 +17,6 @@ import click
 
 from . import __version__
 from .errors import OutputError, PlanWorkbookError, UsageError
-from .problems import count
 from .text import one_line
 
 if TYPE_CHECKING:
@@ -287,7 +286,7 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
         click.echo("")
     s = result.summary()
     verdict = (f"{len(result.returns)} return(s) checked, {s['actions']} actions: "
-               f"{s['errors']} error(s), {s['warnings']} warning(s), {count(result.problems, 'fixed')} fixed "
+               f"{s['errors']} error(s), {s['warnings']} warning(s), {s['fixed']} fixed "
                "automatically.")
     if out is not None:
         verdict += f" Summary written to {_printable(str(out))}."

@@ -18,6 +18,7 @@ from . import layout as L
 from .normalise import suggest_partners, trim
 from .plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
 from .problems import Problem, short
+from .text import units
 
 OWN_REPORT_MARK = b'<meta name="generator" content="plan-workbook">'  # in the head of every board report
 OWN_REPORT_SKIPPED = "Skipped: this is a board report written by plan-workbook, not a partner's return."
@@ -145,13 +146,8 @@ def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
     return ret
 
 
-def _excel_length(text: str) -> int:
-    """Length as Excel counts it: UTF-16 units, so an emoji counts two."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _too_long(text: str) -> bool:
-    return _excel_length(text) > guard.MAX_CELL_CHARS
+    return units(text) > guard.MAX_CELL_CHARS
 
 
 def _cut(text: str) -> str:
@@ -221,7 +217,7 @@ class _Reader:
                 if isinstance(v, str) and len(v) > guard.MAX_CELL_CHARS // 2 and _too_long(v):
                     row[c] = _cut(v)
                     self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long",
-                                 f"This cell holds {_excel_length(v):,} characters; Excel allows "
+                                 f"This cell holds {units(v):,} characters; Excel allows "
                                  f"{guard.MAX_CELL_CHARS:,}, so only the first {guard.MAX_CELL_CHARS:,} are in the "
                                  "summary. The full text is still in the returned file.", value=short(v, 200))
         self._cell_facts(sheet, grid, facts)

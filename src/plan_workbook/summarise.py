@@ -36,6 +36,8 @@ PRINTED_WIDTHS = [15, 15, 34, 15, 9, 8, 34, 10]  # Partner, Priority sheet, the 
 SCREEN_WIDTHS = [30, 30, 34, 16, 40, 26]  # the screen roles, Row kind, Source file, Source cell
 SHEET_ROWS = 1_048_576  # Excel's rows per sheet; a longer table goes on "Issues (2)" and so on
 NO_RETURN = "no return received"
+PARTNER_STATE_WORDS = {"received": "received", "nil": "nothing to report", "empty": "return has no actions",
+                       "unreadable": "return unreadable", "missing": NO_RETURN}
 # Issues: the JSON's fields, the ones a person reads (and prints) first
 ISSUE_FIELDS = ("file", "sheet", "cell", "severity", "message", "column", "value", "code")
 NO_STATUS_FILL = "D9D9D9"  # grey: no colour of its own, and the word "No status" beside it
@@ -137,14 +139,16 @@ def put(ws: Worksheet, row: int, col: int, value: Any, styles: _Styles, fmt: For
 
 def _returns_rows(result: Result) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    received = {r.partner for r in result.returns}
     owed = result.outstanding()
-    for partner in result.plan.returning_partners:
-        if partner not in received:
+    for partner, state in result.partner_states.items():
+        if state == "missing":
             rows.append([partner, "missing", None, None, None, None, None, "; ".join(owed[partner])])
-    for f in result.file_rows():  # received, duplicate, copy, superseded, unreadable, or no known partner
-        # a copy or superseded file is left out of the merge: nothing to do on it
-        own = [] if f["state"] in ("copy", "superseded") else still_to_do(f["errors"], f["warnings"])
+    for f in result.file_rows():  # one row per file, whatever became of it
+        # a copy, superseded or rejected file is left out of the merge: nothing to do on it but what Issues says
+        own = ([] if f["state"] in ("copy", "superseded") else
+               ["return has no actions"] if f["state"] == "empty" else
+               ["return could not be read"] if f["state"] == "unreadable" else [])
+        own += still_to_do(f["errors"], f["warnings"]) if f["state"] not in ("copy", "superseded") else []
         rows.append([f["partner"] or "(partner not known)", f["state"], f["file"], f["actions"],
                      f["examples_ignored"], f["errors"], f["warnings"], "; ".join(own) or "nothing"])
     order = {p: i for i, p in enumerate(result.plan.returning_partners)}
@@ -233,15 +237,13 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
     if changes is not None:
         end = _count_table(ws, styles, end + 2, "Direction of travel since last round", PRIORITY,
                            list(DIRECTIONS), direction_counts(result, changes), total=False)
-    received = {r.partner for r in result.returns if r.partner and r.readable and not r.set_aside}
     partner_rows: list[list[Any]] = []
-    for p in plan.returning_partners:
-        if p in received:
+    for p, state in result.partner_states.items():
+        if state in ("received", "nil"):  # a nil return's zero is a real zero
             counts = result.status_counts(a for a in result.actions if a.partner == p)
-            partner_rows.append([p, *counts.values(), sum(counts.values()), "received"])
-        else:  # blank counts: no return is not the same as a return with no actions
-            sent = any(r.partner == p for r in result.returns)  # but it could not be read
-            partner_rows.append([p, *([None] * (len(names) + 1)), "return unreadable" if sent else NO_RETURN])
+            partner_rows.append([p, *counts.values(), sum(counts.values()), PARTNER_STATE_WORDS[state]])
+        else:  # blank counts: no return (or none that could be read or had actions) is not a return of zero
+            partner_rows.append([p, *([None] * (len(names) + 1)), PARTNER_STATE_WORDS[state]])
     end = _count_table(ws, styles, end + 2, "Status by partner", "Partner", [*names, "Total", "Return"],
                        partner_rows, total=False, text_last=True)
     _chart(wb, ws, result, top + 1, len(priority_rows), end + 2)  # below the tables: the page stays readable

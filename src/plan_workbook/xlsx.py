@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import layout as L
 from .errors import OutputError
+from .text import cell_text
 
 FIXED_TIME = datetime(2021, 4, 1)
 BOLD = Font(bold=True)
@@ -29,7 +30,6 @@ def solid(rgb: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-MAX_CELL_CHARS = 32_767  # Excel's limit, in UTF-16 units; more and Excel "repairs" the file
 # Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE), which Excel stores as _xHHHH_
 # escapes; text that already looks like an escape gets its "_" escaped, as Excel does, so it reads back as typed.
 _ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -38,9 +38,7 @@ _ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 def put(cell: Cell, value: Any) -> None:
     """Write a value; text is always written as text, exactly as typed, never as a formula."""
     if isinstance(value, str):
-        if len(value) > MAX_CELL_CHARS // 2 and len(value.encode("utf-16-le")) > 2 * MAX_CELL_CHARS:
-            raise ValueError(f"text of {len(value)} characters is too long for an Excel cell")  # reader cuts first
-        value = _ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+        value = _ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", cell_text(value))  # cut visibly past Excel's limit
         cell.value = value
         if value.startswith(FORMULA_TRIGGERS):
             cell.data_type = "s"
