@@ -274,3 +274,32 @@ def test_unread_sheets_are_not_loaded_so_not_limited(make_return: MakeReturn) ->
     _edit_zip(path, lambda n, d: d.replace(b"</sheetData>", far) if n == "xl/worksheets/sheet5.xml" else d)
     assert guard.scan(path).sheets["Lists"].too_large
     assert "Lists" not in guard.scan(path, unread=frozenset({"Lists"})).sheets
+
+
+def test_parts_are_the_ones_calamine_loads(make_return: MakeReturn) -> None:
+    """A target with '..' names a different zip member for calamine (it resolves nothing); a chart sheet with
+    cells is read like a worksheet."""
+    path = make_return(rows={RA: [action()]})
+    far = b'<row r="150"><c r="J150"><v>1</v></c></row></sheetData>'
+    with zipfile.ZipFile(path) as z:
+        other = z.read(SHEET_PART[RA]).replace(b"</sheetData>", far)
+    chart = (b'<chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             b'<row r="160"><c r="K160"><v>1</v></c></row></sheetData></chartsheet>')
+    rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(b'Target="/xl/worksheets/sheet2.xml"', b'Target="worksheets/../worksheets/sheet2.xml"'
+                                ).replace(b"</Relationships>", b'<Relationship Id="rIdC" Type="' + rel
+                                          + b'chartsheet" Target="chartsheets/sheet1.xml"/></Relationships>')
+        if name == "xl/workbook.xml":
+            return data.replace(b"</sheets>", b'<sheet name="Chart" sheetId="99" r:id="rIdC"/></sheets>')
+        return data
+
+    _edit_zip(path, edit, {"xl/worksheets/../worksheets/sheet2.xml": other, "xl/chartsheets/sheet1.xml": chart})
+    scan = guard.scan(path)
+    code, seen = calamine(path)
+    assert code == 0
+    assert (scan.sheets[RA].size, tuple(seen["1"])) == ((150, 10), (150, 10))  # type: ignore[arg-type]
+    assert (scan.sheets["Chart"].size, tuple(seen["6"])) == ((160, 11), (160, 11))  # type: ignore[arg-type]
+    assert scan.sheet_list[-1] == ("Chart", "visible", "chartsheet")

@@ -323,17 +323,17 @@ class _Parts:
 
 
 def _rels(parts: _Parts, part: str) -> dict[str, tuple[str, str]]:
-    """Relationship id -> (target part as calamine builds it, relationship type), for a part."""
+    """Relationship id -> (target as written, relationship type) for a part; the last of an id wins, as in
+    calamine."""
     folder, base = posixpath.split(part)
     data = parts.read(posixpath.join(folder, "_rels", base + ".rels"))
-    out = {}
-    for rel in _elements(data, "Relationship") if data is not None else []:
-        if rel.get("TargetMode") == "External":
-            continue
-        target = rel.get("Target", "")
-        path = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        out[rel.get("Id", "")] = (path, rel.get("Type", ""))
-    return out
+    return {rel.get("Id", ""): (rel.get("Target", ""), rel.get("Type", ""))
+            for rel in (_elements(data, "Relationship") if data is not None else [])}
+
+
+def _calamine_path(xl: str, target: str) -> str:
+    """A target as calamine turns it into a part name: no '..' resolved, so the guard checks that same part."""
+    return target[1:] if target.startswith("/") else xl + target
 
 
 class _Book:
@@ -345,25 +345,24 @@ class _Book:
     def read(self, name: str) -> None:
         parts, out = self.parts, self.out
         top = _rels(parts, "")
-        office = [p for p, kind in top.values() if kind.endswith("/relationships/officeDocument")]
+        office = [t for t, kind in top.values() if kind.endswith("/relationships/officeDocument")]
         if not office:
             raise _Refuse("unreadable-file", "The file has no workbook in it (its package names none). " + RESAVE)
-        folder = posixpath.dirname(office[0])
-        xl = folder + "/" if folder else ""
+        xl = office[-1][: office[-1].rfind("/") + 1].removeprefix("/")  # calamine takes the last one's folder
         strings = self._strings(xl)
         rels = _rels(parts, xl + "workbook.xml")  # calamine reads workbook.xml by this fixed name
         book = parts.read(xl + "workbook.xml")
         if book is None:
             raise _Refuse("unreadable-file", "The workbook part (workbook.xml) is missing. " + RESAVE)
-        sheets = [self._sheet(attrs, rels) for attrs in _elements(book, "sheet")]
+        sheets = [self._sheet(attrs, rels, xl) for attrs in _elements(book, "sheet")]
         out.sheet_list = [(n, state, kind) for n, state, kind, _ in sheets]
         for n, _, kind, part in sheets:
             if kind == "macrosheet":
                 raise _Refuse("unsafe-file", f"The sheet '{n}' is an Excel 4.0 macro sheet ({part}): old-style macros "
                               "that can run code, and that the tool cannot read. Ask the partner to delete that sheet "
                               "(right-click its tab > Delete), save the workbook as .xlsx and resend it.")
-        for n, _, kind, part in sheets:
-            if n not in out.sheets and n not in self.unread and kind in ("worksheet", "dialogsheet"):
+        for n, _, _, part in sheets:
+            if n not in out.sheets and n not in self.unread:  # a chart sheet too: calamine reads any <sheetData>
                 out.sheets[n] = self._facts(n, part, strings)
         parts.check_others()
         self._budget(name)
@@ -371,12 +370,13 @@ class _Book:
         if core is not None:
             out.saved = _modified(core)
 
-    def _sheet(self, attrs: dict[str, str], rels: dict[str, tuple[str, str]]) -> tuple[str, str, str, str]:
+    def _sheet(self, attrs: dict[str, str], rels: dict[str, tuple[str, str]], xl: str) -> tuple[str, str, str, str]:
         name = attrs.get("name", "")
-        rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
-        if rid not in rels:
+        rid = [v for k, v in attrs.items() if _local(k) == "id"][-1:]
+        if not rid or rid[0] not in rels:
             raise _Refuse("unreadable-file", f"The sheet '{name}' points to a part that is not in the file. " + RESAVE)
-        part, rel_type = rels[rid]
+        target, rel_type = rels[rid[0]]
+        part = _calamine_path(xl, target)
         kind = _KINDS.get(rel_type.rsplit("/", 1)[-1].lower(), "")
         if not kind:
             raise _Refuse("unreadable-file", f"The sheet '{name}' is of a kind the tool cannot read "
@@ -418,10 +418,12 @@ class _Book:
     def _notes(self, part: str) -> dict[str, str]:
         """Notes (legacy comments) and threaded comments linked from the sheet; threaded text wins."""
         notes: dict[str, str] = {}
+        folder = posixpath.dirname(part)
         for target, rel_type in sorted(_rels(self.parts, part).values(), key=lambda t: "threaded" in t[1].lower()):
             kind = rel_type.rsplit("/", 1)[-1].lower()
             if kind in ("comments", "threadedcomment"):
-                data = self.parts.read(target)
+                data = self.parts.read(target[1:] if target.startswith("/")
+                                       else posixpath.normpath(posixpath.join(folder, target)))
                 if data is not None:
                     _comments(data, notes, threaded=kind != "comments")
         return notes
@@ -486,25 +488,35 @@ def _comments(data: bytes, notes: dict[str, str], threaded: bool) -> None:
     p.Parse(data, True)
 
 
+_COUNT = re.compile(r"\s*\+?([0-9]+)\s*")
+
+
 class _SharedStrings:
+    """Counts the strings as calamine does: each <si> not inside another, from the first <sst> to its end."""
+
     def __init__(self, size: int) -> None:
-        self.size, self.depth, self.strings = size, 0, 0
+        self.size, self.state, self.inside, self.strings = size, 0, 0, 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        self.depth += 1
         name = _local(tag)
-        if name == "sst":
-            declared = attrs.get("uniqueCount", "")
+        if self.inside:
+            self.inside += 1
+        elif name == "si" and self.state == 1:
+            self.inside, self.strings = 1, self.strings + 1
+        elif name == "sst" and self.state == 0:
+            self.state = 1
+            declared = _COUNT.fullmatch(attrs.get("uniqueCount", ""))
             # calamine reserves memory for uniqueCount strings up front; each takes at least "<si/>" (5 bytes)
-            if declared.isdigit() and int(declared) > self.size // 5:
-                raise _Refuse("unsafe-file", f"The workbook's text table claims {int(declared):,} different "
+            if declared and int(declared.group(1)) > self.size // 5:
+                raise _Refuse("unsafe-file", f"The workbook's text table claims {int(declared.group(1)):,} different "
                               f"texts, more than its {self.size:,} bytes could hold; reading it would exhaust "
                               "memory. It was not read. " + RESAVE)
-        elif name == "si" and self.depth == 2:
-            self.strings += 1
 
-    def end(self, _: str) -> None:
-        self.depth -= 1
+    def end(self, tag: str) -> None:
+        if self.inside:
+            self.inside -= 1
+        elif self.state == 1 and _local(tag) == "sst":
+            self.state = 2
 
     def count(self, data: bytes) -> int:
         p = _parser()
