@@ -531,6 +531,8 @@ _COLUMNS: dict[str, int] = {}
 
 def _position(ref: str) -> tuple[int, int | None]:
     """calamine's 0-based (row, column) of a reference, with its 32-bit wrap-around; column None if absent."""
+    if ref.isascii() and ref.isdigit() and ref[0] != "0" and len(ref) < 8:  # a row's number
+        return int(ref) - 1, None
     if _PLAIN_REF.fullmatch(ref):
         digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         letters = ref[: len(ref) - len(digits)]
@@ -570,16 +572,23 @@ _MASK = 0xFFFFFFFF  # calamine keeps positions in 32 bits
 MAX_FACTS = 10_000  # errors or damaged cells kept per sheet; more only repeat the point
 
 
-_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
-_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>')
+_ODD_CELL = re.compile(rb'<(?:[\w.-]+:c[\s/>]|c(?:[\t\n\r/>]| (?!r=")))')  # a cell not starting <c r="
+# An empty cell, or a cell of plain inline text (calamine always reads a value from <is>), as Excel, LibreOffice
+# and openpyxl write them; group 3 is set for text
+_USUAL_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?(?:(?: t="[a-zA-Z]{1,9}")? ?/>|'
+                         rb'( t="inlineStr"><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>))')
 
 
-def _without_empty_cells(data: bytes) -> bytes:
-    """Speed: drop the template's many empty, styled cells before parsing. Exact only when every cell
-    states its own reference, since a cell without one is placed after the cell before it."""
-    if len(_CELL_TAG.findall(data)) == data.count(b'<c r="'):
-        return _EMPTY_CELL.sub(b"", data)
-    return data
+def _shortcut(data: bytes) -> tuple[bytes, list[bytes], list[bytes]]:
+    """Speed: take out the template's many empty cells and the cells of plain text, returning the column letters
+    and row numbers of the text cells. Exact only when every cell states its own reference (a cell without one
+    is placed after the cell before it), no comment or CDATA section could hold something that looks like one,
+    and there is one <sheetData> (calamine reads only the first)."""
+    if b"<!--" in data or b"<![CDATA[" in data or data.count(b"sheetData") > 2 or _ODD_CELL.search(data):
+        return data, [], []
+    parts = _USUAL_CELL.split(data)
+    texts = [i for i in range(3, len(parts), 4) if parts[i] is not None]
+    return b"".join(parts[0::4]), [parts[i - 2] for i in texts], [parts[i - 1] for i in texts]
 
 
 class _TooLarge(Exception):
@@ -608,7 +617,9 @@ class _SheetScan:
         self.far_row = self.far_col = ""
 
     def run(self, data: bytes) -> SheetFacts:
-        data = _without_empty_cells(data)
+        data, letters, digits = _shortcut(data)
+        if digits:
+            self._text_cells(letters, digits)
         p = _parser()
         p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = self.start, self.end, self.chars
         with contextlib.suppress(_TooLarge):
@@ -624,6 +635,15 @@ class _SheetScan:
                                f"partner to delete the unused rows and columns (or the stray entry in {far}) and "
                                "resend it.")
         return facts
+
+    def _text_cells(self, letters: list[bytes], digits: list[bytes]) -> None:
+        bottom = max(map(int, digits))
+        at = digits.index(str(bottom).encode())
+        self.bottom, self.far_row = bottom - 1, (letters[at] + digits[at]).decode()
+        right = max(set(letters), key=lambda c: (len(c), c))
+        self.right = _position(right.decode() + "1")[1] or 0
+        at = letters.index(right)
+        self.far_col = (letters[at] + digits[at]).decode()
 
     def _over(self) -> bool:
         rows, cols = self.bottom + 1, self.right + 1
