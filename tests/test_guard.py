@@ -16,7 +16,7 @@ import pytest
 
 from conftest import RA, MakeReturn, action
 from corpus import SHEET_PART, _edit_zip, _in_sheet
-from corpus_guard import AFTER_READER, FAR_CELLS, guard_cases
+from corpus_guard import AFTER_READER, FAR_CELLS, _with_strings, guard_cases
 from plan_workbook import guard
 from plan_workbook.plan import Plan
 
@@ -309,3 +309,17 @@ def test_parts_are_the_ones_calamine_loads(make_return: MakeReturn) -> None:
     assert (scan.sheets[RA].size, tuple(seen["1"])) == ((150, 10), (150, 10))  # type: ignore[arg-type]
     assert (scan.sheets["Chart"].size, tuple(seen["6"])) == ((160, 11), (160, 11))  # type: ignore[arg-type]
     assert scan.sheet_list[-1] == ("Chart", "visible", "chartsheet")
+
+
+def test_shared_strings_as_excel_writes_them(make_return: MakeReturn) -> None:
+    """Excel stores text as shared strings: the usual cells are read by the shortcut, a missing string by the parse."""
+    path = make_return(rows={RA: [action()]})
+    _with_strings(path, b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" '
+                  b'uniqueCount="2"><si><t>a</t></si><si><r><t>b</t></r></si></sst>')
+    cells = b'<row r="150"><c r="J150" s="1" t="s"><v>1</v></c><c r="K150" s="1"><v>-2.5E+3</v></c></row>'
+    _edit_zip(path, _in_sheet(RA, b"</sheetData>", cells + b"</sheetData>"))
+    facts = guard.scan(path).sheets[RA]
+    code, seen = calamine(path)
+    assert (code, tuple(seen["1"]), facts.size, facts.damaged) == (0, (150, 11), (150, 11), {})  # type: ignore[arg-type]
+    _edit_zip(path, _in_sheet(RA, b'<v>1</v></c><c r="K150"', b'<v>2</v></c><c r="K150"'))
+    assert guard.scan(path).sheets[RA].blocked == "J150"
