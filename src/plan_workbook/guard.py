@@ -772,7 +772,7 @@ class _SheetScan:
                 raise _TooLarge
 
     def _close_child(self) -> None:
-        child, text = self.child, "".join(self.text)
+        child, text, before = self.child, "".join(self.text), self.has_value
         if child == "is":
             self.has_value = True
         elif child == "f":
@@ -782,6 +782,9 @@ class _SheetScan:
         else:
             self._damage(a1(*self._pos()), f"it holds an element <{child[:20]}> where a value should be",
                          blocks=True)
+        if before and not self.has_value:  # calamine keeps only the last child's value
+            self._damage(a1(*self._pos()), f"its value is followed by a <{child[:20]}> that replaces it, so the value "
+                         "is lost", blocks=False)
 
     def _pos(self) -> tuple[int, int]:
         return self._where(self.cell) if self.cell is not None else (self.row, self.col)
@@ -790,6 +793,9 @@ class _SheetScan:
         """Whether calamine reads a value from <v>, noting values it reads wrongly or refuses."""
         kind, cell = self.kind, a1(*self._pos())
         if kind in ("inlineStr", "is"):
+            if text:
+                self._damage(cell, "it is marked as inline text but holds its value in <v>, which is not read",
+                             blocks=False)
             return False
         if kind in ("str", "d"):
             if kind == "d" and not _iso_date(text):
