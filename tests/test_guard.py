@@ -324,3 +324,25 @@ def test_shared_strings_as_excel_writes_them(make_return: MakeReturn) -> None:
     assert (code, tuple(seen["1"]), facts.size, facts.damaged) == (0, (150, 11), (150, 11), {})  # type: ignore[arg-type]
     _edit_zip(path, _in_sheet(RA, b'<v>1</v></c><c r="K150"', b'<v>2</v></c><c r="K150"'))
     assert guard.scan(path).sheets[RA].blocked == "J150"
+
+
+def test_the_shortcut_is_exact_on_a_sheet_of_many_megabytes(make_return: MakeReturn,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut cuts big sheets into pieces anywhere; hidden rows, numbers and a stray cell must all survive."""
+    rows = [action(f"Action {i}", update=f"Update {i} " * (i % 5), objective=i) for i in range(6000)]
+    path = make_return(rows={RA: rows})
+    _edit_zip(path, lambda n, d: d.replace(b'<row r="3001"', b'<row r="3001" hidden="1"').replace(
+        b"</sheetData>", b'<row r="7000" spans="1:9"><c r="I7000" s="2"><v>12.5</v></c></row></sheetData>')
+        if n == SHEET_PART[RA] else d)
+    with zipfile.ZipFile(path) as z:
+        data = z.read(SHEET_PART[RA])
+    pieces = list(guard._pieces(data, 0, []))
+    assert len(pieces) > 3  # cut into pieces,
+    assert sum(map(len, pieces)) < len(data) // 10  # and most of it taken out before parsing
+    fast = guard.scan(path).sheets[RA]
+    monkeypatch.setattr(guard, "_pieces", lambda data, strings, far: iter([data]))
+    assert guard.scan(path).sheets[RA] == fast
+    assert fast.hidden_rows == {3001}
+    code, seen = calamine(path)
+    assert (code, tuple(seen["1"])) == (0, fast.size)  # type: ignore[arg-type]
+    assert fast.size == (7000, 9)

@@ -577,6 +577,9 @@ MAX_FACTS = 10_000  # errors or damaged cells kept per sheet; more only repeat t
 
 
 _ODD_CELL = re.compile(rb'<(?:[\w.-]+:c[\s/>]|c(?:[\t\n\r/>]| (?!r=")))')  # a cell not starting <c r="
+_ODD_ROW = re.compile(rb'<(?:[\w.-]+:row[\s/>]|row(?:[\t\n\r/>]| (?!r=")))')  # a row not starting <row r="
+# A row left empty once its usual cells are out, and not hidden: it changes nothing calamine or the reader sees
+_EMPTY_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"(?: (?!hidden=)[a-zA-Z:]{1,30}="[^"<>]{0,40}")*(?: ?/>|></row>)')
 # The cells Excel, LibreOffice and openpyxl write, as they write them: empty ones; and inline text (calamine always
 # reads a value from <is>), a plain number or a shared string (group 3: its index)
 _EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>')
@@ -587,19 +590,21 @@ _VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5
 
 
 def _pieces(data: bytes, strings: int, far: list[str]) -> Iterator[bytes]:
-    """Speed: the sheet a row-aligned megabyte at a time, without its usual cells; adds to `far` the references
-    of the farthest down and farthest right of those with a value. Exact only when every cell states its own
-    reference (a cell without one is placed after the cell before it), no comment, CDATA section or processing
-    instruction could hold something that looks like one, and there is one <sheetData> (calamine reads only the
-    first); a piece with a shared string that does not exist is given whole, so the parse names the cell."""
+    """Speed: the sheet a megabyte at a time, without its usual cells (and rows left empty); adds to `far` the
+    references of the farthest down and farthest right of those with a value. Exact only when every cell states
+    its own reference (a cell without one is placed after the cell before it), no comment, CDATA section or
+    processing instruction could hold something that looks like one, and there is one <sheetData> (calamine
+    reads only the first); a piece with a shared string that does not exist is given whole, so the parse names
+    the cell."""
     if (b"<!--" in data or b"<![CDATA[" in data or data.count(b"<?") > 1 or data.count(b"sheetData") > 2
             or _ODD_CELL.search(data)):
         yield data
         return
+    rows = _ODD_ROW.search(data) is None  # then no row's place depends on the rows before it
     start = 0
     while start < len(data):
-        end = data.find(b"</row>", start + MiB)
-        end = len(data) if end < 0 else end + len(b"</row>")
+        end = data.find(b"</row>", start + MiB, start + 2 * MiB)  # any cut is exact (regexes take only whole
+        end = start + MiB if end < 0 else end + len(b"</row>")  # elements, expat joins the rest), rows fewer
         parts = _VALUE_CELL.split(_EMPTY_CELL.sub(b"", data[start:end]))
         if any(int(i) >= strings for i in parts[3::4] if i is not None):
             yield data[start:end]
@@ -610,7 +615,8 @@ def _pieces(data: bytes, strings: int, far: list[str]) -> Iterator[bytes]:
                 far.append((letters[at] + digits[at]).decode())
                 at = letters.index(max(set(letters), key=lambda c: (len(c), c)))
                 far.append((letters[at] + digits[at]).decode())
-            yield b"".join(parts[0::4])
+            rest = b"".join(parts[0::4])
+            yield _EMPTY_ROW.sub(b"", rest) if rows else rest
         start = end
 
 
