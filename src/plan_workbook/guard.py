@@ -548,6 +548,7 @@ def _position(ref: str) -> tuple[int, int | None]:
 
 
 def _reference(ref: str) -> tuple[int, int | None]:
+    """calamine's reading of any reference: letters (either case) then digits, each wrapping at 32 bits."""
     col = row = 0
     digits = False
     for ch in ref:
