@@ -60,8 +60,8 @@ def _part_names(folder: Path, plan: Plan, add: Add) -> None:
     _edit_zip(upper, lambda n, d: None if n == SHEET_PART[RA] else d,
               {SHEET_PART[RA].upper(): _sheet_bytes(upper, RA).replace(END, far + END)})
     add(upper.name, "too-large")
-    twins = _good(folder, plan, "sheet-parts-colliding.xlsx", "Blaby District Council")
-    _edit_zip(twins, lambda n, d: d, {"xl/worksheets/Sheet2.xml": _sheet_bytes(twins, RA)})
+    twins = _good(folder, plan, "sheet-parts-colliding.xlsx", "Blaby District Council")  # calamine takes the last
+    _edit_zip(twins, lambda n, d: d, {"xl/worksheets/Sheet2.xml": _sheet_bytes(twins, RA).replace(END, far + END)})
     add(twins.name, "unsafe-file")
 
 
