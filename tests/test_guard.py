@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -335,6 +336,8 @@ def test_the_shortcut_is_exact_on_a_sheet_of_many_megabytes(make_return: MakeRet
     rows = [action(f"Action {i}", update=f"Update {i} " * (i % 5), objective=i) for i in range(6000)]
     path = make_return(rows={RA: rows})
     _edit_zip(path, lambda n, d: d.replace(b'<row r="3001"', b'<row r="3001" hidden="1"').replace(
+        b'<row r="3002"', b'<row r="3002" hidden="false"').replace(b'<row r="3003"', b'<row r="3003" hidden="true"'
+                                                                   ).replace(
         b"</sheetData>", b'<row r="7000" spans="1:9"><c r="I7000" s="2"><v>12.5</v></c></row></sheetData>')
         if n == SHEET_PART[RA] else d)
     with zipfile.ZipFile(path) as z:
@@ -345,7 +348,21 @@ def test_the_shortcut_is_exact_on_a_sheet_of_many_megabytes(make_return: MakeRet
     fast = guard.scan(path).sheets[RA]
     monkeypatch.setattr(guard, "_pieces", lambda data, strings, far: iter([data]))
     assert guard.scan(path).sheets[RA] == fast
-    assert fast.hidden_rows == {3001}
+    assert fast.hidden_rows == {3001, 3003}
     code, seen = calamine(path)
     assert (code, tuple(seen["1"])) == (0, fast.size)  # type: ignore[arg-type]
     assert fast.size == (7000, 9)
+
+
+@pytest.mark.libreoffice
+def test_a_return_saved_by_libreoffice(make_return: MakeReturn, convert: Callable[[Path, str], Path]) -> None:
+    """LibreOffice writes every row and cell its own way (shared strings, hidden="false"): still calamine's area."""
+    resaved = convert(make_return(rows={RA: [action(), action("Second", status="Red", update="Late")]}), "xlsx")
+    scan = guard.scan(resaved)
+    code, seen = calamine(resaved)
+    names = seen["names"]
+    assert code == 0
+    assert isinstance(names, list)
+    assert {n: tuple(seen[str(i)]) for i, n in enumerate(names)} == {  # type: ignore[arg-type]
+        n: f.size for n, f in scan.sheets.items()}
+    assert scan.sheets[RA].size == (11, 8)

@@ -580,7 +580,8 @@ MAX_FACTS = 10_000  # errors or damaged cells kept per sheet; more only repeat t
 _ODD_CELL = re.compile(rb'<(?:[\w.-]+:c[\s/>]|c(?:[\t\n\r/>]| (?!r=")))')  # a cell not starting <c r="
 _ODD_ROW = re.compile(rb'<(?:[\w.-]+:row[\s/>]|row(?:[\t\n\r/>]| (?!r=")))')  # a row not starting <row r="
 # A row left empty once its usual cells are out, and not hidden: it changes nothing calamine or the reader sees
-_EMPTY_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"(?: (?!hidden=)[a-zA-Z:]{1,30}="[^"<>]{0,40}")*(?: ?/>|></row>)')
+_EMPTY_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"(?: (?!hidden="(?:1|true)")[a-zA-Z:]{1,30}="[^"<>]{0,40}")*'
+                        rb'(?: ?/>|></row>)')
 # The cells Excel, LibreOffice and openpyxl write, as they write them: empty ones; and inline text (calamine always
 # reads a value from <is>), a plain number or a shared string (group 3: its index)
 _EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>')
