@@ -175,6 +175,8 @@ def test_facts_for_the_reader(cases: tuple[Path, dict[str, set[str]]]) -> None:
     folder, _ = cases
     errors = guard.scan(folder / "cell-error-values.xlsx").sheets[RA]
     assert errors.errors == {"H10": "#REF!", "G11": "#N/A"}
+    assert [guard.position(ref) for ref in errors.errors] == [(9, 7), (10, 6)]
+    assert guard.a1(*guard.position("XFD1048576")) == "XFD1048576"
     assert errors.formulas["G11"] == ("VLOOKUP(A1,Lists!A:A,2,0)", True)
     assert not errors.damaged
     index = guard.scan(folder / "shared-string-index-damaged.xlsx").sheets[RA]

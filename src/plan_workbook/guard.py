@@ -563,6 +563,12 @@ def _reference(ref: str) -> tuple[int, int | None]:
     return row - 1, (col - 1 if col else None)
 
 
+def position(ref: str) -> tuple[int, int]:
+    """A1 reference of a fact to the 0-based (row, column) of the reader's grid."""
+    row, col = _position(ref)
+    return row, col or 0
+
+
 def a1(row: int, col: int) -> str:
     """0-based (row, column) to an A1 reference."""
     letters = ""
