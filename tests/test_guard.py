@@ -200,11 +200,13 @@ def test_damaged_cells_that_calamine_reads_wrongly_or_refuses(make_return: MakeR
     cells = (b'<row r="150"><c r="A150" t="b"><v>yes</v></c><c r="B150" t="e"><v>#SPILL!</v></c>'
              b'<c r="C150" t="zz"><v>1</v></c><c r="D150"><v>nan</v></c><c r="E150" t="d"><v>soon</v></c>'
              b'<c r="F150"><v>1</v><extLst/></c><c r="0"><v>1</v></c><c r="H150" t="inlineStr"><v>Done</v></c>'
-             b'<c r="I150" t="inlineStr"><is><t>Done</t></is><v>x</v></c><c r="J150"><v>1</v><f>A1</f></c></row>')
+             b'<c r="I150" t="inlineStr"><is><t>Done</t></is><v>x</v></c><c r="J150"><v>1</v><f>A1</f></c>'
+             b'<c r="K150"><v>1e400</v></c><c r="L150" t="b"><v> TRUE\n</v></c><c r="M150" t="n"><v>1.</v></c></row>')
     path = make_return(rows={RA: [action()]})
     _edit_zip(path, _in_sheet(RA, b"</sheetData>", cells + b"</sheetData>"))
     facts = guard.scan(path).sheets[RA]
-    assert set(facts.damaged) == {"A150", "B150", "C150", "D150", "E150", "F150", "G150", "H150", "I150", "J150"}
+    assert set(facts.damaged) == {"A150", "B150", "C150", "D150", "E150", "F150", "G150", "H150", "I150", "J150",
+                                  "K150"}
     assert facts.blocked == "A150"
     assert facts.errors == {"B150": "#SPILL!"}
     code, seen = calamine(path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import math
 import os
 import posixpath
 import re
@@ -589,11 +590,11 @@ _ODD_ROW = re.compile(rb'<(?:[\w.-]+:row[\s/>]|row(?:[\t\n\r/>]| (?!r=")))')  # 
 _EMPTY_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"(?: (?!hidden="(?:1|true)")[a-zA-Z:]{1,30}="[^"<>]{0,40}")*'
                         rb'(?: ?/>|></row>)')
 # The cells Excel, LibreOffice and openpyxl write, as they write them: empty ones; and inline text (calamine always
-# reads a value from <is>), a plain number or a shared string (group 3: its index)
+# reads a value from <is>), a plain (always finite) number or a shared string (group 3: its index)
 _EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>')
 _VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?'
                          rb'(?: t="inlineStr"><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>'
-                         rb'|(?: t="n")?><v>-?[0-9]{1,15}(?:\.[0-9]{1,15})?(?:[eE][+-]?[0-9]{1,3})?</v></c>'
+                         rb'|(?: t="n")?><v>-?[0-9]{1,15}(?:\.[0-9]{1,15})?(?:[eE][+-]?[0-9]{1,2})?</v></c>'
                          rb'| t="s"><v>([0-9]{1,9})</v></c>)')
 
 
@@ -827,13 +828,13 @@ class _SheetScan:
                 self.facts.errors[cell] = text[:MAX_FACT_CHARS]
             if text not in ERRORS:
                 self._damage(cell, f"it holds an error value the tool does not know ('{text[:30]}')", blocks=True)
-        elif kind == "b" and text not in ("0", "1", "true", "false"):
+        elif kind == "b" and text.strip(" \t\r\n").lower() not in ("0", "1", "true", "false"):  # as calamine
             self._damage(cell, f"it is marked TRUE/FALSE but holds '{text[:30]}'", blocks=True)
         elif kind in (None, "n"):
             number = _FLOAT.fullmatch(text)
             if number is None and kind == "n":
                 self._damage(cell, f"it is marked as a number but holds '{text[:30]}'", blocks=True)
-            elif number is not None and text.lstrip("+-")[:1] in "iInN":
+            elif number is not None and not math.isfinite(float(text)):
                 self._damage(cell, f"it holds '{text[:30]}', which is not a number Excel can show", blocks=False)
         return True
 
