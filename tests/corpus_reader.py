@@ -8,6 +8,8 @@ from corpus import IR, RA, SC, Add, _edit_book, _edit_zip, _row, write_filled
 from plan_workbook.plan import Plan
 
 LONG = "word " * 7_000  # 35,000 characters, cut by the reader to Excel's 32,767
+# What no reader can reach, reported as such: the second of two sheets with the same name.
+UNREACHABLE = {"same-sheet-name-twice.xlsx"}
 
 
 def reader_cases(folder: Path, plan: Plan, add: Add) -> None:
@@ -36,4 +38,15 @@ def reader_cases(folder: Path, plan: Plan, add: Add) -> None:
     long_name = write_filled(add("long-sheet-name.xlsx", "sheet-renamed"), plan, "Blaby", {SC: [_row("Renamed")]})
     title = b"Strengthening Communities " + b"x" * 5_000
     _edit_zip(long_name, lambda n, d: d.replace(b'name="Strengthening Communities"', b'name="' + title + b'"')
+              if n == "xl/workbook.xml" else d)
+    # two sheets with exactly the same name (only a hand-made file has them): calamine reaches only the first
+    twice = write_filled(add("same-sheet-name-twice.xlsx", "unreadable-file"), plan, "Blaby", {RA: [_row("First")]})
+
+    def copy(wb: object) -> None:
+        ws = wb.copy_worksheet(wb[RA])  # type: ignore[attr-defined,index]
+        ws.title = "Second copy"
+        ws["D11"] = "Typed on the second sheet of the same name"
+
+    _edit_book(twice, copy)
+    _edit_zip(twice, lambda n, d: d.replace(b'name="Second copy"', b'name="Raising Awareness"')
               if n == "xl/workbook.xml" else d)

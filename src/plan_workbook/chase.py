@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from .plan import Plan
+from .problems import ASK
 from .readback import read_summary
 from .text import one_line
 
 # notes are for the coordinator, and fixes need nothing from the partner: only these are chased
-ASK = {"error": "Must be fixed", "warning": "Please check"}
 NEEDED = {"Returns": ("Partner", "Return", "File", "Outstanding"),
           "Issues": ("File", "Sheet", "Cell", "Severity", "Message")}
 DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%d/%m/%Y", "%B %d %Y", "%b %d %Y")

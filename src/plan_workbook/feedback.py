@@ -26,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import layout as L
 from .errors import OutputError
 from .merge import Result
-from .problems import Problem
+from .problems import ASK, Problem
 from .read import Return
 from .text import cell_text, valid
 from .xlsx import WRAP, fit_row_heights, header, print_setup, put, save
@@ -34,7 +34,6 @@ from .xlsx import WRAP, fit_row_heights, header, print_setup, put, save
 # Purple for what must be fixed, blue for what to check: never mistaken for Red, Amber or Green.
 MARK = {"error": "7030A0", "warning": "0070C0"}
 MARK_FILL = {"error": "E4DFEC", "warning": "DDEBF7"}
-ASK = {"error": "Must be fixed", "warning": "Please check"}
 LINK = Font(color="0563C1", underline="single")
 ROW_HEIGHT = 15.0  # a flagged row gets a height of its own, so no neighbour's text shows through it
 

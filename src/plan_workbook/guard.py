@@ -1,9 +1,11 @@
 """Stage 2: look at a returned file before reading it.
 
 calamine reads values fast but trusts the file: one stray value in cell XFD1048576 makes it allocate
-half a terabyte and abort the process, and it says nothing about formulas without a saved value or
-hidden rows. This stage works out what the file really is, enforces the limits below (the README
-lists them), and collects the facts the reader needs that calamine does not give.
+half a terabyte and abort the process, and it says nothing about formulas without a saved value,
+error values, notes or hidden rows. This stage works out what the file really is, finds every part
+calamine will load the way calamine finds it, parses those parts with a streaming XML parser that
+places cells by calamine's own rules, enforces the limits below (the README lists them), and
+collects the facts the reader needs that calamine does not give.
 """
 
 from __future__ import annotations
@@ -11,57 +13,56 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import math
+import os
 import posixpath
 import re
+import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from xml.sax.saxutils import unescape
-
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
+from typing import Any
+from xml.parsers import expat
 
 MiB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MiB  # a filled return is 30-100 kB; pictures pasted in can make it a few MB
 MAX_PARTS = 1000  # files inside the zip; the template has about 20
 MAX_UNPACKED_BYTES = 100 * MiB  # all parts together, uncompressed, as the zip declares them
 MAX_RATIO = 100  # uncompressed / compressed for any part over 1 MiB; real workbooks measure 5-20
-MAX_ROWS = 50_000  # per sheet, counted from the first to the last row holding a value
+MAX_ROWS = 50_000  # per sheet, counted from row 1 to the last row holding a value (the reader keeps row 1 on)
 MAX_COLUMNS = 1_000
-MAX_CELLS = 2_000_000  # rows x columns of a sheet's used area: calamine holds it all in memory
+MAX_CELLS = 2_000_000  # rows x columns of a sheet from A1: calamine and the reader hold it all in memory
+MAX_BOOK_CELLS = 4_000_000  # the same over every sheet the reader loads (a return holds about 5,000)
 MAX_CELL_CHARS = 32_767  # Excel's own limit, counted in UTF-16 units as Excel does
+MAX_FACT_CHARS = 1_000  # longest formula or error text kept as a fact
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SAVE_AS = ("Ask the partner to open it and use File > Save As, choose 'Excel Workbook (.xlsx)' "
            "(LibreOffice: 'Excel 2007-365'), and send that file.")
-
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
-# The reference of every cell holding a value or a formula: what calamine will load. The first pattern is
-# for how Excel, LibreOffice and openpyxl write cells, and fast; the second for any other writer.
-_FILLED_USUAL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<v>[^<]|<is>|<f[\s>/])')
-_FILLED = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>\s*<(?:\w+:)?(?:v>[^<]|is\b|f\b)')
-_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
-_VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is\b)")
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
-_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
-_COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
-_ATTR = {name: re.compile(rb"\b" + name + rb'="([0-9]+)"') for name in (b"r", b"min", b"max")}
+RESAVE = "Ask the partner to open it in Excel, save it again as .xlsx and resend it."
+# The error values calamine knows; any other in a t="e" cell makes it refuse the whole sheet.
+ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:inf|infinity|nan)")
+_KINDS = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
+          "macrosheet": "macrosheet", "xlmacrosheet": "macrosheet", "xlintlmacrosheet": "macrosheet"}
 
 
 @dataclass
 class SheetFacts:
-    """What the reader needs to know about one sheet beyond its values."""
+    """What the reader needs to know about one sheet beyond its values (cells as A1 references)."""
 
     formulas: dict[str, tuple[str, bool]] = field(default_factory=dict)  # A1 -> (formula, has saved value)
     hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers
     hidden_columns: set[int] = field(default_factory=set)  # 0-based column indexes
     too_large: str = ""  # why the sheet must not be read, or ""
-    errors: dict[str, str] = field(default_factory=dict)  # A1 -> an Excel error value such as #REF!
-    damaged: dict[str, str] = field(default_factory=dict)  # A1 -> why the cell's value cannot be trusted
-    notes: dict[str, str] = field(default_factory=dict)  # A1 -> the text of a note attached to the cell
+    errors: dict[str, str] = field(default_factory=dict)  # A1 -> error value shown (#REF!, #N/A...); calamine gives ""
+    damaged: dict[str, str] = field(default_factory=dict)  # A1 -> why the value read there cannot be trusted
+    blocked: str = ""  # A1 of a damaged cell for which calamine refuses the whole sheet, or ""
+    notes: dict[str, str] = field(default_factory=dict)  # A1 -> text of the note (comment) on the cell
+    size: tuple[int, int] = (0, 0)  # (rows, columns) from A1 that calamine will load
 
 
 @dataclass
@@ -71,9 +72,11 @@ class Scan:
     data: bytes = b""
     fatal: tuple[str, str] | None = None  # (problem code, message) when the file cannot be read
     kind: str = ""  # "xlsx" or "xlsm" when readable
-    sheets: dict[str, SheetFacts] = field(default_factory=dict)
+    sheets: dict[str, SheetFacts] = field(default_factory=dict)  # by name; for a repeated name, the first
     macros: bool = False
     saved: datetime | None = None  # when the workbook says it was last saved
+    # (name, visible/hidden/veryHidden, worksheet/chartsheet/macrosheet/dialogsheet) in workbook order
+    sheet_list: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def digest(self) -> str:
@@ -86,25 +89,58 @@ class _Refuse(Exception):
         self.code, self.message = code, message
 
 
+class _Unsafe(Exception):
+    """A part declares a DTD or entities."""
+
+
 def scan(path: Path, unread: frozenset[str] = frozenset()) -> Scan:
     """Check one file. Never raises for bad content; a fatal problem is returned instead.
     Sheets named in `unread` are never loaded by the reader, so their cells are not scanned."""
-    out = Scan()
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _Refuse("too-large", f"The file is {size / MiB:.0f} MB; the tool reads returns of up to "
-                          f"{MAX_FILE_BYTES // MiB} MB. Ask the partner to remove pictures or unused sheets.")
-        out.data = path.read_bytes()
-        _check(out, unread)
+        data = _read_file(path)
+    except _Refuse as e:
+        return Scan(fatal=(e.code, e.message))
+    except OSError as e:
+        return Scan(fatal=("unreadable-file", f"The file cannot be opened ({e.strerror or e})."))
+    return scan_bytes(path.name, data, unread)
+
+
+def scan_bytes(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> Scan:
+    """Check a file's content given as bytes (an attachment, an upload); `name` is used in messages."""
+    out = Scan(data=data)
+    try:
+        if len(data) > MAX_FILE_BYTES:
+            raise _Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of up "
+                          "to that size. Ask the partner to remove pictures or unused sheets.")
+        _check(out, name, unread)
     except _Refuse as e:
         out.fatal = (e.code, e.message)
-    except OSError as e:
-        out.fatal = ("unreadable-file", f"The file cannot be opened ({e.strerror or e}).")
     return out
 
 
-def _check(out: Scan, unread: frozenset[str]) -> None:
+def _read_file(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes of a regular file; never opens a FIFO, device or socket."""
+    kind = _not_regular(os.stat(path).st_mode)
+    if kind:
+        raise _Refuse("not-a-file", f"'{path.name}' is {kind}, not a file; it was not opened. Save the return as a "
+                      "file and give that instead.")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as f:
+        kind = _not_regular(os.fstat(fd).st_mode)  # replaced between the two looks
+        if kind:
+            raise _Refuse("not-a-file", f"'{path.name}' is {kind}, not a file; it was not opened.")
+        return f.read(MAX_FILE_BYTES + 1)
+
+
+def _not_regular(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return "" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _check(out: Scan, name: str, unread: frozenset[str]) -> None:
     data = out.data
     if not data:
         raise _Refuse("unreadable-file", "The file is empty (0 bytes). Ask the partner to send it again.")
@@ -121,17 +157,17 @@ def _check(out: Scan, unread: frozenset[str]) -> None:
     with zf:
         _refuse_other_zip(zf, names)
         _check_sizes(zf)
-        out.kind = "xlsm" if "xl/vbaproject.bin" in {n.lower() for n in names} else "xlsx"
+        parts = _Parts(zf)
+        out.kind = "xlsm" if parts.find("xl/vbaProject.bin") else "xlsx"
         out.macros = out.kind == "xlsm"
         try:
-            _read_parts(zf, out, unread)
-        except DefusedXmlException:
-            raise _Refuse("unsafe-file", "The workbook's XML declares its own entities, which Excel never "
+            _Book(parts, out, unread).read(name)
+        except _Unsafe:
+            raise _Refuse("unsafe-file", "The workbook's XML declares its own entities or a DTD, which Excel never "
                           "writes; it was not read. Ask the partner to save a new copy from Excel.") from None
-        except (ElementTree.ParseError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError,
-                OSError) as e:
-            raise _Refuse("unreadable-file", f"The workbook is damaged ({type(e).__name__}: {e}). "
-                          "Ask the partner to save it again as .xlsx and resend it.") from None
+        except (expat.ExpatError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
+                RuntimeError) as e:  # RuntimeError: zipfile's encrypted member or unknown compression
+            raise _Refuse("unreadable-file", f"The workbook is damaged ({type(e).__name__}: {e}). " + RESAVE) from None
 
 
 def _refuse_ole(data: bytes) -> None:
@@ -215,112 +251,615 @@ def _check_sizes(zf: zipfile.ZipFile) -> None:
                           "do not open it in Excel either.")
 
 
-def _xml(zf: zipfile.ZipFile, name: str) -> bytes:
-    data = zf.read(name)
-    _no_dtd(name, data)
-    return data
+def _refuse_dtd(*_: Any) -> None:
+    raise _Unsafe
 
 
-def _no_dtd(name: str, data: bytes) -> None:
-    """A DTD can only come before the root element, so the start of a part is enough to look at."""
-    if b"<!DOCTYPE" in data[:8192] or b"<!ENTITY" in data[:8192]:
-        raise DefusedXmlException(name)
-
-
-def _parse(zf: zipfile.ZipFile, name: str) -> ElementTree.Element:
-    return ElementTree.fromstring(_xml(zf, name), forbid_dtd=True)
+def _parser() -> Any:
+    """An expat parser that refuses any DTD or entity declaration (so no entity can ever be expanded)."""
+    p = expat.ParserCreate()
+    p.buffer_text = True
+    p.StartDoctypeDeclHandler = _refuse_dtd
+    p.EntityDeclHandler = _refuse_dtd
+    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return p
 
 
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    return tag.rsplit(":", 1)[-1]
 
 
-def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
-    """Relationship id -> target part name, for a part such as xl/workbook.xml."""
+def _elements(data: bytes, wanted: str) -> list[dict[str, str]]:
+    """The attributes of every element with this local name, in document order."""
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == wanted:
+            found.append(attrs)
+
+    p = _parser()
+    p.StartElementHandler = start
+    p.Parse(data, True)
+    return found
+
+
+def _utf16(data: bytes) -> bool:
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]
+
+
+class _Parts:
+    """Zip members found the way calamine finds them: a name with '\\' as '/', compared ignoring case."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.names = set()
+        self.cache: dict[str, str] = {}
+        self.parsed: set[str] = set()
+        for info in zf.infolist():
+            key = info.filename.replace("\\", "/").lower()
+            if key in self.cache:
+                raise _Refuse("unsafe-file", f"The workbook holds two parts that Excel readers take for one "
+                              f"('{self.cache[key]}' and '{info.filename}'), so what would be read cannot be "
+                              "checked; it was not read. " + RESAVE)
+            self.cache[key] = info.filename
+            self.names.add(info.filename)
+
+    def find(self, path: str) -> str | None:
+        return self.cache.get(path.lower()) or (path if path in self.names else None)
+
+    def read(self, path: str) -> bytes | None:
+        name = self.find(path)
+        if name is None:
+            return None
+        self.parsed.add(name)
+        return self.zf.read(name)
+
+    def check_others(self) -> None:
+        """calamine parses some parts this stage does not: refuse a DTD in any of them too."""
+        for name in sorted(self.names - self.parsed):
+            if name.lower().endswith((".xml", ".rels", ".vml")):
+                with self.zf.open(name) as stream:
+                    head = stream.read(8192)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head or (_utf16(head) and b"<\x00!" in head):
+                    raise _Unsafe
+
+
+def _rels(parts: _Parts, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (target as written, relationship type) for a part; the last of an id wins, as in
+    calamine."""
     folder, base = posixpath.split(part)
-    name = posixpath.join(folder, "_rels", base + ".rels")
-    if name not in zf.namelist():
-        return {}
-    out = {}
-    for rel in _parse(zf, name):
-        target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External":
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        out[rel.get("Id", "")] = path
-    return out
+    data = parts.read(posixpath.join(folder, "_rels", base + ".rels"))
+    return {rel.get("Id", ""): (rel.get("Target", ""), rel.get("Type", ""))
+            for rel in (_elements(data, "Relationship") if data is not None else [])}
 
 
-def _read_parts(zf: zipfile.ZipFile, out: Scan, unread: frozenset[str]) -> None:
-    names = set(zf.namelist())
-    top = _rels(zf, "")
-    workbook = next((t for t in top.values() if t.endswith(".xml") and "workbook" in t.lower()), "xl/workbook.xml")
-    rels = _rels(zf, workbook)
-    sheets = {}
-    for el in _parse(zf, workbook).iter():
-        if _local(el.tag) == "sheet":
-            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
-            sheets[el.get("name", "")] = rels.get(rid, "")
-    for name in names - set(sheets.values()):  # calamine parses some of these too: refuse a DTD first
-        if name.endswith((".xml", ".rels")):
-            with zf.open(name) as stream:
-                _no_dtd(name, stream.read(8192))
-    for sheet, part in sheets.items():
-        if sheet in unread:
-            _xml(zf, part)  # still refused if it declares entities
-        elif part in names:
-            out.sheets[sheet] = _sheet_facts(sheet, _xml(zf, part))
-    if "docProps/core.xml" in names:
-        for el in _parse(zf, "docProps/core.xml"):
-            if _local(el.tag) == "modified" and el.text:
-                with contextlib.suppress(ValueError):  # an odd date just means "not known"
-                    out.saved = datetime.fromisoformat(el.text.strip().replace("Z", "+00:00"))
+def _calamine_path(xl: str, target: str) -> str:
+    """A target as calamine turns it into a part name: no '..' resolved, so the guard checks that same part."""
+    return target[1:] if target.startswith("/") else xl + target
 
 
-def _sheet_facts(sheet: str, xml: bytes) -> SheetFacts:
-    facts = SheetFacts()
-    # plain substring tests (memchr speed); a false alarm only means the slower, general pattern
-    usual = xml.count(b"<c ") == xml.count(b'<c r="') and b":c " not in xml and b":c>" not in xml
-    refs = (_FILLED_USUAL if usual else _FILLED).findall(xml)
-    if any(tag in xml for tag in (b"<f>", b"<f ", b"<f/", b":f>", b":f ")):  # not <formula1> of a dropdown
-        _formulas(xml, facts)
-    if b'hidden="1"' in xml or b'hidden="true"' in xml:
-        for tag in _ROW_TAG.findall(xml):
-            r = _ATTR[b"r"].search(tag)
-            if r and _HIDDEN.search(tag):
-                facts.hidden_rows.add(int(r.group(1)))
-        for tag in _COL_TAG.findall(xml):
-            lo, hi = _ATTR[b"min"].search(tag), _ATTR[b"max"].search(tag)
-            if lo and hi and _HIDDEN.search(tag):
-                facts.hidden_columns.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), MAX_COLUMNS)))
-    if refs:
-        rows = [int(r) for _, r in refs]
-        cols = [_column_index(c) for c, _ in refs]
-        top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
-        height, width = bottom - top + 1, right - left + 1
-        if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
-            letters, row = refs[cols.index(right)] if width > MAX_COLUMNS else refs[rows.index(bottom)]
-            far = (letters + row).decode()
-            facts.too_large = (f"The sheet '{sheet}' has entries as far as cell {far} ({height:,} rows by {width:,} "
-                               f"columns); the tool reads at most {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns and "
-                               f"{MAX_CELLS:,} cells per sheet, so this sheet was not read. Ask the partner to "
-                               f"delete the unused rows and columns (or the stray entry in {far}) and resend it.")
-    return facts
+class _Book:
+    """The workbook's parts in the order calamine reads them, and the facts of each sheet it loads."""
+
+    def __init__(self, parts: _Parts, out: Scan, unread: frozenset[str]) -> None:
+        self.parts, self.out, self.unread = parts, out, unread
+
+    def read(self, name: str) -> None:
+        parts, out = self.parts, self.out
+        top = _rels(parts, "")
+        office = [t for t, kind in top.values() if kind.endswith("/relationships/officeDocument")]
+        if not office:
+            raise _Refuse("unreadable-file", "The file has no workbook in it (its package names none). " + RESAVE)
+        xl = office[-1][: office[-1].rfind("/") + 1].removeprefix("/")  # calamine takes the last one's folder
+        strings = self._strings(xl)
+        rels = _rels(parts, xl + "workbook.xml")  # calamine reads workbook.xml by this fixed name
+        book = parts.read(xl + "workbook.xml")
+        if book is None:
+            raise _Refuse("unreadable-file", "The workbook part (workbook.xml) is missing. " + RESAVE)
+        sheets = [self._sheet(attrs, rels, xl) for attrs in _elements(book, "sheet")]
+        out.sheet_list = [(n, state, kind) for n, state, kind, _ in sheets]
+        for n, _, kind, part in sheets:
+            if kind == "macrosheet":
+                raise _Refuse("unsafe-file", f"The sheet '{n}' is an Excel 4.0 macro sheet ({part}): old-style macros "
+                              "that can run code, and that the tool cannot read. Ask the partner to delete that sheet "
+                              "(right-click its tab > Delete), save the workbook as .xlsx and resend it.")
+        for n, _, _, part in sheets:
+            if n not in out.sheets and n not in self.unread:  # a chart sheet too: calamine reads any <sheetData>
+                out.sheets[n] = self._facts(n, part, strings)
+        parts.check_others()
+        self._budget(name)
+        core = parts.read("docProps/core.xml")
+        if core is not None:
+            out.saved = _modified(core)
+
+    def _sheet(self, attrs: dict[str, str], rels: dict[str, tuple[str, str]], xl: str) -> tuple[str, str, str, str]:
+        name = attrs.get("name", "")
+        rid = [v for k, v in attrs.items() if _local(k) == "id"][-1:]
+        if not rid or rid[0] not in rels:
+            raise _Refuse("unreadable-file", f"The sheet '{name}' points to a part that is not in the file. " + RESAVE)
+        target, rel_type = rels[rid[0]]
+        part = _calamine_path(xl, target)
+        kind = _KINDS.get(rel_type.rsplit("/", 1)[-1].lower(), "")
+        if not kind:
+            raise _Refuse("unreadable-file", f"The sheet '{name}' is of a kind the tool cannot read "
+                          f"({rel_type.rsplit('/', 1)[-1][:40]}). " + RESAVE)
+        state = attrs.get("state", "visible")
+        if state not in ("visible", "hidden", "veryHidden"):
+            hint = next((s for s in ("visible", "hidden", "veryHidden") if s.lower() == state.lower()), "")
+            written = f"'{state[:20]}' instead of '{hint}'" if hint else f"'{state[:20]}'"
+            raise _Refuse("unreadable-file", f"The sheet '{name}' has a visibility that Excel never writes "
+                          f"({written}), so the workbook cannot be read; another program made it. " + RESAVE)
+        return name, state, kind, part
+
+    def _strings(self, xl: str) -> int:
+        """How many shared strings calamine will hold; refuses a declared count that cannot be true."""
+        data = self.parts.read(xl + "sharedStrings.xml")
+        if data is None:
+            return 0
+        if _utf16(data):
+            raise _Refuse("unreadable-file", "The workbook's text table (sharedStrings.xml) is stored as UTF-16, "
+                          "which the tool cannot read. " + RESAVE)
+        return _SharedStrings(len(data)).count(data)
+
+    def _facts(self, sheet: str, part: str, strings: int) -> SheetFacts:
+        data = self.parts.read(part)
+        if data is None:
+            return SheetFacts()  # calamine finds nothing either: the reader reports the sheet as damaged
+        if _utf16(data):
+            raise _Refuse("unreadable-file", f"The sheet '{sheet}' is stored as UTF-16 text, which the tool cannot "
+                          "read (it would look empty). It was probably written by a program other than Excel. "
+                          + RESAVE)
+        try:
+            facts = _SheetScan(sheet, strings).run(data)
+        except expat.ExpatError as e:
+            raise _Refuse("unreadable-file", f"The sheet '{sheet}' is damaged (its XML is broken at line "
+                          f"{e.lineno}, column {e.offset}). " + RESAVE) from None
+        facts.notes = self._notes(part)
+        return facts
+
+    def _notes(self, part: str) -> dict[str, str]:
+        """Notes (legacy comments) and threaded comments linked from the sheet; threaded text wins."""
+        notes: dict[str, str] = {}
+        folder = posixpath.dirname(part)
+        for target, rel_type in sorted(_rels(self.parts, part).values(), key=lambda t: "threaded" in t[1].lower()):
+            kind = rel_type.rsplit("/", 1)[-1].lower()
+            if kind in ("comments", "threadedcomment"):
+                data = self.parts.read(target[1:] if target.startswith("/")
+                                       else posixpath.normpath(posixpath.join(folder, target)))
+                if data is not None:
+                    _comments(data, notes, threaded=kind != "comments")
+        return notes
+
+    def _budget(self, name: str) -> None:
+        loaded = [f for f in self.out.sheets.values() if not f.too_large and not f.blocked]
+        total = sum(f.size[0] * f.size[1] for f in loaded)
+        if total > MAX_BOOK_CELLS:
+            raise _Refuse("too-large", f"The workbook '{name}' has {total:,} cells in use over {len(loaded)} "
+                          f"sheets; the tool reads at most {MAX_BOOK_CELLS:,} in one return. Ask the partner to "
+                          "delete the sheets, rows and columns that are not part of the template and resend it.")
 
 
-def _formulas(xml: bytes, facts: SheetFacts) -> None:
-    for m in _CELL.finditer(xml):
-        body = m.group(3) or b""
-        formula = _FORMULA.search(body) if b"f" in body else None
-        ref = _REF.search(m.group(1))
-        if formula is None or ref is None:
-            continue
-        text = unescape((formula.group(2) or b"").decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
-        facts.formulas[ref.group(1).decode() + ref.group(2).decode()] = (text, _VALUE.search(body) is not None)
+def _modified(core: bytes) -> datetime | None:
+    text: list[str] = []
+    inside = [False]
+
+    def start(tag: str, _: dict[str, str]) -> None:
+        inside[0] = _local(tag) == "modified"
+
+    def end(_: str) -> None:
+        inside[0] = False
+
+    def chars(data: str) -> None:
+        if inside[0]:
+            text.append(data)
+
+    p = _parser()
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+    p.Parse(core, True)
+    with contextlib.suppress(ValueError):  # an odd date just means "not known"
+        return datetime.fromisoformat("".join(text).strip().replace("Z", "+00:00")) if text else None
+    return None
 
 
-def _column_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1
+def _comments(data: bytes, notes: dict[str, str], threaded: bool) -> None:
+    """Adds each comment's text by cell; replies of a threaded comment are joined by new lines."""
+    ref, text, skip = [""], [""], [0]
+    seen: set[str] = set()
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        name = _local(tag)
+        if name in ("comment", "threadedComment"):
+            ref[0], text[0] = attrs.get("ref", "").upper(), ""
+        elif name == "rPh":  # phonetic guide, not the note's text
+            skip[0] += 1
+
+    def end(tag: str) -> None:
+        name = _local(tag)
+        if name == "rPh":
+            skip[0] -= 1
+        elif name in ("comment", "threadedComment") and ref[0]:
+            if threaded and ref[0] in seen:
+                notes[ref[0]] += "\n" + text[0]
+            else:
+                notes[ref[0]] = text[0]
+                seen.add(ref[0])
+
+    def chars(data: str) -> None:
+        if ref[0] and not skip[0] and len(text[0]) < MAX_CELL_CHARS:
+            text[0] += data
+
+    p = _parser()
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+    p.Parse(data, True)
+
+
+_COUNT = re.compile(r"\s*\+?([0-9]+)\s*")
+
+
+class _SharedStrings:
+    """Counts the strings as calamine does: each <si> not inside another, from the first <sst> to its end."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.state, self.inside, self.strings = size, 0, 0, 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = _local(tag)
+        if self.inside:
+            self.inside += 1
+        elif name == "si" and self.state == 1:
+            self.inside, self.strings = 1, self.strings + 1
+        elif name == "sst" and self.state == 0:
+            self.state = 1
+            declared = _COUNT.fullmatch(attrs.get("uniqueCount", ""))
+            # calamine reserves memory for uniqueCount strings up front; each takes at least "<si/>" (5 bytes)
+            if declared and int(declared.group(1)) > self.size // 5:
+                raise _Refuse("unsafe-file", f"The workbook's text table claims {int(declared.group(1)):,} different "
+                              f"texts, more than its {self.size:,} bytes could hold; reading it would exhaust "
+                              "memory. It was not read. " + RESAVE)
+
+    def end(self, tag: str) -> None:
+        if self.inside:
+            self.inside -= 1
+        elif self.state == 1 and _local(tag) == "sst":
+            self.state = 2
+
+    def count(self, data: bytes) -> int:
+        p = _parser()
+        p.StartElementHandler, p.EndElementHandler = self.start, self.end
+        p.Parse(data, True)
+        return self.strings
+
+
+_PLAIN_REF = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")  # how Excel writes a reference: no wrap-around possible
+_COLUMNS: dict[str, int] = {}
+
+
+def _position(ref: str) -> tuple[int, int | None]:
+    """calamine's 0-based (row, column) of a reference, with its 32-bit wrap-around; column None if absent."""
+    if ref.isascii() and ref.isdigit() and ref[0] != "0" and len(ref) < 8:  # a row's number
+        return int(ref) - 1, None
+    if _PLAIN_REF.fullmatch(ref):
+        digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        letters = ref[: len(ref) - len(digits)]
+        col = _COLUMNS.get(letters)
+        if col is None:
+            col = _COLUMNS[letters] = _reference(letters + "1")[1] or 0
+        return int(digits) - 1, col
+    return _reference(ref)
+
+
+def _reference(ref: str) -> tuple[int, int | None]:
+    """calamine's reading of any reference: letters (either case) then digits, each wrapping at 32 bits."""
+    col = row = 0
+    digits = False
+    for ch in ref:
+        if "0" <= ch <= "9":
+            row, digits = (row * 10 + ord(ch) - 48) & 0xFFFFFFFF, True
+        elif not digits and ("A" <= ch <= "Z" or "a" <= ch <= "z"):
+            col = (col * 26 + (ord(ch) & 0x1F)) & 0xFFFFFFFF
+        else:
+            raise ValueError(f"'{ref[:20]}' is not a cell reference")
+    if row == 0:
+        raise ValueError(f"'{ref[:20]}' has no row number")
+    return row - 1, (col - 1 if col else None)
+
+
+def position(ref: str) -> tuple[int, int]:
+    """A1 reference of a fact to the 0-based (row, column) of the reader's grid."""
+    row, col = _position(ref)
+    return row, col or 0
+
+
+def a1(row: int, col: int) -> str:
+    """0-based (row, column) to an A1 reference."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+_MASK = 0xFFFFFFFF  # calamine keeps positions in 32 bits
+MAX_FACTS = 10_000  # errors or damaged cells kept per sheet; more only repeat the point
+
+
+_ODD_CELL = re.compile(rb'<(?:[\w.-]+:c[\s/>]|c(?:[\t\n\r/>]| (?!r=")))')  # a cell not starting <c r="
+_ODD_ROW = re.compile(rb'<(?:[\w.-]+:row[\s/>]|row(?:[\t\n\r/>]| (?!r=")))')  # a row not starting <row r="
+# A row left empty once its usual cells are out, and not hidden: it changes nothing calamine or the reader sees
+_EMPTY_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"(?: (?!hidden="(?:1|true)")[a-zA-Z:]{1,30}="[^"<>]{0,40}")*'
+                        rb'(?: ?/>|></row>)')
+# The cells Excel, LibreOffice and openpyxl write, as they write them: empty ones; and inline text (calamine always
+# reads a value from <is>), a plain (always finite) number or a shared string (group 3: its index)
+_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>')
+_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?'
+                         rb'(?: t="inlineStr"><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>'
+                         rb'|(?: t="n")?><v>-?[0-9]{1,15}(?:\.[0-9]{1,15})?(?:[eE][+-]?[0-9]{1,2})?</v></c>'
+                         rb'| t="s"><v>([0-9]{1,9})</v></c>)')
+
+
+def _pieces(data: bytes, strings: int, far: list[str]) -> Iterator[bytes]:
+    """Speed: the sheet a megabyte at a time, without its usual cells (and rows left empty); adds to `far` the
+    references of the farthest down and farthest right of those with a value. Exact only when every cell states
+    its own reference (a cell without one is placed after the cell before it), no comment, CDATA section or
+    processing instruction could hold something that looks like one, and there is one <sheetData> (calamine
+    reads only the first); a piece with a shared string that does not exist is given whole, so the parse names
+    the cell."""
+    if (b"<!--" in data or b"<![CDATA[" in data or data.count(b"<?") > 1 or data.count(b"sheetData") > 2
+            or _ODD_CELL.search(data)):
+        yield data
+        return
+    rows = _ODD_ROW.search(data) is None  # then no row's place depends on the rows before it
+    start = 0
+    while start < len(data):
+        end = data.find(b"</row>", start + MiB, start + 2 * MiB)  # any cut is exact (regexes take only whole
+        end = start + MiB if end < 0 else end + len(b"</row>")  # elements, expat joins the rest), rows fewer
+        parts = _VALUE_CELL.split(_EMPTY_CELL.sub(b"", data[start:end]))
+        if any(int(i) >= strings for i in parts[3::4] if i is not None):
+            yield data[start:end]
+        else:
+            letters, digits = parts[1::4], parts[2::4]
+            if digits:
+                at = digits.index(str(max(map(int, digits))).encode())
+                far.append((letters[at] + digits[at]).decode())
+                at = letters.index(max(set(letters), key=lambda c: (len(c), c)))
+                far.append((letters[at] + digits[at]).decode())
+            rest = b"".join(parts[0::4])
+            yield _EMPTY_ROW.sub(b"", rest) if rows else rest
+        start = end
+
+
+class _TooLarge(Exception):
+    """Stops the parse once a sheet is past the limits: the rest would not be read anyway."""
+
+
+class _SheetScan:
+    """One pass over a sheet part with calamine's rules: cells are read between the first <sheetData> and its
+    end; a cell without r= goes after the previous cell (or at column A of a row), a row without r= after the
+    previous row; a cell's value is that of its last child element (<is>, <v> or <f>, which has none)."""
+
+    def __init__(self, sheet: str, strings: int) -> None:
+        self.sheet, self.strings = sheet, strings
+        self.facts = SheetFacts()
+        self.state = 0  # 0 before <sheetData>, 1 inside, 2 after
+        self.row = self.col = 0  # calamine's cursor, 0-based
+        self.cell: tuple[int, int] | str | None = None  # the open cell: its position, or its plain A1 reference
+        self.last: tuple[int, int] | str | None = None  # the previous cell of the row, until the cursor is needed
+        self.depth = 0  # inside the current cell
+        self.kind: str | None = None  # its t= attribute
+        self.child = ""
+        self.text: list[str] = []
+        self.has_value = False
+        self.formula: str | None = None
+        self.bottom = self.right = -1  # calamine's used area ends here (0-based)
+        self.far_row = self.far_col = ""
+
+    def run(self, data: bytes) -> SheetFacts:
+        p = _parser()
+        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = self.start, self.end, self.chars
+        usual: list[str] = []
+        with contextlib.suppress(_TooLarge):
+            for piece in _pieces(data, self.strings, usual):
+                p.Parse(piece, False)
+                for ref in usual:
+                    self._usual_cell(ref)
+                usual.clear()
+            p.Parse(b"", True)
+        facts = self.facts
+        facts.size = (self.bottom + 1, self.right + 1)
+        if self._over():
+            height, width = facts.size
+            far = self.far_col if width > MAX_COLUMNS else self.far_row
+            facts.too_large = (f"The sheet '{self.sheet}' has entries as far as cell {far} ({height:,} rows by "
+                               f"{width:,} columns from A1); the tool reads at most {MAX_ROWS:,} rows, {MAX_COLUMNS:,} "
+                               f"columns and {MAX_CELLS:,} cells per sheet, so this sheet was not read. Ask the "
+                               f"partner to delete the unused rows and columns (or the stray entry in {far}) and "
+                               "resend it.")
+        return facts
+
+    def _usual_cell(self, ref: str) -> None:
+        row, col = _position(ref)
+        if row > self.bottom:
+            self.bottom, self.far_row = row, ref
+        if col is not None and col > self.right:
+            self.right, self.far_col = col, ref
+        if self._over():
+            raise _TooLarge
+
+    def _over(self) -> bool:
+        rows, cols = self.bottom + 1, self.right + 1
+        return rows > MAX_ROWS or cols > MAX_COLUMNS or rows * cols > MAX_CELLS
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if self.cell is not None:
+            self.depth += 1
+            if self.depth == 1:
+                self.child, self.text = tag.rsplit(":", 1)[-1], []
+            return
+        name = tag.rsplit(":", 1)[-1]
+        if self.state != 1:
+            if name == "sheetData" and self.state == 0:
+                self.state = 1
+            elif name == "col" and attrs.get("hidden") in ("1", "true"):
+                with contextlib.suppress(ValueError):
+                    lo, hi = int(attrs.get("min", "")), int(attrs.get("max", ""))
+                    self.facts.hidden_columns.update(range(max(lo, 1) - 1, min(hi, MAX_COLUMNS)))
+            return
+        if name == "c":
+            self._open_cell(attrs.get("r"), attrs.get("t"))
+        elif name == "row":
+            self._open_row(attrs)
+
+    def _open_row(self, attrs: dict[str, str]) -> None:
+        self._settle()
+        ref = attrs.get("r")
+        if ref is not None:
+            try:
+                self.row = _position(ref)[0]
+            except ValueError as e:
+                self._damage(a1(self.row, 0), f"its row number is damaged ({e})", blocks=True)
+        if attrs.get("hidden") in ("1", "true"):
+            self.facts.hidden_rows.add(self.row + 1)
+
+    def _open_cell(self, ref: str | None, kind: str | None) -> None:
+        self.kind, self.depth, self.has_value, self.formula, self.child = kind, 0, False, None, ""
+        if ref is None:  # placed after the previous cell
+            self._settle()
+            self.cell = (self.row, self.col)
+            return
+        self.cell = ref  # most cells are empty: work out where only when it matters
+        if _PLAIN_REF.fullmatch(ref) is None:
+            try:
+                row, col = _position(ref)
+                if col is None:
+                    raise ValueError(f"'{ref[:20]}' has no column letters")
+                self.cell = (row, col)
+            except ValueError as e:
+                self._settle()
+                self.cell = (self.row, self.col)
+                self._damage(a1(self.row, self.col), f"its cell reference is damaged ({e})", blocks=True)
+
+    def _settle(self) -> None:
+        """Resolve the cursor left by a cell whose position was not needed."""
+        if self.last is not None:
+            self.col = (self._where(self.last)[1] + 1) & _MASK
+            self.last = None
+
+    def _where(self, cell: tuple[int, int] | str) -> tuple[int, int]:
+        if isinstance(cell, tuple):
+            return cell
+        row, col = _position(cell)
+        return row, col or 0
+
+    def end(self, tag: str) -> None:
+        if self.cell is not None:
+            if self.depth == 0:
+                self._close_cell(self.cell)
+            else:
+                if self.depth == 1:
+                    self._close_child()
+                self.depth -= 1
+        elif self.state == 1:
+            name = tag.rsplit(":", 1)[-1]
+            if name == "row":
+                self.row, self.col, self.last = (self.row + 1) & _MASK, 0, None
+            elif name == "sheetData":
+                self.state = 2
+
+    def chars(self, data: str) -> None:
+        if self.depth == 1 and self.cell is not None:
+            self.text.append(data)
+
+    def _close_cell(self, cell: tuple[int, int] | str) -> None:
+        self.cell, self.last = None, cell
+        if self.formula is None and not self.has_value:
+            return
+        pos = self._where(cell)
+        if self.formula is not None:
+            self.facts.formulas[a1(*pos)] = (self.formula, self.has_value)
+        if self.has_value:
+            row, col = pos
+            if row > self.bottom:
+                self.bottom, self.far_row = row, a1(*pos)
+            if col > self.right:
+                self.right, self.far_col = col, a1(*pos)
+            if self._over():
+                raise _TooLarge
+
+    def _close_child(self) -> None:
+        child, text, before = self.child, "".join(self.text), self.has_value
+        if child == "is":
+            self.has_value = True
+        elif child == "f":
+            self.has_value, self.formula = False, text[:MAX_FACT_CHARS]
+        elif child == "v":
+            self.has_value = self._value(text)
+        else:
+            self._damage(a1(*self._pos()), f"it holds an element <{child[:20]}> where a value should be",
+                         blocks=True)
+        if before and not self.has_value:  # calamine keeps only the last child's value
+            self._damage(a1(*self._pos()), f"its value is followed by a <{child[:20]}> that replaces it, so the value "
+                         "is lost", blocks=False)
+
+    def _pos(self) -> tuple[int, int]:
+        return self._where(self.cell) if self.cell is not None else (self.row, self.col)
+
+    def _value(self, text: str) -> bool:
+        """Whether calamine reads a value from <v>, noting values it reads wrongly or refuses."""
+        kind, cell = self.kind, a1(*self._pos())
+        if kind in ("inlineStr", "is"):
+            if text:
+                self._damage(cell, "it is marked as inline text but holds its value in <v>, which is not read",
+                             blocks=False)
+            return False
+        if kind in ("str", "d"):
+            if kind == "d" and not _iso_date(text):
+                self._damage(cell, f"it is marked as a date but holds '{text[:30]}'", blocks=False)
+            return True
+        if kind not in (None, "n", "s", "b", "e"):
+            self._damage(cell, f"its type t=\"{kind[:20]}\" is unknown", blocks=True)
+            return False
+        if not text:
+            return False
+        if kind == "s":
+            self._shared(cell, text)
+        elif kind == "e":
+            if len(self.facts.errors) < MAX_FACTS:
+                self.facts.errors[cell] = text[:MAX_FACT_CHARS]
+            if text not in ERRORS:
+                self._damage(cell, f"it holds an error value the tool does not know ('{text[:30]}')", blocks=True)
+        elif kind == "b" and text.strip(" \t\r\n").lower() not in ("0", "1", "true", "false"):  # as calamine
+            self._damage(cell, f"it is marked TRUE/FALSE but holds '{text[:30]}'", blocks=True)
+        elif kind in (None, "n"):
+            number = _FLOAT.fullmatch(text)
+            if number is None and kind == "n":
+                self._damage(cell, f"it is marked as a number but holds '{text[:30]}'", blocks=True)
+            elif number is not None and not math.isfinite(float(text)):
+                self._damage(cell, f"it holds '{text[:30]}', which is not a number Excel can show", blocks=False)
+        return True
+
+    def _shared(self, cell: str, text: str) -> None:
+        if not (text.isascii() and text.isdigit()):
+            self._damage(cell, f"its text refers to entry '{text[:30]}' of the workbook's text table, which is not "
+                         "an entry number (another text would be read in its place)", blocks=False)
+        elif int(text) >= self.strings:
+            self._damage(cell, f"its text refers to entry {int(text):,} of the workbook's text table, which has only "
+                         f"{self.strings:,}", blocks=True)
+
+    def _damage(self, cell: str, why: str, blocks: bool) -> None:
+        facts = self.facts
+        if len(facts.damaged) < MAX_FACTS and cell not in facts.damaged:
+            facts.damaged[cell] = why
+        if blocks and not facts.blocked:
+            facts.blocked = cell
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return False
+    return True

@@ -9,6 +9,8 @@ from typing import Any, Literal
 # and says so with the original value (nothing for the partner to do); note: for the coordinator only.
 Severity = Literal["error", "warning", "fixed", "note"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "fixed", "note")
+# How a point is put to the partner (chase messages, feedback copies).
+ASK: dict[str, str] = {"error": "Must be fixed", "warning": "Please check"}
 
 # Every problem code the tool can report, with its severity. README lists them with examples.
 CODES: dict[str, Severity] = {

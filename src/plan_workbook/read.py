@@ -17,12 +17,14 @@ from . import guard
 from . import layout as L
 from .normalise import suggest_partners, trim
 from .plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
-from .problems import Problem, short
+from .problems import ASK, Problem, short
 from .text import units
 
 OWN_REPORT_MARK = b'<meta name="generator" content="plan-workbook">'  # in the head of every board report
 OWN_REPORT_SKIPPED = "Skipped: this is a board report written by plan-workbook, not a partner's return."
 OWN_SUMMARY_SHEETS = {"Summary", "Actions", "Returns", "Issues"}  # what `merge` writes: skipped, not a return
+# What stops the program itself, never to be taken for one file's failure.
+STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 HEADER_SEARCH_ROWS = 30  # where the header is looked for first; then the rest of the sheet
 PER_AREA = 100  # problems of one kind on one sheet listed one by one; the rest are summed up in one more
 LISTED_CHARS = 30_000  # the most of the rest's cells and values kept in that one problem (a cell holds 32,767)
@@ -133,7 +135,9 @@ def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
                                     "were not run and are not copied into anything the tool writes."))
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(scan.data))
-    except Exception as e:  # calamine raises several unrelated types for unreadable files
+    except BaseException as e:  # calamine raises several unrelated types; a Rust panic is a BaseException
+        if isinstance(e, STOPS):
+            raise
         ret.readable = False
         ret.problems.append(Problem(ret.file, "", "", "unreadable-file",
                                     f"The file cannot be opened as an Excel workbook ({type(e).__name__}). "
@@ -203,11 +207,19 @@ class _Reader:
         if facts.too_large:
             self.problem(sheet, "", "too-large", facts.too_large)
             return None
+        if facts.blocked:  # calamine would refuse the whole sheet for this one cell: say which cell
+            why = facts.damaged.get(facts.blocked, "cannot be read")
+            self.problem(sheet, facts.blocked, "cell-damaged",
+                         f"{facts.blocked}: {short(why, 160)}, so the sheet '{short(sheet, 40)}' cannot be read. "
+                         "Ask the partner to retype that cell in Excel and save the file again.", value=why)
+            return None
         try:
             ws = self.wb.get_sheet_by_name(sheet)
             values = ws.to_python(skip_empty_area=False)
             self.merged[sheet] = list(ws.merged_cell_ranges or [])
-        except Exception as e:  # calamine's XmlError and friends: one damaged sheet, not the whole merge
+        except BaseException as e:  # calamine's XmlError, a Rust panic: one damaged sheet, not the whole merge
+            if isinstance(e, STOPS):
+                raise
             self.problem(sheet, "", "unreadable-file", f"The sheet '{sheet}' is damaged and could not be read "
                          f"({type(e).__name__}: {short(str(e))}). Ask the partner to save the file again.")
             return None
@@ -233,16 +245,20 @@ class _Reader:
 
     def _cell_facts(self, sheet: str, grid: list[list[Any]], facts: guard.SheetFacts) -> None:
         """What calamine does not give: Excel error values (kept as their text), cells whose value cannot be
-        trusted (emptied), and notes attached to cells (listed, so nothing typed there is lost)."""
+        trusted (left empty: calamine would show another cell's text), and notes attached to cells (listed, so
+        nothing typed there is lost)."""
         for cell, text in facts.errors.items():
             _set(grid, cell, text)
             self.problem(sheet, cell, "cell-error", f"{cell} holds the Excel error value {short(text, 20)}, not an "
                          f"entry; it was kept as the text '{short(text, 20)}'. Type the value itself.", value=text)
         for cell, why in facts.damaged.items():
             _set(grid, cell, None)
-            self.problem(sheet, cell, "cell-damaged", f"{cell} cannot be read: {short(why)}. Ask the partner to save "
-                         "the file again from Excel and check this cell.", value=why)
-        for cell, note in facts.notes.items():
+            self.problem(sheet, cell, "cell-damaged", f"{cell}: {short(why, 160)}, so its value cannot be trusted "
+                         "and was left out. Ask the partner to retype it in Excel and save the file again.", value=why)
+        for cell, text in facts.notes.items():
+            note = _partners_note(text)
+            if not note:
+                continue
             self.problem(sheet, cell, "cell-note", f"{cell} has a note attached: '{short(note)}'. Notes are not read "
                          "as entries; type it in the cell if it is part of the return.", value=note)
 
@@ -277,8 +293,14 @@ class _Reader:
         for priority in plan.priorities:
             if priority.sheet in found:
                 self._read_sheet(priority, found[priority.sheet])
-        for extra in names:
-            if extra in claimed:
+        kinds = {name: kind for name, _, kind in self.scan.sheet_list}
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            self.problem(name, "", "unreadable-file",
+                         f"{names.count(name)} sheets are named '{short(name, 40)}'; only the first could be read, "
+                         "so anything on the others is missing. Ask the partner to rename or merge them and send "
+                         "the file again.", value=name)
+        for extra in dict.fromkeys(names):
+            if extra in claimed or kinds.get(extra, "worksheet") != "worksheet":  # a chart sheet holds no entries
                 continue
             copy = self._copy_of(extra)
             if copy is not None:
@@ -552,18 +574,16 @@ class _Reader:
                              "column so everyone can see them.")
 
 
-_A1 = re.compile(r"([A-Z]{1,3})([0-9]+)")
+def _partners_note(text: str) -> str:
+    """A note without the tool's own marks (a feedback copy comments each problem cell), so only what a partner
+    wrote is reported."""
+    ours = tuple(f"{ask}: " for ask in ASK.values())
+    return "\n\n".join(part for part in text.split("\n\n") if not part.startswith(ours)).strip()
 
 
 def _set(grid: list[list[Any]], cell: str, value: Any) -> None:
     """Put a value at an A1 reference, growing the grid (within the guard's limits) as needed."""
-    m = _A1.fullmatch(cell)
-    if m is None:
-        return
-    c = 0
-    for ch in m.group(1):
-        c = c * 26 + ord(ch) - 64
-    r, c = int(m.group(2)) - 1, c - 1
+    r, c = guard.position(cell)
     while len(grid) <= r:
         grid.append([])
     row = grid[r]
