@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -121,3 +124,85 @@ def test_a_return_that_crashes_the_reader_leaves_the_round_whole(make_return: Ma
     returns = {Path(r["File"]).name: r["Return"] for r in table(out, "Returns") if r["File"]}
     assert returns == {"blaby.xlsx": "received", "crash.xlsx": "unreadable", "melton.xlsx": "received",
                        "rutland.xlsx": "received"}
+
+
+# --- the file system: everything in a returns folder is named, nothing is opened in a way that blocks
+
+
+def test_special_entries_in_a_folder_are_each_named(make_return: MakeReturn, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    make_return("police", rows={RA: [action()]})
+    inbox = tmp_path / "returns"
+    os.mkfifo(inbox / "pipe.xlsx")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(inbox / "sock"))
+    os.symlink("/dev/zero", inbox / "zeros.xlsx")
+    os.symlink("loop.xlsx", inbox / "loop.xlsx")
+    os.symlink("gone.xlsx", inbox / "moved.xlsx")
+    os.symlink(tmp_path, inbox / "elsewhere")
+    (inbox / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:  # CI runs as root, where chmod 000 does not stop a listing
+        if isinstance(path, (str, os.PathLike)) and Path(path) == inbox / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = CliRunner().invoke(main, ["validate", str(inbox), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    found = [(Path(p["file"]).name, p["code"], p["message"]) for p in data["problems"]]
+    assert found == [
+        ("elsewhere", "file-skipped", "Skipped: this is a link to a folder, and folders behind links are not "
+                                      "searched. Give the folder itself if it holds returns."),
+        ("locked", "unreadable-file", "This folder could not be searched (Permission denied), so any returns in it "
+                                      "were not read. Check that you are allowed to open it."),
+        ("loop.xlsx", "unreadable-file", "This is a link that leads round in a loop, not a file, so it was not read."),
+        ("moved.xlsx", "unreadable-file", "This cannot be opened (No such file or directory), so it was not read. "
+                                          "If it is a link, the file it points to may have been moved or deleted."),
+        ("pipe.xlsx", "not-a-file", "This is a named pipe (FIFO), not a file, so it was not read."),
+        ("sock", "not-a-file", "This is a socket, not a file, so it was not read."),
+        ("zeros.xlsx", "not-a-file", "This is a device (character special file), not a file, so it was not read."),
+    ]
+    states = {Path(f["file"]).name: f["state"] for f in data["files"]}
+    assert states == {"locked": "unreadable", "loop.xlsx": "unreadable", "moved.xlsx": "unreadable",
+                      "pipe.xlsx": "unreadable", "police.xlsx": "received", "sock": "unreadable",
+                      "zeros.xlsx": "unreadable"}
+
+
+def test_a_name_that_is_not_utf8_is_shown_escaped_and_read_by_its_real_name(make_return: MakeReturn,
+                                                                            tmp_path: Path) -> None:
+    path = make_return("x", "Melton Borough Council", {RA: [action("Stall in Melton")]})
+    raw = os.fsencode(path.parent) + b"/M\xe9lton.xlsx"  # Latin-1, not UTF-8
+    os.rename(path, raw)
+    out = tmp_path / "summary.xlsx"
+    result = CliRunner().invoke(main, ["merge", str(path.parent), "--out", str(out), "--as-of", "2022-03-31"])
+    assert result.exit_code == 0, result.output
+    shown = str(path.parent / "M\\xe9lton.xlsx")
+    assert [(a["Action"], a["Source file"]) for a in table(out, "Actions")] == [("Stall in Melton", shown)]
+    assert [r["File"] for r in table(out, "Returns") if r["File"]] == [shown]
+    assert merge.display_name(Path(os.fsdecode(b"a\xff\xfe.xlsx"))) == "a\\xff\\xfe.xlsx"
+    assert merge.display_name(Path("caf\u00e9 \U0001f600.xlsx")) == "caf\u00e9 \U0001f600.xlsx"  # valid text kept
+
+
+def _saved_at(path: Path, stamp: bytes) -> None:
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp,
+                                        parts["docProps/core.xml"])
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_prefer_newest_with_a_saved_time_of_year_1(make_return: MakeReturn) -> None:
+    ancient = make_return("ancient", "Victim First", {RA: [action("Old")]})
+    recent = make_return("recent", "Victim First", {RA: [action("New")]})
+    _saved_at(ancient, b"0001-01-01T00:00:00+01:00")  # datetime.timestamp() overflows on this
+    _saved_at(recent, b"2022-03-01T00:00:00Z")
+    result = CliRunner().invoke(main, ["validate", str(ancient), str(recent), "--prefer", "newest",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    states = [(Path(f["file"]).name, f["state"]) for f in json.loads(result.output)["files"]]
+    assert states == [("ancient.xlsx", "superseded"), ("recent.xlsx", "received")]

@@ -344,10 +344,15 @@ def process_alive(pid: int) -> bool:
 def _remove_stale_logs() -> None:
     """Worker logs of runs that were killed before they could remove them."""
     root = Path(tempfile.gettempdir())
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(root):
-            name = entry.name
-            if name.startswith(_LOG_DIR_PREFIX) and entry.is_dir(follow_symlinks=False):
-                pid = name[len(_LOG_DIR_PREFIX):].split("-", 1)[0]
-                if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+    stale: list[str] = []
+    with contextlib.suppress(OSError), os.scandir(root) as listing:
+        stale = [entry.path for entry in listing if entry.name.startswith(_LOG_DIR_PREFIX)
+                 and entry.is_dir(follow_symlinks=False) and _dead(entry.name[len(_LOG_DIR_PREFIX):])]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _dead(tag: str) -> bool:
+    """Whether the process whose id starts `tag` ("1234-...") is gone."""
+    pid = tag.split("-", 1)[0]
+    return pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid))
