@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,22 +129,24 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
     """
+    from .outputs import settle, write_set
     from .summarise import write_summary
 
     day = as_of.date() if as_of else date.today()
-    if previous is not None and any(_same_file(o, previous) for o in (out, report) if o is not None):
-        raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
+    _check_outputs(out, report, previous, plan_path)
+    settle([p for p in (out, report, previous) if p is not None])  # complete a set a killed run left half-renamed
     result = _check(plan_path, paths, out, prefer, jobs, report)
     changes = None
     if previous is not None:
         from .compare import compare, read_previous
 
         changes = compare(result, read_previous(result.plan, previous))
-    write_summary(result, out, day, changes)
+    writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, day, changes)}
     if report is not None:
         from .report import write_report
 
-        write_report(result, report, day, changes)
+        writers[report] = lambda p: write_report(result, p, day, changes)
+    write_set(writers)  # both written in full beside their targets, then renamed together
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 
@@ -232,10 +235,25 @@ def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = N
     return result
 
 
+def _check_outputs(out: Path, report: Path | None, previous: Path | None, plan_path: Path | None) -> None:
+    """Refuse outputs that would overwrite an input or each other."""
+    if previous is not None and any(_same_file(o, previous) for o in (out, report) if o is not None):
+        raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
+    if plan_path is not None:
+        for option, target in (("--out", out), ("--report", report)):
+            if target is not None and _same_file(target, plan_path):
+                raise UsageError(f"{option} {target} is the plan file and would be overwritten; choose another")
+    if report is not None and _same_file(out, report):
+        raise UsageError(f"--out and --report are the same file ({out}); give each its own name")
+
+
 def _same_file(a: Path, b: Path) -> bool:
+    """The same file on disk, or, where either does not exist yet, the same path."""
     try:
-        return a.exists() and os.path.samefile(a, b)
-    except OSError:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+    except (OSError, ValueError):
         return False
 
 
