@@ -219,6 +219,9 @@ def partners(plan_path: Path | None) -> None:
 
 def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None,
            prefer: str | None = None, jobs: int = 0, report: Path | None = None) -> Result:
+    from .isolate import warm_up
+
+    warm_up(["plan_workbook.merge"])  # the workers' server imports the reader while this process does too
     from .merge import check_returns, default_jobs, find_workbooks
 
     plan = _plan(plan_path)

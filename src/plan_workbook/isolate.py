@@ -63,6 +63,15 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
+def warm_up(preload: Sequence[str]) -> None:
+    """Start the forkserver now, so that it imports `preload` while this process does other work."""
+    if start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
+        forkserver.ensure_running()
+
+
 def run_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int = 1, limits: Limits | None = None,
                  preload: Sequence[str] = (), method: str | None = None) -> Generator[R | Failure, None, None]:
     """func(item) for every item, in `jobs` worker processes, yielded in the order of `items`.

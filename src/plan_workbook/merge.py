@@ -214,6 +214,7 @@ def default_jobs(n_files: int) -> int:
 
 
 Read = tuple[Return, list[Action], list[Problem]]
+WORKER_IMPORTS = ["plan_workbook.merge"]  # what a worker needs: the reader, the fixes (pandas comes with them)
 
 
 def read_and_fix(plan: Plan, path: Path) -> Read:
@@ -230,8 +231,7 @@ def read_returns(plan: Plan, files: list[Path], jobs: int = 1, limits: Limits | 
     refused = [_not_a_file(p) for p in files]  # decided here: nothing that could block is handed on
     wanted = [p for p, r in zip(files, refused, strict=True) if r is None]
     limits = limits or Limits()
-    read = run_isolated(partial(read_and_fix, plan), wanted, jobs, limits, preload=["plan_workbook.merge"],
-                        method=method)
+    read = run_isolated(partial(read_and_fix, plan), wanted, jobs, limits, preload=WORKER_IMPORTS, method=method)
     with contextlib.closing(read):  # stops the workers even if the caller stops early
         for path, early in zip(files, refused, strict=True):
             if early is not None:
