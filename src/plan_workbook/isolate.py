@@ -37,6 +37,7 @@ R = TypeVar("R")
 MiB = 1024 * 1024
 MEMORY_LIMIT = 2048 * MiB  # on top of what a worker holds when it starts; a real return needs under 50 MiB
 TIME_LIMIT = 120.0  # seconds for one file; a real return takes well under a second, the largest allowed a few
+IN_HAND = 2  # items handed to a worker at once
 START_LIMIT = 60.0  # seconds a new worker may take to start (imports), on top of its first item's limit
 LOG_TAIL = 64 * 1024  # bytes of a dead worker's stderr looked at for its last words
 _OOM_WORDS = ("memory allocation of", "MemoryError", "Cannot allocate memory", "out of memory")
@@ -94,8 +95,8 @@ class _Worker:
         self.proc = ctx.Process(target=_serve, args=(child, func, limits.memory, str(log)), daemon=True)
         self.proc.start()
         child.close()  # so the parent sees end-of-file when the worker dies
-        self.task: int | None = None
-        self.deadline = 0.0
+        self.tasks: deque[int] = deque()  # handed over, oldest (the one being worked on) first
+        self.deadline = 0.0  # for the oldest
         self.ready = False  # it says so once started, so its start-up time is not counted against an item
 
     def give(self, index: int, item: Any, seconds: float) -> bool:
@@ -104,7 +105,9 @@ class _Worker:
             self.conn.send(item)
         except OSError:
             return False
-        self.task, self.deadline = index, time.monotonic() + seconds + (0 if self.ready else START_LIMIT)
+        if not self.tasks:
+            self.deadline = time.monotonic() + seconds + (0 if self.ready else START_LIMIT)
+        self.tasks.append(index)
         return True
 
     def stop(self, now: bool = False) -> None:
@@ -171,23 +174,24 @@ class _Pool(Generic[T, R]):
             while todo and len(self.workers) < jobs:
                 self._start()
             for w in list(self.workers):
-                if w.task is None and todo:
+                # two in hand, so a worker starts its next file while this process unpacks its last answer
+                while todo and len(w.tasks) < IN_HAND:
                     if w.give(todo[0], items[todo[0]], self.limits.seconds):
                         todo.popleft()
-                    else:  # died while idle: the item goes to a fresh worker
-                        self._retire(w, now=True)
-                        self.idle_deaths += 1
-                        if self.idle_deaths > jobs + 3:
-                            raise RuntimeError("the worker processes that read returns die before they start")
-            busy = [w for w in self.workers if w.task is not None]
+                        continue
+                    todo.extendleft(reversed(w.tasks))  # died while idle: not those items' fault
+                    self._retire(w, now=True)
+                    self.idle_deaths += 1
+                    if self.idle_deaths > jobs + 3:
+                        raise RuntimeError("the worker processes that read returns die before they start")
+                    break
+            busy = [w for w in self.workers if w.tasks]
             if not busy:
                 continue
             soonest = min(w.deadline for w in busy)
             ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
                              timeout=max(0.0, soonest - time.monotonic())))
             for w in busy:
-                index = w.task
-                assert index is not None
                 if w.conn in ready or w.proc.sentinel in ready:
                     answer = self._collect(w)
                     if answer is None:
@@ -198,17 +202,19 @@ class _Pool(Generic[T, R]):
                     w.proc.kill()
                 else:
                     continue
-                done[index] = outcome
-                w.task = None
+                done[w.tasks.popleft()] = outcome
+                w.deadline = time.monotonic() + self.limits.seconds
                 if not alive:
+                    todo.extendleft(reversed(w.tasks))  # handed over but not started: they go to another
+                    w.tasks.clear()
                     self._retire(w, now=True)
             while given in done:  # in order, as soon as the next one is in
                 yield done.pop(given)
                 given += 1
 
     def _collect(self, w: _Worker) -> tuple[R | Failure, bool] | None:
-        """The worker's answer, or its death, and whether it can take another item; None if it only
-        said it has started."""
+        """The worker's answer about its oldest item, or its death, and whether it can go on; None if it
+        only said it has started."""
         try:
             if w.conn.poll():
                 kind, payload, trace = w.conn.recv()
@@ -224,7 +230,7 @@ class _Pool(Generic[T, R]):
 
     def close(self) -> None:
         for w in list(self.workers):
-            self._retire(w, now=w.task is not None)
+            self._retire(w, now=bool(w.tasks))
         shutil.rmtree(self.logs, ignore_errors=True)
 
 
