@@ -2,9 +2,10 @@
 
 python-calamine is native (Rust) code: asked for a huge allocation it aborts the whole process, and a Rust
 panic arrives as pyo3's PanicException, a BaseException. The guard stops every case we know of; this module
-contains the ones we do not. Each worker is a long-lived process with a memory limit; the parent gives it
-one file at a time and a time limit for it. A worker that crashes, aborts, runs out of memory or overruns
-its time becomes a `Failure` for that one file, and a fresh worker takes the next file.
+contains the ones we do not. Each worker is a long-lived process with a memory limit; the parent hands it
+files two at a time (so it never waits for the parent) and gives each a time limit. A worker that crashes,
+aborts, runs out of memory or overruns its time becomes a `Failure` for the file it was reading, and a
+fresh worker takes the next one.
 
 Processes start by forkserver where there is one (Linux, macOS): each worker forks from a small server
 that has already imported what the work needs, so starting or replacing one costs milliseconds. On Windows

@@ -294,8 +294,9 @@ def _failed(path: Path, failure: Failure, limits: Limits) -> Read:
 
 def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None] | None = None,
                   prefer: str | None = None, jobs: int = 1) -> Result:
-    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner;
-    `jobs` > 1 reads the files in that many processes, with the same result as one."""
+    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner.
+    Files are read in `jobs` worker processes (one for jobs <= 1), with the same result for any number,
+    so that whatever one file does to the reader, every other file is still read."""
     reads = []
     for path, read in zip(files, read_returns(plan, files, jobs), strict=True):
         reads.append(read)
