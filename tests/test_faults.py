@@ -122,6 +122,23 @@ def test_a_kill_at_each_step_leaves_both_old_or_both_new(tmp_path: Path) -> None
     assert seen == ["old", "old", "old", "new", "new", "new"]
 
 
+def test_a_set_that_cannot_be_completed_yet_is_completed_later(tmp_path: Path) -> None:
+    out, report = tmp_path / "summary.xlsx", tmp_path / "report.html"
+    out.write_bytes(b"summary old")
+    report.write_bytes(b"report old")
+    done = subprocess.run([sys.executable, "-c", WRITE_SET, str(tmp_path), "new", "5"], check=False)  # between
+    assert done.returncode == -signal.SIGKILL
+    assert (out.read_bytes(), report.read_bytes()) == (b"summary new", b"report old")  # what a reader could see
+    report.unlink()
+    report.mkdir()  # as a report open in another program on Windows: it cannot be replaced now
+    settle([out, report])
+    assert [name.rsplit(".", 1)[-1] for name in leftovers(tmp_path)] == ["journal", "new"]  # kept for later
+    report.rmdir()
+    settle([out, report])
+    assert (out.read_bytes(), report.read_bytes()) == (b"summary new", b"report new")
+    assert leftovers(tmp_path) == []
+
+
 # --- SIGKILL at random moments of a real merge
 
 

@@ -60,11 +60,14 @@ def settle(targets: Iterable[Path]) -> None:
                 ours = sorted(Path(e.path) for e in listing if _OURS.search(e.name))
         except OSError:
             continue  # a folder that cannot be listed is reported when the output is written
-        for path in ours:
-            if path.name.endswith(".journal") and is_stale(path):
+        journals = [p for p in ours if p.name.endswith(".journal")]
+        for path in journals:
+            if is_stale(path):
                 _roll_forward(path)
+        waiting = any(j.exists() for j in journals)  # its staged files are still needed
         for path in ours:
-            if path.exists() and not path.name.endswith(".journal") and is_stale(path):
+            leftover = path.suffix == ".tmp" or (path.suffix == ".new" and not waiting)
+            if leftover and path.exists() and is_stale(path):
                 path.unlink(missing_ok=True)
 
 
@@ -146,8 +149,10 @@ def _roll_forward(journal: Path) -> None:
         return
     for stage, target in moves:
         if stage.exists():  # gone: already renamed
-            with contextlib.suppress(OutputError):
+            try:
                 _replace(stage, target)
+            except OutputError:
+                return  # e.g. the file is open in Excel on Windows: the journal stays, and a later run retries
     for j in [journal, *others]:
         j.unlink(missing_ok=True)
 
