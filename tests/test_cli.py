@@ -135,7 +135,8 @@ def test_an_undecodable_file_name_never_crashes_an_output(make_return: MakeRetur
                  ["chase", str(out)], ["feedback", folder, "--out-dir", str(tmp_path / "fb")]):
         code, text = run(*args)
         assert code in (0, 1), (args, text)
-        assert "caf\ufffd" in text or "caf\\udce9" in text or args[0] == "chase", args  # JSON: an escape
+        # the undecodable byte is shown as its escape (in JSON with its backslash escaped in turn)
+        assert "caf\\xe9" in text or "caf\\\\xe9" in text or args[0] == "chase", args
     assert (tmp_path / "fb" / os.fsdecode(b"caf\xe9 - feedback.xlsx")).exists()
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -44,7 +45,18 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> tuple[Path, 
 
 
 def fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
-    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    """Content and time of every regular file; a link's target and a special file's type and time, never
+    its content (a named pipe would block, /dev/zero never ends)."""
+    out = {}
+    for p in folder.iterdir():
+        info = p.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            out[p.name] = ("link to " + os.readlink(p), info.st_mtime_ns)
+        elif stat.S_ISREG(info.st_mode):
+            out[p.name] = (hashlib.sha256(p.read_bytes()).hexdigest(), info.st_mtime_ns)
+        else:
+            out[p.name] = (f"mode {info.st_mode:o}", info.st_mtime_ns)
+    return out
 
 
 def test_merge_over_the_corpus_and_good_returns(corpus: tuple[Path, dict[str, set[str]]], plan: Plan,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,22 +130,24 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
     """
+    from .outputs import settle, write_set
     from .summarise import write_summary
 
     day = as_of.date() if as_of else date.today()
-    if previous is not None and any(_same_file(o, previous) for o in (out, report) if o is not None):
-        raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
+    _check_outputs(out, report, previous, plan_path)
+    settle([p for p in (out, report, previous) if p is not None])  # complete a set a killed run left half-renamed
     result = _check(plan_path, paths, out, prefer, jobs, report)
     changes = None
     if previous is not None:
         from .compare import compare, read_previous
 
         changes = compare(result, read_previous(result.plan, previous))
-    write_summary(result, out, day, changes)
+    writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, day, changes)}
     if report is not None:
         from .report import write_report
 
-        write_report(result, report, day, changes)
+        writers[report] = lambda p: write_report(result, p, day, changes)
+    write_set(writers)  # both written in full beside their targets, then renamed together
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 
@@ -160,12 +163,13 @@ def feedback(paths: tuple[Path, ...], out_dir: Path, plan_path: Path | None) -> 
     Example: plan-workbook feedback samples/returns --out-dir out/feedback
     """
     from .feedback import write_feedback
+    from .text import display_name
 
     result = _check(plan_path, paths)
     written, failed = write_feedback(result, out_dir)
     click.echo(f"Wrote {len(written)} feedback workbook(s) to {_printable(str(out_dir))}")
     for path in written:
-        click.echo(f"  {_printable(path.name)}")
+        click.echo(f"  {_printable(display_name(Path(path.name)))}")
     for p in failed:  # one return that cannot be copied does not stop the others
         click.echo(f"  {_printable(p.file)}: {_printable(p.message)}")
     sys.exit(1 if failed else 0)
@@ -224,6 +228,9 @@ def partners(plan_path: Path | None) -> None:
 
 def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None,
            prefer: str | None = None, jobs: int = 0, report: Path | None = None) -> Result:
+    from .isolate import warm_up
+
+    warm_up(["plan_workbook.fixes"])  # the workers' server imports the reader while this process imports pandas
     from .merge import check_returns, default_jobs, find_workbooks
 
     plan = _plan(plan_path)
@@ -248,10 +255,25 @@ def _folder(path: Path) -> None:
         raise OutputError(f"cannot write to {path}: {e.strerror or e}") from None
 
 
+def _check_outputs(out: Path, report: Path | None, previous: Path | None, plan_path: Path | None) -> None:
+    """Refuse outputs that would overwrite an input or each other."""
+    if previous is not None and any(_same_file(o, previous) for o in (out, report) if o is not None):
+        raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
+    if plan_path is not None:
+        for option, target in (("--out", out), ("--report", report)):
+            if target is not None and _same_file(target, plan_path):
+                raise UsageError(f"{option} {target} is the plan file and would be overwritten; choose another")
+    if report is not None and _same_file(out, report):
+        raise UsageError(f"--out and --report are the same file ({out}); give each its own name")
+
+
 def _same_file(a: Path, b: Path) -> bool:
+    """The same file on disk, or, where either does not exist yet, the same path."""
     try:
-        return a.exists() and os.path.samefile(a, b)
-    except OSError:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+    except (OSError, ValueError):
         return False
 
 

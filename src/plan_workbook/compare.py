@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .fixes import Action
 from .merge import Result
 from .plan import Plan
 from .read import display
 from .readback import read_summary
-from .validate import Action
 
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
 

@@ -45,13 +45,13 @@ def write_feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Prob
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(f"cannot write to {out_dir}: {e.strerror or e}") from None
-    inputs = {Path(r.file).resolve() for r in result.returns}
+    inputs = {Path(r.path or r.file).resolve() for r in result.returns}
     written, failed = [], []
     for ret in result.returns:
         mine = [p for p in result.problems if p.file == ret.file and p.severity in MARK]
         if not ret.readable or ret.set_aside or not mine:
             continue
-        out = out_dir / f"{Path(ret.file).stem} - feedback.xlsx"
+        out = out_dir / f"{Path(ret.path or ret.file).stem} - feedback.xlsx"
         if out.resolve() in inputs:
             raise OutputError(f"{out} is one of the returns; choose another --out-dir")
         try:
@@ -72,7 +72,7 @@ class _CannotCopy(Exception):
 def _open(ret: Return) -> Workbook:
     """The return's workbook from its bytes, read once and checked against what was checked."""
     try:
-        data = Path(ret.file).read_bytes()
+        data = Path(ret.path or ret.file).read_bytes()
     except OSError as e:
         raise _CannotCopy(f"the file cannot be read again ({e.strerror or type(e).__name__}). Check that it "
                           "is still there, then run feedback again.") from e

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Literal
 
 from . import layout as L
 from .errors import UsageError
+from .fixes import Action, Read, read_and_fix
+from .isolate import Failure, Limits, MiB, run_isolated
 from .normalise import partner_in_name
 from .plan import Plan
-from .problems import Problem, count
-from .read import OWN_REPORT_MARK, OWN_REPORT_SKIPPED, Return, read_return
-from .validate import Action, check_actions, fix_rows
+from .problems import Problem, count, short
+from .read import OWN_REPORT_MARK, OWN_REPORT_SKIPPED, Return
+from .text import display_name
+from .validate import check_actions
 
 EXTENSIONS = (".xlsx", ".xlsm")
 # Found in folders too, so a partner who saved in another format is told how to fix it.
@@ -169,35 +174,40 @@ def still_to_do(errors: int, warnings: int) -> list[str]:
 
 def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     """Files given, and spreadsheet files under folders given, sorted; Excel lock files and other
-    files in folders are skipped with a note. A file named on the command line is always read."""
+    files in folders are skipped with a note. A file named on the command line is always read.
+    Whatever in a folder is neither a file nor a folder (a pipe, a socket, a device, a link that leads
+    nowhere) and any sub-folder that cannot be listed are kept too, so the reader names each one in a
+    problem; none of them is opened here."""
+    paths = list(paths)
     found: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     notes: list[Problem] = []
     for path in paths:
         if path.is_dir():
             candidates = []
-            for p in sorted(p for p in path.rglob("*") if p.is_file()):
-                if p.suffix.lower() in EXTENSIONS + OTHER_SPREADSHEETS:
+            files, odd = _walk(path, notes)
+            for p in sorted([*files, *odd]):
+                if p in odd or p.suffix.lower() in EXTENSIONS + OTHER_SPREADSHEETS:
                     candidates.append(p)
                 elif p.suffix.lower() in (".html", ".htm") and _is_own_report(p):
-                    notes.append(Problem(str(p), "", "", "own-output-skipped", OWN_REPORT_SKIPPED))
+                    notes.append(Problem(display_name(p), "", "", "own-output-skipped", OWN_REPORT_SKIPPED))
                 elif not p.name.startswith(".") and p.name.lower() not in IGNORED:
-                    notes.append(Problem(str(p), "", "", "file-skipped",
+                    notes.append(Problem(display_name(p), "", "", "file-skipped",
                                          "Skipped: not a spreadsheet file, so not a return."))
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             candidates = [path]
         else:
-            raise UsageError(f"{path} does not exist")
+            raise UsageError(f"{display_name(path)} does not exist")
         for p in candidates:
             if p.name.startswith("~$"):
-                notes.append(Problem(str(p), "", "", "lock-file-skipped",
+                notes.append(Problem(display_name(p), "", "", "lock-file-skipped",
                                      "Skipped: this is Excel's lock file for a workbook that is open, not a return."))
-            elif p.resolve() not in seen:  # the same path given twice is read once
-                seen.add(p.resolve())
+            elif os.path.realpath(p) not in seen:  # the same path given twice is read once; never raises on loops
+                seen.add(os.path.realpath(p))
                 found.append(p)
     if not found:
         raise UsageError("no returned workbooks (.xlsx or .xlsm) were found in "
-                         + ", ".join(str(p) for p in paths))
+                         + ", ".join(display_name(p) for p in paths))
     return found, notes
 
 
@@ -209,7 +219,40 @@ def _is_own_report(path: Path) -> bool:
         return False
 
 
-FILES_PER_WORKER = 10  # below this, starting worker processes costs more than it saves
+def _walk(folder: Path, notes: list[Problem]) -> tuple[list[Path], list[Path]]:
+    """(regular files, other entries) under a folder, without following links to folders (they could
+    lead round in a loop) and without opening anything but folders."""
+    files: list[Path] = []
+    odd: list[Path] = []
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return files, [folder]  # cannot be listed: the reader reports it with the reason
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                sub_files, sub_odd = _walk(path, notes)
+                files += sub_files
+                odd += sub_odd
+                continue
+            mode = os.stat(path).st_mode if entry.is_symlink() else entry.stat(follow_symlinks=False).st_mode
+        except OSError:  # a link that leads nowhere, or round in a loop
+            odd.append(path)
+            continue
+        if stat.S_ISREG(mode):
+            files.append(path)
+        elif stat.S_ISDIR(mode):
+            notes.append(Problem(display_name(path), "", "", "file-skipped",
+                                 "Skipped: this is a link to a folder, and folders behind links are not searched. "
+                                 "Give the folder itself if it holds returns."))
+        else:
+            odd.append(path)
+    return files, odd
+
+
+FILES_PER_WORKER = 10  # below this, more than one worker process costs more than it saves
 
 
 def default_jobs(n_files: int) -> int:
@@ -217,30 +260,82 @@ def default_jobs(n_files: int) -> int:
     return max(1, min(cores, n_files // FILES_PER_WORKER))
 
 
-Read = tuple[Return, list[Action], list[Problem]]
+WORKER_IMPORTS = ["plan_workbook.fixes"]  # what a worker needs: the guard, the reader and the fixes; no pandas
 
 
-def read_and_fix(plan: Plan, path: Path) -> Read:
-    """One return read, with the automatic fixes applied to its rows: the per-file work."""
-    ret = read_return(plan, path)
-    actions, problems = fix_rows(plan, ret.partner or "", ret.rows)
-    return ret, actions, problems
+def read_returns(plan: Plan, files: list[Path], jobs: int = 1, limits: Limits | None = None,
+                 method: str | None = None) -> Iterator[Read]:
+    """Each file read and fixed, in the order given, in `jobs` worker processes (one for jobs <= 1), so
+    a file that crashes the reader, exhausts its memory or hangs is a problem for that file alone."""
+    refused = [_not_a_file(p) for p in files]  # decided here: nothing that could block is handed on
+    wanted = [p for p, r in zip(files, refused, strict=True) if r is None]
+    limits = limits or Limits()
+    read = run_isolated(partial(read_and_fix, plan), wanted, jobs, limits, preload=WORKER_IMPORTS, method=method)
+    with contextlib.closing(read):  # stops the workers even if the caller stops early
+        for path, early in zip(files, refused, strict=True):
+            if early is not None:
+                yield early
+                continue
+            outcome = next(read)
+            yield _failed(path, outcome, limits) if isinstance(outcome, Failure) else outcome
 
 
-def read_returns(plan: Plan, files: list[Path], jobs: int = 1) -> Iterator[Read]:
-    """Each file read and fixed, in the order given; with jobs > 1, in worker processes."""
-    if jobs <= 1 or len(files) < 2:
-        for path in files:
-            yield read_and_fix(plan, path)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(partial(read_and_fix, plan), files, chunksize=max(1, len(files) // (jobs * 8)))
+def _unread(path: Path, code: str, message: str) -> Read:
+    name = display_name(path)
+    return Return(name, path=str(path), readable=False, problems=[Problem(name, "", "", code, message)]), [], []
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device (character special file)"), (stat.S_ISBLK, "a device (block special file)"))
+
+
+def _not_a_file(path: Path) -> Read | None:
+    """A problem for anything that is not a regular file, found without opening it; None for a file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return _unread(path, "unreadable-file", "This is a link that leads round in a loop, not a file, so it "
+                           "was not read.")
+        return _unread(path, "unreadable-file", f"This cannot be opened ({e.strerror or e}), so it was not read. "
+                       "If it is a link, the file it points to may have been moved or deleted.")
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as e:
+            return _unread(path, "unreadable-file", f"This folder could not be searched ({e.strerror or e}), so "
+                           "any returns in it were not read. Check that you are allowed to open it.")
+        return None  # listed after all: the reader says it is not a workbook
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return _unread(path, "not-a-file", f"This is {kind}, not a file, so it was not read.")
+
+
+def _failed(path: Path, failure: Failure, limits: Limits) -> Read:
+    """The problem for a file whose reading crashed, ran out of memory or did not finish."""
+    if failure.kind == "crashed" and os.environ.get("PLAN_WORKBOOK_DEBUG"):  # --debug: the traceback instead
+        raise RuntimeError(f"reading {display_name(path)} failed in a worker: {failure.detail}\n{failure.traceback}")
+    if failure.kind == "memory":
+        return _unread(path, "too-large", f"Reading this file needed more than the {limits.memory // MiB:,} MB of "
+                       f"memory the tool allows for one return ({short(failure.detail)}), so it was not read. It may "
+                       "be built to harm the tool: do not open it in Excel either. Ask the partner to save a new copy "
+                       "from the template and resend it.")
+    if failure.kind == "timeout":
+        return _unread(path, "unreadable-file", f"Reading this file took {failure.detail}, so it was stopped and "
+                       "not read. Ask the partner to save it again as .xlsx and resend it; if that does not help, "
+                       "please report it as a fault.")
+    return _unread(path, "unreadable-file", f"The file made the reader fail ({short(failure.detail)}), so it was "
+                   "not read. Ask the partner to save it again as .xlsx; if that does not help, please report it "
+                   "as a fault.")
 
 
 def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None] | None = None,
                   prefer: str | None = None, jobs: int = 1) -> Result:
-    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner;
-    `jobs` > 1 reads the files in that many processes, with the same result as one."""
+    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner.
+    Files are read in `jobs` worker processes (one for jobs <= 1), with the same result for any number,
+    so that whatever one file does to the reader, every other file is still read."""
     reads = []
     for path, read in zip(files, read_returns(plan, files, jobs), strict=True):
         reads.append(read)
@@ -324,12 +419,24 @@ def _report_duplicates(returns: list[Return]) -> list[Problem]:
 
 def _saved(r: Return) -> tuple[float, float, str]:
     """Newest first by the time saved inside the workbook, then the file's own time, then name."""
-    inside = r.saved.timestamp() if r.saved else 0.0
+    inside = _seconds(r.saved) if r.saved else 0.0
     try:
-        mtime = Path(r.file).stat().st_mtime
+        mtime = Path(r.path or r.file).stat().st_mtime
     except OSError:
         mtime = 0.0
     return inside, mtime, r.file
+
+
+def _seconds(when: datetime) -> float:
+    """Seconds since 1970 (UTC; a time with no zone taken as UTC), by arithmetic on the calendar, because
+    datetime.timestamp() fails for times near year 1 or 9999, which a workbook may claim."""
+    offset = when.utcoffset()
+    day = (when.toordinal() - _EPOCH_DAY) * 86400
+    return day + when.hour * 3600 + when.minute * 60 + when.second + when.microsecond / 1e6 \
+        - (offset.total_seconds() if offset else 0.0)
+
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
 def _set_aside_older(returns: list[Return]) -> list[Problem]:

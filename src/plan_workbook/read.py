@@ -58,7 +58,7 @@ class Row:
 class Return:
     """What one returned workbook holds."""
 
-    file: str
+    file: str  # the name shown in every output (valid text even where the file's own name is not)
     partner: str | None = None
     readable: bool = True
     rows: list[Row] = field(default_factory=list)
@@ -70,6 +70,7 @@ class Return:
     nil: bool = False  # the partner said there is nothing to report this round
     feedback_of: str = ""  # sha256 of the return this corrected feedback copy was made from
     own_output: bool = False  # a summary or report written by this tool, not a return
+    path: str = ""  # where the file really is, for the commands that open it again (feedback)
 
 
 def display(value: Any) -> str:
@@ -107,13 +108,15 @@ def _key(text: Any) -> str:
 
 def read_return(plan: Plan, path: Path, name: str | None = None) -> Return:
     """Read one return. Never raises for a bad workbook: problems say what is wrong."""
-    ret = Return(name or str(path))
+    ret = Return(name or str(path), path=str(path))
     try:
         return _read_return(plan, path, ret)
+    except MemoryError:
+        raise  # the worker reports it as too large, and is replaced
     except Exception as e:  # a file nobody foresaw must not stop the other returns being merged
         if os.environ.get("PLAN_WORKBOOK_DEBUG"):
             raise
-        return Return(ret.file, readable=False, digest=ret.digest, problems=[Problem(
+        return Return(ret.file, path=ret.path, readable=False, digest=ret.digest, problems=[Problem(
             ret.file, "", "", "unreadable-file", f"The file could not be read ({type(e).__name__}: {short(str(e))}). "
             "Ask the partner to save it again as .xlsx; if that does not help, please report it as a fault.")])
 

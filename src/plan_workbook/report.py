@@ -11,11 +11,11 @@ from html import escape
 from pathlib import Path
 
 from .compare import DIRECTIONS, Change, direction_counts
+from .fixes import Action
 from .merge import Result
 from .read import OWN_REPORT_MARK
 from .summarise import NO_STATUS_FILL
 from .text import valid
-from .validate import Action
 from .xlsx import write_atomic
 
 CSS = """

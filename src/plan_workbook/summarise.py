@@ -21,10 +21,10 @@ from xlsxwriter.worksheet import Worksheet
 from . import layout as L
 from .compare import DIRECTIONS, Change, direction_counts
 from .errors import OutputError
+from .fixes import Action
 from .merge import Result, still_to_do
 from .problems import count
 from .text import cell_text
-from .validate import Action
 from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
 
 PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never confused with the theme column

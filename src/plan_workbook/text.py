@@ -7,6 +7,7 @@ name with lone surrogates from `os.fsdecode` or a partner's 40,000-character cel
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 MAX_CELL_UNITS = 32_767  # Excel's limit for one cell, in UTF-16 code units
 CUT_MARK = " … [cut here: too long for one Excel cell]"
@@ -45,3 +46,13 @@ def visible(ch: str) -> str:
 def one_line(text: str) -> str:
     """Partner-supplied text shown in a message: one line, every control or layout character made visible."""
     return "".join(visible(ch) for ch in valid(text))
+
+
+def display_name(path: Path) -> str:
+    """The path as text any output can hold: bytes of the name that are not UTF-8 (which Python keeps as
+    lone surrogates) are shown as escapes such as \\xff. The file itself is still read by its real path."""
+    text = str(path)
+    if text.isascii():
+        return text
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from datetime import datetime
@@ -19,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import layout as L
 from .errors import OutputError
+from .outputs import settle, temp_name
 from .text import cell_text
 
 FIXED_TIME = datetime(2021, 4, 1)
@@ -77,11 +77,16 @@ def save(wb: Workbook, path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file beside `path`, then rename: a reader, or a kill at any moment, finds
+    the old file or the new one. The temporary file's name marks it as ours, so the next write into the
+    folder removes it if this process dies before it can."""
     path = Path(path)
     if not path.parent.is_dir():
         raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
+    settle([path])
+    tmp = temp_name(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
     try:
@@ -92,7 +97,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if isinstance(e, OSError):
             raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
         raise

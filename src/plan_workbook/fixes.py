@@ -1,0 +1,110 @@
+"""The published automatic fixes, applied to one return's rows where it is read (in a worker process).
+
+Kept apart from the rules (validate.py) so that the workers never import pandas or pandera: each fixed row
+becomes an Action, and every fix is reported with the original value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .normalise import match_leads, match_status, trim
+from .plan import ROLES, Plan
+from .problems import Problem, short
+from .read import Return, Row, display, read_return
+from .text import display_name
+from .timeframes import parse_time_frame
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A started row after the published automatic fixes: what the summary shows."""
+
+    partner: str
+    row: Row
+    values: dict[str, Any]  # role -> text shown in the summary (time frame keeps a real date as a date)
+    due: date | None
+    lead_known: bool = True  # every part of the lead is a plan partner (or there is no lead)
+    time_frame_understood: bool = True  # the time frame parsed (or there is none)
+    bad_status: str = ""  # a status typed that is not the plan's: an error, never shown as a status
+    update_is_example: bool = False  # the Update is still an example's own text
+
+    @property
+    def status(self) -> str:
+        return str(self.values["status"] or "")
+
+    def in_period(self, plan: Plan) -> bool:
+        return self.due is None or plan.period_start <= self.due <= plan.period_end
+
+
+def _example_texts(plan: Plan, priority: str, role: str) -> frozenset[str]:
+    """The examples' own text for one role of a priority, as printed in the template."""
+    key = ("example", f"{priority}\x1f{role}")
+    if key not in plan.memo:
+        plan.memo[key] = frozenset(e[role] for p in plan.priorities if p.title == priority
+                                   for e in p.examples if e[role])
+    found: frozenset[str] = plan.memo[key]
+    return found
+
+
+def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
+    """Apply the automatic fixes to one row, reporting each with the original value."""
+
+    def note(role: str, code: str, original: Any, message: str) -> None:
+        problems.append(Problem(row.file, row.sheet, row.cell(role), code, message,
+                                column=plan.column(role).header, value=display(original)))
+
+    values: dict[str, Any] = {}
+    for role in ROLES:
+        raw = row.values[role]
+        text = display(raw)
+        if isinstance(raw, str) and trim(raw) != raw and trim(raw):
+            note(role, "spaces-trimmed", raw, f"Spaces at the start or end of {row.cell(role)} were removed.")
+        values[role] = trim(text) or None
+    status, bad_status = values["status"], ""
+    if status:
+        found = match_status(plan, status)
+        if found is None:  # reported by the rules; never shown or counted as a status
+            values["status"], bad_status = None, status
+        elif found != status:
+            note("status", "status-normalised", row.values["status"],
+                 f"'{short(status)}' in {row.cell('status')} was read as '{found}'. Choose it from the list next "
+                 "time.")
+            values["status"] = found
+    lead, unknown = values["lead"], list[str]()
+    if lead:
+        names, unknown = match_leads(plan, lead)
+        joined = " / ".join(names)
+        if not unknown and joined != lead:
+            if lead not in _example_texts(plan, row.priority, "lead"):  # the template's own wording: nothing to say
+                note("lead", "lead-normalised", row.values["lead"],
+                     f"'{short(lead)}' in {row.cell('lead')} was read as '{short(joined)}'.")
+            values["lead"] = joined
+    raw_time = row.values["time_frame"]
+    due, understood = parse_time_frame(values["time_frame"] if isinstance(raw_time, str) else raw_time)
+    if isinstance(raw_time, date):  # a real Excel date (calamine gives date or datetime) stays a date
+        values["time_frame"] = due
+    update = values["update"]
+    return Action(partner, row, values, due, lead_known=not unknown,
+                  time_frame_understood=understood or values["time_frame"] is None, bad_status=bad_status,
+                  update_is_example=bool(update) and update in _example_texts(plan, row.priority, "update"))
+
+
+def fix_rows(plan: Plan, partner: str, rows: list[Row]) -> tuple[list[Action], list[Problem]]:
+    """The automatic fixes for one return's rows: cheap, so they run where the return is read."""
+    problems: list[Problem] = []
+    return [_fix(plan, partner, row, problems) for row in rows], problems
+
+
+
+Read = tuple[Return, list[Action], list[Problem]]
+
+
+def read_and_fix(plan: Plan, path: Path) -> Read:
+    """One return read, with the automatic fixes applied to its rows: the per-file work, done in a worker."""
+    ret = read_return(plan, path, display_name(path))
+    actions, problems = fix_rows(plan, ret.partner or "", ret.rows)
+    return ret, actions, problems
