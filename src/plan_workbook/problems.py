@@ -59,6 +59,10 @@ CODES: dict[str, Severity] = {
     "nil-return": "note",
     "return-empty": "warning",
     "guidance-edited": "warning",
+    # returns sent in by email or zip (mail.py)
+    "attachment-skipped": "note",
+    "no-return-attached": "warning",
+    "sender-unexpected": "warning",
     # automatic fixes, reported with the original value
     "spaces-trimmed": "fixed",
     "status-normalised": "fixed",

@@ -1,0 +1,446 @@
+"""Returns that arrive by email: saved emails (.eml, Outlook's .msg) and .zip files, unpacked to their
+workbook attachments, in memory.
+
+Every attachment becomes a return named after where it came from (`police-q3.eml > Hate crime return.xlsx`,
+shown with a single right-pointing angle quote, SEP), with the Date and sender of the email that held it.
+Nothing is ever written to disk. The limits below are as strict as the workbook guard's; a container that
+breaks one is a problem for that container (or that part of it), and everything else in the file is still read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.errors
+import email.utils
+import io
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import Message
+from typing import Any
+
+import olefile
+
+from . import guard
+from .problems import Problem, short
+
+MiB = guard.MiB
+MAX_MESSAGE_BYTES = guard.MAX_FILE_BYTES  # an email, a .msg or a zip, as saved (mail servers stop at 25-35 MB)
+MAX_ATTACHMENTS = 100  # files found in one container and all it holds (a round's returns in one zip: about 20)
+MAX_DEPTH = 3  # containers around a workbook: a forward inside a forward inside a zip is the deepest real case
+MAX_UNPACKED_BYTES = guard.MAX_UNPACKED_BYTES  # everything taken out of one file given, decoded
+MAX_RATIO = guard.MAX_RATIO  # as for a workbook's parts: a zip member over 1 MiB unpacking more is a bomb
+SEP = " \u203a "  # between a container's name and a part's name: a character no path separator is
+
+SPREADSHEETS = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".xltx", ".xltm")  # read (or named) as returns
+CONTAINERS = (".eml", ".msg", ".zip")
+MSG_MIME = ("application/vnd.ms-outlook", "application/x-msg")
+ZIP_MIME = ("application/zip", "application/x-zip-compressed")
+MAC_LITTER = "__MACOSX/"  # resource forks a Mac adds to a zip: never a return
+# what the standard library raises for a header it cannot make sense of (policy.default parses them)
+HEADER_ERRORS = (ValueError, IndexError, TypeError, AttributeError, email.errors.MessageError)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A workbook taken out of an email or zip: its name says where from; received and sender are those of
+    the nearest email around it (None and "" for a workbook in a zip given on its own)."""
+
+    name: str
+    data: bytes
+    received: datetime | None = None
+    sender: str = ""
+
+
+@dataclass
+class Unpacked:
+    attachments: list[Attachment] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # each names the container, or the part, it is about
+    containers: int = 0  # emails and zips opened, the file given included
+    emails: list[tuple[str, datetime | None, str]] = field(default_factory=list)  # (name, Date, sender) of each
+
+
+def is_container(name: str) -> bool:
+    return name.lower().endswith(CONTAINERS)
+
+
+class _Stop(Exception):
+    """A limit for the whole file given: nothing more is taken out of it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass
+class _Email:
+    received: datetime | None
+    sender: str
+
+
+def unpack(name: str, data: bytes) -> Unpacked:
+    """The workbook attachments of a saved email or zip file, `name` being how the file is shown. Never raises
+    for bad content: each part that cannot be taken out is a problem, and the rest goes on."""
+    out = _Unpacker(name)
+    try:
+        out.container(name, name, data, depth=1, mail=None)
+    except _Stop as e:
+        out.result.problems.append(Problem(name, "", "", e.code, e.message))
+    return out.result
+
+
+class _Unpacker:
+    def __init__(self, top: str) -> None:
+        self.top = top
+        self.result = Unpacked()
+        self.files = 0
+        self.unpacked = 0
+
+    def problem(self, where: str, code: str, message: str, value: str = "") -> None:
+        self.result.problems.append(Problem(where, "", "", code, message, value=value))
+
+    def take(self, size: int) -> None:
+        """Counts a part against the limits for the whole file given."""
+        self.files += 1
+        self.unpacked += size
+        if self.files > MAX_ATTACHMENTS:
+            raise _Stop("too-large", f"This holds more than {MAX_ATTACHMENTS} attachments or files (emails and zips "
+                        "inside it included); the tool takes at most that many from one file, so the rest were not "
+                        "read. Send the returns in smaller batches.")
+        if self.unpacked > MAX_UNPACKED_BYTES:
+            raise _Stop("too-large", f"What this holds unpacks to more than {MAX_UNPACKED_BYTES // MiB} MB; the tool "
+                        f"takes at most that much from one file, so the rest was not read. It may be a 'zip bomb'.")
+
+    def container(self, where: str, name: str, data: bytes, depth: int, mail: _Email | None) -> None:
+        """Open one email or zip (`where` is its full name, `name` its own file name)."""
+        if depth > MAX_DEPTH:
+            self.problem(where, "too-large", f"This is nested {depth} deep (emails forwarded inside emails, or "
+                         f"zips inside zips); the tool opens at most {MAX_DEPTH} levels, so it was not opened. "
+                         "Ask the partner to attach the return itself.")
+            return
+        if len(data) > MAX_MESSAGE_BYTES:
+            self.problem(where, "too-large", f"This is over {MAX_MESSAGE_BYTES // MiB} MB; the tool opens emails and "
+                         "zip files of up to that size. Ask the partner to send the return on its own.")
+            return
+        self.result.containers += 1
+        kind = _kind(name, data)
+        if kind == "zip":
+            self.zip(where, data, depth, mail)
+        elif kind == "msg":
+            self.msg(where, data, depth)
+        elif kind == "eml":
+            self.eml(where, data, depth)
+        else:
+            self.problem(where, "wrong-format", f"This is named like {_article(name)} but is not one (its content "
+                         "is neither a saved email nor a zip archive), so it was not opened.")
+
+    def part(self, where: str, name: str, data: bytes, depth: int, mail: _Email | None, mime: str = "") -> None:
+        """One file found in a container: a workbook to read, a container to open, or something skipped."""
+        lower = name.lower()
+        if lower.endswith(SPREADSHEETS):
+            self.result.attachments.append(Attachment(where, data, *(
+                (mail.received, mail.sender) if mail else (None, ""))))
+        elif lower.endswith(CONTAINERS) or mime in (*MSG_MIME, *ZIP_MIME):
+            self.container(where, name, data, depth + 1, mail)
+        else:
+            self.problem(where, "attachment-skipped", "Skipped: not a spreadsheet, an email or a zip file, so not "
+                         "a return.")
+
+    # --- zip files
+    def zip(self, where: str, data: bytes, depth: int, mail: _Email | None) -> None:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as e:
+            self.problem(where, "unreadable-file", f"The zip file is damaged or incomplete ({short(str(e))}). Ask "
+                         "the partner to send it again.")
+            return
+        with zf:
+            before = len(self.result.attachments)
+            for info in infos:
+                if info.is_dir() or info.filename.startswith(MAC_LITTER):
+                    continue
+                inner = f"{where}{SEP}{_printable(info.filename)}"
+                if _unsafe_name(info.filename):
+                    self.problem(inner, "unsafe-file", "This name in the zip file points outside the zip (it starts "
+                                 "with '/', a drive letter, or climbs up with '..'), which no real zip tool writes "
+                                 "for a return; it was not read. Ask the partner to zip the returns again.",
+                                 value=info.filename)
+                    continue
+                if info.flag_bits & 0x1:
+                    self.problem(inner, "encrypted", "This file in the zip is protected with a password, so it "
+                                 "cannot be read. Ask the partner to send it without a password.")
+                    continue
+                if info.file_size > MiB and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    times = info.file_size // max(info.compress_size, 1)
+                    self.problem(inner, "too-large", f"This file unpacks {times:,} times larger than it is "
+                                 f"stored in the zip (the tool allows {MAX_RATIO}). It may "
+                                 "be a 'zip bomb'; it was not opened.")
+                    continue
+                self.take(info.file_size)
+                try:
+                    member = zf.read(info)  # stops at the declared size, counted above
+                except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError,
+                        RuntimeError) as e:  # RuntimeError, NotImplementedError: zipfile's unknown compression
+                    self.problem(inner, "unreadable-file", f"This file in the zip is damaged ({short(str(e))}). Ask "
+                                 "the partner to send it again.")
+                    continue
+                self.part(inner, info.filename.rsplit("/", 1)[-1], member, depth, mail)
+            if len(self.result.attachments) == before and not infos:
+                self.problem(where, "no-return-attached", "This zip file is empty: it holds no workbook.")
+
+    # --- emails saved as .eml (MIME)
+    def eml(self, where: str, data: bytes, depth: int) -> None:
+        try:
+            msg = email.message_from_bytes(data, policy=policy.default)
+        except (RecursionError, email.errors.MessageError, ValueError, IndexError, TypeError) as e:
+            self.problem(where, "unreadable-file", f"The email cannot be read ({type(e).__name__}). Ask the partner "
+                         "to send the return again.")
+            return
+        self.message(where, msg, depth)
+
+    def message(self, where: str, msg: Message, depth: int) -> None:
+        mail = _Email(_date(msg), _sender(msg))
+        self.result.emails.append((where, mail.received, mail.sender))
+        before = (len(self.result.attachments), len(self.result.problems))
+        try:
+            self.mime(where, msg, depth, mail, level=0)
+        except RecursionError:
+            self.problem(where, "too-large", "The email's parts are nested too deeply to be read, which no mail "
+                         "program writes; it was not read.")
+        self.no_workbook(where, before)
+
+    def mime(self, where: str, part: Message, depth: int, mail: _Email, level: int) -> None:
+        if level > 20:  # multiparts inside multiparts: mail programs write 3 or 4
+            raise RecursionError
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822":  # an email forwarded as an attachment
+            inner = part.get_payload(0) if part.is_multipart() else None
+            if not isinstance(inner, Message):
+                return
+            name = _filename(part) or f"{_subject(inner) or 'forwarded email'}.eml"
+            if depth + 1 > MAX_DEPTH:
+                self.container(f"{where}{SEP}{_printable(name)}", name, b"", depth + 1, mail)
+                return
+            self.take(0)
+            self.result.containers += 1
+            self.message(f"{where}{SEP}{_printable(name)}", inner, depth + 1)
+            return
+        if part.is_multipart():
+            for sub in part.iter_parts():  # type: ignore[attr-defined]  # EmailMessage under policy.default
+                self.mime(where, sub, depth, mail, level + 1)
+            return
+        name = _filename(part)
+        if not name:
+            if part.get_content_disposition() != "attachment" and part.get_content_maintype() in ("text",):
+                return  # the email's own text
+            name = f"unnamed attachment ({ctype})"
+        try:
+            payload = part.get_payload(decode=True)
+        except (ValueError, TypeError, AssertionError) as e:
+            self.problem(f"{where}{SEP}{_printable(name)}", "unreadable-file", f"This attachment is damaged "
+                         f"({type(e).__name__}). Ask the partner to send it again.")
+            return
+        data = payload if isinstance(payload, bytes) else b""
+        self.take(len(data))
+        self.part(f"{where}{SEP}{_printable(name)}", name, data, depth, mail, ctype)
+
+    def no_workbook(self, where: str, before: tuple[int, int]) -> None:
+        """An email with nothing to read says so by name: never silently dropped."""
+        if len(self.result.attachments) > before[0]:
+            return
+        skipped = [p.file.rsplit(SEP, 1)[-1] for p in self.result.problems[before[1]:]
+                   if p.code == "attachment-skipped"]
+        listed = f" (attached: {', '.join(short(s, 60) for s in skipped[:10])})" if skipped else ""
+        if not any(p.severity == "error" for p in self.result.problems[before[1]:]):
+            self.problem(where, "no-return-attached", f"This email has no workbook attached{listed}, so it holds no "
+                         "return. If the partner meant to send one, ask them to attach it.")
+
+    # --- Outlook's .msg (a compound file holding MAPI properties)
+    def msg(self, where: str, data: bytes, depth: int) -> None:
+        try:
+            ole = olefile.OleFileIO(data, raise_defects=olefile.DEFECT_INCORRECT)
+        except (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError, OverflowError,
+                MemoryError, EOFError) as e:
+            self.problem(where, "unreadable-file", f"The Outlook message is damaged: its storage cannot be read "
+                         f"({short(str(e) or type(e).__name__)}). Ask the partner to send the return again, attached "
+                         "to a new email.")
+            return
+        try:
+            self.msg_storage(where, _Msg(ole, len(data)), [], depth, top=True)
+        except (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError, OverflowError,
+                EOFError) as e:
+            self.problem(where, "unreadable-file", f"The Outlook message is damaged: part of its storage cannot be "
+                         f"read ({short(str(e) or type(e).__name__)}). Ask the partner to send the return again.")
+        finally:
+            ole.close()
+
+    def msg_storage(self, where: str, m: _Msg, at: list[str], depth: int, top: bool) -> None:
+        props = m.properties(at, 32 if top else 24)
+        mail = _Email(_filetime(props.get(0x0039) or props.get(0x0E06)), _msg_sender(m, at))
+        self.result.emails.append((where, mail.received, mail.sender))
+        before = (len(self.result.attachments), len(self.result.problems))
+        for storage in m.children(at, "__attach_version1.0_#"):
+            here = [*at, storage]
+            attach = m.properties(here, 8)
+            name = (m.text(here, 0x3707) or m.text(here, 0x3704) or m.text(here, 0x3001) or "unnamed attachment")
+            inner = f"{where}{SEP}{_printable(name)}"
+            if attach.get(0x3705) == 5 and m.exists([*here, "__substg1.0_3701000D"]):  # an embedded message
+                if depth + 1 > MAX_DEPTH:
+                    self.container(inner, name, b"", depth + 1, mail)
+                    continue
+                self.take(0)
+                self.result.containers += 1
+                title = m.text([*here, "__substg1.0_3701000D"], 0x0037)
+                embedded = f"{where}{SEP}{_printable(name if name != 'unnamed attachment' else title + '.msg')}"
+                self.msg_storage(embedded, m, [*here, "__substg1.0_3701000D"], depth + 1, top=False)
+                continue
+            size = m.size([*here, "__substg1.0_37010102"])
+            if size is None:
+                self.problem(inner, "attachment-skipped", "Skipped: this attachment is a link or an embedded object, "
+                             "not a file, so not a return.")
+                continue
+            self.take(size)
+            self.part(inner, name, m.stream([*here, "__substg1.0_37010102"]), depth, mail,
+                      (m.text(here, 0x370E) or "").lower())
+        self.no_workbook(where, before)
+
+
+class _Msg:
+    """The parts of a .msg this tool uses (MS-OXMSG): property streams and their substorages."""
+
+    def __init__(self, ole: Any, file_size: int) -> None:
+        self.ole, self.file_size = ole, file_size
+        self.storages: list[list[str]] = ole.listdir(streams=False, storages=True)
+
+    def exists(self, path: list[str]) -> bool:
+        return bool(self.ole.exists("/".join(path)))
+
+    def children(self, at: list[str], prefix: str) -> list[str]:
+        """Names of the storages directly under `at` whose names start with `prefix`."""
+        return sorted(p[-1] for p in self.storages if len(p) == len(at) + 1 and p[:-1] == at
+                      and p[-1].startswith(prefix))
+
+    def size(self, path: list[str]) -> int | None:
+        joined = "/".join(path)
+        if not self.ole.exists(joined) or self.ole.get_type(joined) != olefile.STGTY_STREAM:
+            return None
+        size = int(self.ole.get_size(joined))
+        if size > self.file_size:  # a stream cannot hold more than the file it is in: a crafted size
+            raise ValueError(f"a stream claims {size:,} bytes in a file of {self.file_size:,}")
+        return size
+
+    def stream(self, path: list[str]) -> bytes:
+        if self.size(path) is None:
+            return b""
+        data: bytes = self.ole.openstream("/".join(path)).read()
+        return data
+
+    def properties(self, at: list[str], header: int) -> dict[int, int]:
+        """Fixed-size properties (PT_LONG, PT_SYSTIME) by property id."""
+        raw = self.stream([*at, "__properties_version1.0"])[header:]
+        out: dict[int, int] = {}
+        for i in range(0, len(raw) - 15, 16):
+            tag, _, value = struct.unpack_from("<IIQ", raw, i)
+            if tag & 0xFFFF == 0x0003:
+                out[tag >> 16] = value & 0xFFFFFFFF
+            elif tag & 0xFFFF == 0x0040:
+                out[tag >> 16] = value
+        return out
+
+    def text(self, at: list[str], pid: int) -> str:
+        unicode = self.stream([*at, f"__substg1.0_{pid:04X}001F"])
+        if unicode:
+            return unicode.decode("utf-16-le", "replace").rstrip("\x00")
+        return self.stream([*at, f"__substg1.0_{pid:04X}001E"]).decode("cp1252", "replace").rstrip("\x00")
+
+
+def _msg_sender(m: _Msg, at: list[str]) -> str:
+    for pid in (0x5D01, 0x0C1F, 0x0065, 0x5D02):  # SMTP address first: Exchange keeps an X.500 name in 0C1F
+        found = m.text(at, pid)
+        if "@" in found:
+            return found.strip()
+    headers = m.text(at, 0x007D)  # the transport headers, as received
+    if headers:
+        with contextlib.suppress(*HEADER_ERRORS):
+            return _sender(email.message_from_string(headers, policy=policy.default))
+    return ""
+
+
+def _filetime(value: int | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime(1601, 1, 1, tzinfo=UTC) + timedelta(microseconds=value // 10)
+    except OverflowError:
+        return None
+
+
+def _kind(name: str, data: bytes) -> str:
+    """What a container really is, by content; the name only decides between an email and nothing."""
+    if data.startswith(b"PK"):
+        return "zip"
+    if data.startswith(guard.OLE):
+        return "msg"
+    head = data[:4096].lstrip()
+    if name.lower().endswith(".eml") or b":" in head.split(b"\n", 1)[0]:
+        return "eml" if head[:1].isalpha() or head.startswith(b"\xef\xbb\xbf") else ""
+    return ""
+
+
+def _article(name: str) -> str:
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return {"eml": "saved email (.eml)", "msg": "Outlook message (.msg)", "zip": "zip file"}.get(ext, "container")
+
+
+def _unsafe_name(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return (name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts
+            or "\x00" in name)
+
+
+def _printable(name: str) -> str:
+    """A part's name as shown: one line (a crafted name cannot start a line of its own)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in name)[:255] or "(no name)"
+
+
+def _filename(part: Message) -> str:
+    with contextlib.suppress(*HEADER_ERRORS):
+        return str(part.get_filename() or "")
+    return ""
+
+
+def _subject(msg: Message) -> str:
+    with contextlib.suppress(*HEADER_ERRORS):
+        return " ".join(str(msg.get("Subject", "") or "").split())[:100]
+    return ""
+
+
+def _date(msg: Message) -> datetime | None:
+    with contextlib.suppress(*HEADER_ERRORS):
+        raw = msg.get("Date")
+        if raw is None:
+            return None
+        when = getattr(raw, "datetime", None) or email.utils.parsedate_to_datetime(str(raw))
+        return when if isinstance(when, datetime) else None
+    return None
+
+
+def _sender(msg: Message) -> str:
+    with contextlib.suppress(*HEADER_ERRORS):
+        raw = msg.get("From")
+        if raw is None:
+            return ""
+        addresses = getattr(raw, "addresses", None)
+        if addresses:
+            return str(addresses[0].addr_spec)
+        return email.utils.parseaddr(str(raw))[1]
+    return ""
+
+
+def sender_domain(sender: str) -> str:
+    return sender.rsplit("@", 1)[-1].strip().strip(">").lower() if "@" in sender else ""
