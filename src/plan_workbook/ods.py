@@ -305,8 +305,9 @@ class _Content:
         if formula is not None and len(facts.formulas) < guard.MAX_FACTS:
             facts.formulas[a1(self.row, col)] = (formula.removeprefix("of:").removeprefix("=")[:guard.MAX_FACT_CHARS],
                                                  value is not None)
-        if attrs.get(CALCEXT + "value-type") == "error" and isinstance(value, str):
-            facts.errors[a1(self.row, col)] = value[:guard.MAX_FACT_CHARS]
+        error = attrs.get(CALCEXT + "value-type") == "error"
+        if error and isinstance(value, str) and len(facts.errors) < guard.MAX_FACTS:
+            facts.errors[a1(self.row, col)] = value[:guard.MAX_FACT_CHARS]  # shown as its text, as for .xlsx
         rows_span, cols_span = _count(attrs, "number-rows-spanned"), _count(attrs, "number-columns-spanned")
         if (rows_span > 1 or cols_span > 1) and len(self.sheet.merged) < guard.MAX_FACTS:
             self.sheet.merged.append(((self.row, col), (self.row + rows_span - 1, col + cols_span - 1)))
@@ -368,8 +369,8 @@ def _value(attrs: dict[str, str], paragraphs: list[str]) -> Any:
             return when.date() if "T" not in raw else when
         if kind == "time":
             return _time(attrs.get(OFFICE + "time-value", "")) or text or None
-    if kind == "string" and OFFICE + "string-value" in attrs:
-        return attrs[OFFICE + "string-value"] or None
+    if attrs.get(OFFICE + "string-value"):  # a formula's text result
+        return attrs[OFFICE + "string-value"]
     return text if text else None
 
 
