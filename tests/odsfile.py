@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import python_calamine
 
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -43,3 +47,38 @@ def ods(body: bytes, extra: dict[str, bytes] | None = None, mimetype: bytes = MI
 
 def table(name: str, rows: str, style: str = "ta1") -> str:
     return f'<table:table table:name="{name}" table:style-name="{style}">{rows}</table:table>'
+
+
+def _cell(value: object) -> str:
+    if value is None or value == "":
+        return "<table:table-cell/>"
+    if isinstance(value, bool):
+        return (f'<table:table-cell office:value-type="boolean" office:boolean-value="{str(value).lower()}">'
+                f"<text:p>{str(value).upper()}</text:p></table:table-cell>")
+    if isinstance(value, (int, float)):
+        return (f'<table:table-cell office:value-type="float" office:value="{value!r}"><text:p>{value}</text:p>'
+                "</table:table-cell>")
+    paragraphs = "".join(f"<text:p>{escape(line).replace('  ', ' <text:s/>')}</text:p>"
+                         for line in str(value).split("\n"))
+    return f'<table:table-cell office:value-type="string">{paragraphs}</table:table-cell>'
+
+
+def from_xlsx(path: Path, extra_rows: dict[str, str] | None = None) -> bytes:
+    """The values of an .xlsx written as an .ods, hidden sheets hidden, with LibreOffice's trailing repeated empty
+    rows; `extra_rows` adds raw row XML at the end of a sheet (for hostile cases). Values only: what a partner
+    typed, which is what the reader reads."""
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    tables = []
+    try:
+        for meta in wb.sheets_metadata:
+            grid = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            rows = "".join("<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>"
+                           for row in grid)
+            rows += (extra_rows or {}).get(meta.name, "")
+            rows += ('<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+                     'table:number-columns-repeated="1024"/></table:table-row>')
+            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+            tables.append(table(escape(meta.name, {'"': "&quot;"}), rows, "ta2" if hidden else "ta1"))
+    finally:
+        wb.close()
+    return ods(content("".join(tables), HIDDEN_TABLE_STYLE))
