@@ -15,7 +15,7 @@ import python_calamine
 
 from odsfile import HIDDEN_TABLE_STYLE, content, ods, table
 from plan_workbook import guard
-from plan_workbook.ods import is_ods, read_ods
+from plan_workbook.ods import excel_formula, is_ods, read_ods
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 
@@ -105,9 +105,17 @@ def test_values_formulas_notes_and_layout_facts() -> None:
     assert facts.size == (3, 4)
     assert (facts.hidden_rows, facts.hidden_columns) == ({2}, {2})
     assert facts.notes == {"A3": "A note\ntwo lines"}
-    assert facts.formulas == {"D2": ("1/0", True), "C3": ("[.B1]+1", True)}
+    assert facts.formulas == {"D2": ("1/0", True), "C3": ("B1+1", True)}  # as Excel writes them
     assert facts.errors == {"D2": "#DIV/0!"}
     assert data.merged == [((2, 0), (2, 1))]
+
+
+@pytest.mark.parametrize(("odf", "excel"), [
+    ("of:=[.B1]+1", "B1+1"), ("of:=[$Lists.$A$2]", "Lists!$A$2"), ("of:=SUM([.A1:.B3])", "SUM(A1:B3)"),
+    ("of:=['My sheet'.C3]", "'My sheet'!C3"), ('of:=IF([.A1]="a;[.B1]";1;2)', 'IF(A1="a;[.B1]",1,2)'),
+])
+def test_formulas_read_as_excel_writes_them(odf: str, excel: str) -> None:
+    assert excel_formula(odf) == excel
 
 
 def test_huge_repeats_are_refused_before_anything_is_allocated() -> None:

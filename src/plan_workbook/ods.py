@@ -303,8 +303,7 @@ class _Content:
                 self._too_large(a1(bottom, right))
                 return
         if formula is not None and len(facts.formulas) < guard.MAX_FACTS:
-            facts.formulas[a1(self.row, col)] = (formula.removeprefix("of:").removeprefix("=")[:guard.MAX_FACT_CHARS],
-                                                 value is not None)
+            facts.formulas[a1(self.row, col)] = (excel_formula(formula)[:guard.MAX_FACT_CHARS], value is not None)
         error = attrs.get(CALCEXT + "value-type") == "error"
         if error and isinstance(value, str) and len(facts.errors) < guard.MAX_FACTS:
             facts.errors[a1(self.row, col)] = value[:guard.MAX_FACT_CHARS]  # shown as its text, as for .xlsx
@@ -346,6 +345,25 @@ class _Content:
                 sheet.rows[r][c] = v
             sheet.facts.size = (height, width)
         self.sheet, self.cells, self.skip = None, {}, False
+
+
+_REF = re.compile(r"\[(?:\$?('[^']*(?:''[^']*)*'|[^.\]'\[]*))?\.(\$?[A-Z]{1,3}\$?[0-9]{1,7})"
+                  r"(?::(?:\$?('[^']*(?:''[^']*)*'|[^.\]'\[]*))?\.(\$?[A-Z]{1,3}\$?[0-9]{1,7}))?\]")
+
+
+def excel_formula(odf: str) -> str:
+    """An OpenFormula as Excel writes it, without its '=': [.B1] is B1, [$Lists.$A$2] is Lists!$A$2, arguments
+    are separated by ',' (text in quotes is left alone). So messages, and the reader's test for the template's
+    own formulas, see the same text for .ods and .xlsx."""
+    text = odf.removeprefix("of:").removeprefix("=")
+    parts = re.split(r'("(?:[^"]|"")*")', text)  # odd items are text in quotes
+    return "".join(part if i % 2 else _REF.sub(_ref, part).replace(";", ",") for i, part in enumerate(parts))
+
+
+def _ref(m: re.Match[str]) -> str:
+    sheet, cell, _, cell2 = m.groups()  # a range names its sheet once
+    where = f"{sheet}!" if sheet else ""
+    return f"{where}{cell}" + (f":{cell2}" if cell2 else "")
 
 
 def _spaces(attrs: dict[str, str]) -> int:
