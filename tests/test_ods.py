@@ -3,8 +3,10 @@ gives for .xlsx, behind limits that count repeated rows and cells before anythin
 
 from __future__ import annotations
 
+import io
 import subprocess
 import tracemalloc
+import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
@@ -168,3 +170,16 @@ def test_damaged_and_hostile_files_are_refused_with_their_code(case: str) -> Non
     assert book.fatal is not None
     assert book.fatal[0] == code
     assert book.sheets == []
+
+
+def test_an_ods_is_known_by_its_mimetype_wherever_it_is_in_the_zip() -> None:
+    standard = ods(content(table("S", "<table:table-row>" + cell("x") + "</table:table-row>")))
+    assert is_ods(standard)
+    moved = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(standard)) as src, zipfile.ZipFile(moved, "w") as out:
+        for name in reversed(src.namelist()):  # mimetype last, as some writers put it
+            out.writestr(name, src.read(name))
+    assert is_ods(moved.getvalue())
+    assert read_ods("m.ods", moved.getvalue()).sheets[0].rows == [["x"]]
+    assert not is_ods((SAMPLES / "victim-first.xlsx").read_bytes())
+    assert not is_ods(ods(content(""), mimetype=b"application/vnd.oasis.opendocument.text"))

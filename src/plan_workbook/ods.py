@@ -64,8 +64,19 @@ class _Unsafe(Exception):
 
 
 def is_ods(data: bytes) -> bool:
-    """An OpenDocument file: its first member is `mimetype`, stored, as the standard requires."""
-    return data.startswith(b"PK\x03\x04") and data[30:38] == b"mimetype"
+    """An OpenDocument spreadsheet: a zip whose `mimetype` member names one (first and stored, as the standard
+    asks, or anywhere, as some writers put it)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    if data[30:38] == b"mimetype":
+        return data[38:38 + len(MIMETYPE)] == MIMETYPE.encode()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo("mimetype")
+            return info.file_size < 200 and zf.read(info).strip() == MIMETYPE.encode()
+    except (KeyError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, RuntimeError,
+            NotImplementedError, zlib.error):
+        return False
 
 
 def read_ods(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> Book:
