@@ -27,14 +27,16 @@ import olefile
 
 from . import guard
 from .problems import Problem, short
+from .text import PART
 
 MiB = guard.MiB
 MAX_MESSAGE_BYTES = guard.MAX_FILE_BYTES  # an email, a .msg or a zip, as saved (mail servers stop at 25-35 MB)
 MAX_ATTACHMENTS = 100  # files found in one container and all it holds (a round's returns in one zip: about 20)
 MAX_DEPTH = 3  # containers around a workbook: a forward inside a forward inside a zip is the deepest real case
 MAX_UNPACKED_BYTES = guard.MAX_UNPACKED_BYTES  # everything taken out of one file given, decoded
+MAX_MIME_LINES = 10_000  # lines starting '--' (MIME boundaries) in one email: mail programs write a few per part
 MAX_RATIO = guard.MAX_RATIO  # as for a workbook's parts: a zip member over 1 MiB unpacking more is a bomb
-SEP = " \u203a "  # between a container's name and a part's name: a character no path separator is
+SEP = PART  # between a container's name and a part's name: a character no path separator is
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".xltx", ".xltm")  # read (or named) as returns
 CONTAINERS = (".eml", ".msg", ".zip")
@@ -195,6 +197,11 @@ class _Unpacker:
 
     # --- emails saved as .eml (MIME)
     def eml(self, where: str, data: bytes, depth: int) -> None:
+        boundaries = data.count(b"\n--")
+        if boundaries > MAX_MIME_LINES:  # counted first: the standard library takes minutes over 500,000 parts
+            self.problem(where, "too-large", f"The email has {boundaries:,} part boundaries; mail programs write a "
+                         f"few for each attachment, and the tool reads at most {MAX_MIME_LINES:,}. It was not read.")
+            return
         try:
             msg = email.message_from_bytes(data, policy=policy.default)
         except (RecursionError, email.errors.MessageError, ValueError, IndexError, TypeError) as e:

@@ -12,6 +12,7 @@ from pathlib import Path
 MAX_CELL_UNITS = 32_767  # Excel's limit for one cell, in UTF-16 code units
 CUT_MARK = " … [cut here: too long for one Excel cell]"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+PART = " \u203a "  # between an email's or zip's name and a file in it: 'police-q3.eml > return.xlsx', as shown
 
 
 def valid(text: str) -> str:
@@ -56,3 +57,10 @@ def display_name(path: Path) -> str:
         return text
     return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
                    else f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def file_name(shown: str) -> str:
+    """A return's name without its folder; for a workbook sent in an email or zip, the email's name and the
+    attachment's ('police-q3.eml > Hate crime return.xlsx', with PART), so a message still says which email."""
+    head, sep, rest = shown.partition(PART)
+    return Path(head).name + sep + rest
