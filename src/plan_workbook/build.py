@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.indexed_list import IndexedList
@@ -21,6 +21,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import layout as L
+from .checks import add_checks, panel_rows
 from .errors import UsageError
 from .normalise import suggest_partners
 from .plan import ROLES, Plan, Priority, partner_named
@@ -51,10 +52,13 @@ def build_template(plan: Plan, partner: str | None = None, password: str | None 
     front.title = L.FRONT_SHEET
     lists = _lists_sheet(wb, plan)
     _front_sheet(front, plan, partner, round_name, rolled=carried is not None)
+    shown_examples = {}
     for i, priority in enumerate(plan.priorities, 1):
         left_out = set((carried or {}).get(priority.sheet, ()))
         shown = replace(priority, examples=tuple(e for j, e in enumerate(priority.examples) if j not in left_out))
+        shown_examples[priority.sheet] = len(shown.examples)
         _priority_sheet(wb.create_sheet(priority.sheet), plan, shown, themes_name=f"Themes{i}")
+    add_checks(wb, plan, lists.max_column + 2, time_frame_choices(plan), L.PANEL_ROW, shown_examples)
     wb.move_sheet(lists, offset=len(wb.sheetnames))
     _meta_sheet(wb.create_sheet(L.META_SHEET), plan, partner, round_name)
     for ws in wb.worksheets:
@@ -186,8 +190,9 @@ def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str
     put(ws["A1"], plan.title)
     ws["A1"].font = font(bold=True, size=16)
     put(ws["A2"], plan.partnership)
-    rows: list[tuple[str, str]] = [(L.PARTNER_LABEL, partner or ""), (L.NIL_LABEL, ""),
-                                   ("Plan period", period_text(plan))]
+    rows: list[tuple[str, str]] = [(L.PARTNER_LABEL, partner or ""), (L.NIL_LABEL, ""), (L.PANEL_LABEL, "")]
+    rows += [("", "")] * (panel_rows(plan) - 1)  # the checks panel's formulas go in column B (checks.py)
+    rows.append(("Plan period", period_text(plan)))
     if round_name:
         rows.append(("Reporting round", round_name))
     if plan.return_date:
@@ -286,7 +291,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
             if example is not None and example[role]:
                 put(cell, example[role])  # after the style: text that looks like a formula sets quotePrefix
     _dropdowns(ws, plan, themes_name if priority.themes else None, first, last)
-    _formats(ws, plan, first, first + len(priority.examples), last)
+    _formats(ws, plan, first, last)
     ws.freeze_panes = ws.cell(L.HEADER_ROW + 1, 1)
     fit_row_heights(ws, range(L.HEADER_ROW, first + len(priority.examples)))
     print_setup(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}", plan.marking)
@@ -341,35 +346,13 @@ def _dropdowns(ws: Worksheet, plan: Plan, themes_name: str | None, first: int, l
         ws.add_data_validation(dv)
 
 
-def _formats(ws: Worksheet, plan: Plan, first: int, input_first: int, last: int) -> None:
-    """Status colours, and highlights for what a started row still lacks. In an input row Lead, Time Frame
-    and Status are highlighted once its Action is typed, and the Action once anything else is; in an example
-    row (whose Action is printed) once a Status is chosen. An Update is highlighted wherever the status is one
-    the plan marks `update_required`."""
+def _formats(ws: Worksheet, plan: Plan, first: int, last: int) -> None:
+    """Status colours; what a row still lacks is highlighted by the template's own checks (checks.py)."""
     status_range = f"{letter('status')}{first}:{letter('status')}{last}"
     for s in plan.statuses:
         word = s.name.replace('"', '""')
         ws.conditional_formatting.add(status_range, CellIsRule(
             operator="equal", formula=[f'"{word}"'], fill=solid(s.fill), font=Font(color=s.font)))
-    action, status = letter("action"), letter("status")
-
-    def highlight(role: str, top: int, bottom: int, started: str) -> None:
-        col = letter(role)
-        if top <= bottom:
-            ws.conditional_formatting.add(f"{col}{top}:{col}{bottom}", FormulaRule(
-                formula=[f"AND({started},LEN(TRIM({col}{top}))=0)"], fill=solid(L.MISSING_FILL)))
-
-    for role in ("lead", "time_frame", "status"):
-        highlight(role, input_first, last, f"LEN(TRIM(${action}{input_first}))>0")
-        highlight(role, first, input_first - 1,
-                  f"LEN(TRIM(${action}{first}))>0,LEN(TRIM(${status}{first}))>0")
-    others = "&".join(f"${letter(role)}{input_first}" for role in ROLES if role != "action")
-    highlight("action", input_first, last, f"LEN(TRIM({others}))>0")
-    highlight("action", first, input_first - 1, f"LEN(TRIM(${status}{first}))>0")
-    needs_update = [s.name.replace('"', '""') for s in plan.statuses if s.update_required]
-    if needs_update:
-        at = ",".join(f'TRIM(${status}{first})="{word}"' for word in needs_update)
-        highlight("update", first, last, f"OR({at})")
 
 
 def _meta_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str) -> None:

@@ -34,10 +34,20 @@ FEEDBACK_OF = "feedback_of"
 CARRIED_HEADERS = ("Last round: Status", "Last round: Update")
 CARRIED_FILL = "E4DFEC"  # lavender: apart from the examples' grey, the header blue and every status colour
 
+# The template checks itself (checks.py): a panel on the Front sheet, formulas in column B from PANEL_ROW (its
+# label in column A), and a column headed CHECK_HEADER right of the template's columns on every priority sheet,
+# one formula per row. The reader must not report either: they are the template's, never typed by a partner.
+PANEL_LABEL = "Before you send"
+PANEL_ROW = 6  # directly below the nil-return cell
+CHECK_HEADER = "Check before sending"
+
 # Fills shared by template and summary.
 EXAMPLE_FILL = "D9D9D9"
 INPUT_FILL = "FFF2CC"  # the front sheet's partner cell
-MISSING_FILL = "F8CBAD"
+MISSING_FILL = "F8CBAD"  # also an error the template's own check finds
+CHECK_WARNING_FILL = "FCE4D6"  # a warning the template's own check finds: lighter than an error
+READY_FILL = "C6EFCE"  # "Ready to send"
+CHECK_FONT = "9C0006"
 HEADER_FILL = "D9E1F2"
 BORDER_COLOUR = "BFBFBF"  # light lines between input cells, so columns do not run together
 

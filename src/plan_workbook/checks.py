@@ -1,0 +1,350 @@
+"""The template checks itself: formulas that tell the partner, before they send it, what the coordinator's
+check will say about every row that can be decided inside the workbook.
+
+Everything is generated from the plan, as the pandera schema is (validate.schema), and mirrors the reader and
+the fixes: a started row is one with any of the eight cells non-blank (blank = only the reader's trimmed
+spaces), an untouched example row is not counted (exact text, the first row to use each example), a status
+or alias matches in any case with the reader's spaces trimmed at the ends, leads and action texts are
+compared with their whitespace collapsed and case folded. What a formula cannot decide exactly (a joint
+lead, a time frame other than a listed month or Ongoing) is shown as "checked by the coordinator" and never
+counted. Only functions Excel 2016 and LibreOffice 7 both calculate the same way; nothing volatile.
+
+The row-by-row working sits on the hidden `Lists` sheet, which the reader never reads. What the partner sees:
+a panel on the Front sheet (formulas in column B from `PANEL_ROW`) and a `CHECK_HEADER` column right of the
+template's columns on each priority sheet (one formula per row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import layout as L
+from .normalise import SPACES
+from .plan import ROLES, TEXT_ROLES, Plan, Priority
+from .timeframes import ONGOING, parse_time_frame
+from .xlsx import WRAP, put, solid
+
+# Python's str.split() splits on these; partner and action texts are compared as " ".join(text.split()).
+WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace() and chr(i) != " ")
+LEAD_SEPARATORS = ("/", ",", "&", ";", "+", " and ")  # normalise.LEAD_SEPARATORS and AND, on collapsed text
+ERROR_TYPES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")  # ERROR.TYPE 1-7
+MAX_FORMULA = 8192  # Excel's limit on a formula's length
+
+
+def char(c: str) -> str:
+    return f"CHAR({ord(c)})" if ord(c) < 128 else f"_xlfn.UNICHAR({ord(c)})"  # a 2013 function: stored with its prefix
+
+
+def text(value: str) -> str:
+    """An Excel string literal; Excel refuses literals over 255 characters, so longer text is joined."""
+    parts = [value[i:i + 255] for i in range(0, len(value), 255)] or [""]
+    return "&".join('"' + p.replace('"', '""') + '"' for p in parts)
+
+
+def strip_blank(expr: str) -> str:
+    """expr with every character the reader trims removed: empty exactly when the reader sees a blank."""
+    for c in SPACES:
+        expr = f'SUBSTITUTE({expr},{char(c)},"")'
+    return expr
+
+
+def collapsed(expr: str) -> str:
+    """" ".join(expr.split()).casefold(), for the ASCII case: every whitespace character made a space, then
+    TRIM (which also collapses runs of spaces) and LOWER."""
+    for c in WHITESPACE:
+        expr = f'SUBSTITUTE({expr},{char(c)}," ")'
+    return f"LOWER(TRIM({expr}))"
+
+
+def blank(expr: str) -> str:
+    return f"LEN({strip_blank(expr)})=0"
+
+
+def trimmed_equals(value: str, word: str, lower: bool) -> str:
+    """Whether `value` is `word` with only the reader's trimmed spaces around it (in any case if `lower`):
+    the first occurrence, with nothing but those spaces before and after it."""
+    hay = f"LOWER({value})" if lower else value
+    at = f"FIND({word},{hay})"
+    return (f"IF(ISNUMBER({at}),AND({blank(f'LEFT({value},{at}-1)')},"
+            f"{blank(f'MID({value},{at}+LEN({word}),32767)')}),FALSE)")
+
+
+@dataclass
+class Columns:
+    """Columns of the hidden Lists sheet, handed out left to right."""
+
+    next: int
+    names: dict[str, str] = field(default_factory=dict)
+
+    def take(self, name: str) -> str:
+        self.names[name] = get_column_letter(self.next)
+        self.next += 1
+        return self.names[name]
+
+
+@dataclass(frozen=True)
+class SheetChecks:
+    """Where one priority sheet's working and totals are on the Lists sheet."""
+
+    sheet: str
+    cols: dict[str, str]
+    first: int
+    last: int
+
+    def total(self, name: str) -> str:
+        return f"{quote_sheetname(L.LISTS_SHEET)}!${self.cols[name]}${TOTAL_ROW}"
+
+
+TOTAL_ROW = 2  # on the Lists sheet: each priority's totals (errors, warnings, coordinator, started rows)
+HELPER_HEADER_ROW = 3
+TOTALS = ("errors", "warnings", "coordinator", "started")
+
+
+def time_frame_keys(plan: Plan, choices: list[str]) -> list[str]:
+    """Time frames a formula can call understood: the dropdown's months and Ongoing, and the words that mean
+    'ongoing', in the form the reader compares them. Each is checked here against the parser, so they cannot
+    drift: understood, and inside the plan period."""
+    keys = sorted({" ".join(c.split()).casefold() for c in choices} | set(ONGOING))
+    for key in keys:
+        due, understood = parse_time_frame(key)
+        assert understood and (due is None or plan.period_start <= due <= plan.period_end), key
+    return keys
+
+
+def add_checks(wb: Workbook, plan: Plan, first_lists_column: int, time_frames: list[str],
+               panel_row: int, shown: dict[str, int]) -> list[SheetChecks]:
+    """The working on the Lists sheet, the check column and highlights on each priority sheet, and the panel
+    on the Front sheet from `panel_row`. `shown`: sheet -> how many examples it shows (a rolled workbook
+    leaves out those carried as actions)."""
+    lists = wb[L.LISTS_SHEET]
+    cols = Columns(first_lists_column)
+    partner_keys = _list(lists, cols, "PartnerKeys", sorted(plan.partner_index))
+    tf_keys = _list(lists, cols, "TimeFrameKeys", time_frame_keys(plan, time_frames))
+    status_names = _list(lists, cols, "StatusNames", plan.status_names)
+    done = []
+    for priority in plan.priorities:
+        ws = wb[priority.sheet]
+        examples = _examples(lists, cols, priority)
+        last = L.FIRST_DATA_ROW + shown[priority.sheet] + plan.input_rows - 1
+        done.append(_sheet(ws, lists, plan, priority, cols, examples, partner_keys, tf_keys, status_names, last))
+    _panel(wb[L.FRONT_SHEET], plan, done, panel_row)
+    return done
+
+
+def _list(ws: Worksheet, cols: Columns, name: str, values: list[str]) -> str:
+    """A column of values under a heading; returns its absolute range."""
+    col = cols.take(name)
+    put(ws[f"{col}1"], name)
+    for r, v in enumerate(values, 2):
+        put(ws[f"{col}{r}"], v)
+    return f"{quote_sheetname(L.LISTS_SHEET)}!${col}$2:${col}${len(values) + 1}"
+
+
+def _examples(ws: Worksheet, cols: Columns, priority: Priority) -> dict[str, str]:
+    """Every example of the priority (those a rolled workbook leaves out too: the reader compares with all),
+    one column per role; role -> absolute range."""
+    out = {}
+    for role in ROLES:
+        out[role] = _list(ws, cols, f"{priority.sheet[:20]} example {role}", [e[role] for e in priority.examples])
+    return out
+
+
+def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols: Columns,
+           examples: dict[str, str], partner_keys: str, tf_keys: str, status_names: str, last: int) -> SheetChecks:
+    first = L.FIRST_DATA_ROW
+    src = quote_sheetname(ws.title) + "!"
+    names = [f"v_{r}" for r in ROLES] + [f"f_{r}" for r in ROLES] + [
+        "example", "untouched", "started", "status", "lead_key", "lead", "time_frame", "update_is_example",
+        "action_key", "duplicate", "flag_action", "flag_status", "flag_lead", "flag_time_frame", "flag_update",
+        "errors", "warnings", "coordinator", "fixes", "checks", "later", "reason"]
+    c = {n: cols.take(f"{priority.sheet[:20]} {n}") for n in names}
+    cols.next += 1  # a blank column between blocks, for whoever reads the sheet
+    for n in names:
+        put(lists[f"{c[n]}{HELPER_HEADER_ROW}"], n)
+    put(lists[f"{c['errors']}1"], priority.sheet)
+    for n in TOTALS:
+        lists[f"{c[n]}{TOTAL_ROW}"] = f"=SUMPRODUCT(--({c[n]}{first}:{c[n]}{last}))"
+    h = {role: plan.column(role).header for role in ROLES}
+    needs = [i for i, s in enumerate(plan.statuses, 1) if s.update_required]
+    words = [(w.casefold(), i) for i, s in enumerate(plan.statuses, 1) for w in (s.name, *s.aliases)]
+    updates = sorted({e["update"] for e in priority.examples if e["update"]})
+    for r in range(first, last + 1):
+        def at(n: str) -> str:
+            return f"{c[n]}{r}"
+
+        def newlines(n: str) -> str:
+            return f"SUBSTITUTE({at(n)},CHAR(13)&CHAR(10),CHAR(10))"
+
+        formulas: dict[str, str] = {}
+        for j, role in enumerate(ROLES, 1):
+            cell = f"{src}${get_column_letter(j)}{r}"
+            errors = ",".join(text(e) for e in ERROR_TYPES)
+            formulas[f"v_{role}"] = (f'IF(ISERROR({cell}),IFERROR(CHOOSE(ERROR.TYPE({cell}),{errors}),"#N/A"),'
+                                     f'{cell}&"")')
+            formulas[f"f_{role}"] = f"NOT({blank(at(f'v_{role}'))})"
+        match = "0"
+        for k in range(len(priority.examples), 0, -1):
+            same = ",".join(f"EXACT({newlines(f'v_{role}')},INDEX({examples[role]},{k}))" for role in TEXT_ROLES)
+            match = f"IF(AND({same}),{k},{match})"
+        formulas["example"] = match
+        rest = ",".join(f"EXACT({newlines(f'v_{role}')},INDEX({examples[role]},{at('example')}))"
+                        for role in ROLES if role not in TEXT_ROLES)
+        earlier = f"COUNTIF({c['example']}${first - 1}:{c['example']}{r - 1},{at('example')})=0"
+        formulas["untouched"] = f"IF({at('example')}>0,AND({rest},{earlier}),FALSE)" if priority.examples else "FALSE"
+        any_filled = ",".join(at(f"f_{role}") for role in ROLES)
+        formulas["started"] = f"AND(OR({any_filled}),NOT({at('untouched')}))"
+        status = "-1"
+        for word, i in reversed(words):
+            status = f"IF({trimmed_equals(at('v_status'), text(word), lower=True)},{i},{status})"
+        formulas["status"] = f"IF({at('f_status')},{status},0)"
+        formulas["lead_key"] = collapsed(at("v_lead"))
+        separated = ",".join(f"ISNUMBER(FIND({text(s)},{at('lead_key')}))" for s in LEAD_SEPARATORS)
+        formulas["lead"] = (f"IF(NOT({at('f_lead')}),0,IF(SUMPRODUCT(--EXACT({partner_keys},{at('lead_key')}))>0,1,"
+                            f"IF(OR({separated}),2,3)))")
+        raw_time = f"{src}${get_column_letter(ROLES.index('time_frame') + 1)}{r}"
+        formulas["time_frame"] = (f"IF(NOT({at('f_time_frame')}),0,IF(ISNUMBER({raw_time}),2,"
+                                  f"IF(SUMPRODUCT(--EXACT({tf_keys},{collapsed(at('v_time_frame'))}))>0,1,2)))")
+        is_example = [f"OR(EXACT({at('v_update')},{text(u)}),{trimmed_equals(at('v_update'), text(u), lower=False)})"
+                      for u in updates]
+        formulas["update_is_example"] = (f"AND({at('f_update')},OR({','.join(is_example)}))" if is_example
+                                         else "FALSE")
+        formulas["action_key"] = f'IF(AND({at("started")},{at("f_action")}),{collapsed(at("v_action"))},"")'
+        formulas["duplicate"] = (f'IF({at("action_key")}="",FALSE,'
+                                 f"SUMPRODUCT(--EXACT({c['action_key']}${first - 1}:{c['action_key']}{r - 1},"
+                                 f"{at('action_key')}))>0)")
+        started, has_action = at("started"), at("f_action")
+        st = at("status")
+        needs_update = f"OR({','.join(f'{st}={i}' for i in needs)})" if needs else "FALSE"
+        # 2 an error, 1 a warning, 0 nothing: one per cell, as the tool reports one problem per cell
+        formulas["flag_action"] = f"IF(AND({started},NOT({has_action})),2,IF({at('duplicate')},1,0))"
+        formulas["flag_status"] = (f"IF(NOT({started}),0,IF({st}=-1,2,IF(AND({has_action},{st}=0),2,0)))")
+        formulas["flag_lead"] = (f"IF(NOT({started}),0,IF({at('lead')}=3,1,IF(AND({has_action},{at('lead')}=0),1,0)))")
+        formulas["flag_time_frame"] = f"IF(AND({started},{has_action},{at('time_frame')}=0),1,0)"
+        formulas["flag_update"] = (f"IF(NOT({started}),0,IF({at('update_is_example')},1,IF(AND({has_action},{st}>0,"
+                                   f"{needs_update},NOT({at('f_update')})),1,0)))")
+        flags = [at(f"flag_{role}") for role in ("action", "status", "lead", "time_frame", "update")]
+        formulas["errors"] = "+".join(f"({f}=2)" for f in flags)
+        formulas["warnings"] = "+".join(f"({f}=1)" for f in flags)
+        formulas["coordinator"] = f"IF({started},({at('lead')}=2)+({at('time_frame')}=2),0)"
+        names_list = ", ".join(plan.status_names)
+        needs_entry = text(f" needs an entry in {h['update']}")
+        fixes = [
+            (f"AND({started},NOT({has_action}))", text(f"type the {h['action']}, or clear the row")),
+            (f"AND({at('flag_status')}=2,{st}=-1)", text(f"{h['status']} must be one of {names_list}")),
+            (f"AND({at('flag_status')}=2,{st}=0)", text(f"choose a {h['status']}")),
+        ]
+        checks = [
+            (at("duplicate"), text(f"the same {h['action']} is in an earlier row")),
+            (f"AND({at('flag_lead')}=1,{at('lead')}=0)", text(f"no {h['lead']}")),
+            (f"AND({at('flag_lead')}=1,{at('lead')}=3)", text(f"the {h['lead']} is not a partner in the plan")),
+            (f"{at('flag_time_frame')}=1", text(f"no {h['time_frame']}")),
+            (f"AND({at('flag_update')}=1,{at('update_is_example')})",
+             text(f"the {h['update']} is still the example's")),
+            (f"AND({at('flag_update')}=1,NOT({at('update_is_example')}))",
+             f"INDEX({status_names},MAX(1,{st}))&{needs_entry}"),
+        ]
+        later = [
+            (f"AND({started},{at('lead')}=2)", text(f"joint {h['lead']}")),
+            (f"AND({started},{at('time_frame')}=2)", text(f"{h['time_frame']}")),
+        ]
+        for n, parts in (("fixes", fixes), ("checks", checks), ("later", later)):
+            formulas[n] = "&".join(f'IF({cond},{msg}&"; ","")' for cond, msg in parts)
+
+        def part(n: str, lead: str, end: str) -> str:
+            return f'IF({at(n)}="","",{text(lead)}&LEFT({at(n)},LEN({at(n)})-2)&{text(end)})'
+
+        formulas["reason"] = "TRIM(" + "&".join([part("fixes", "To fix: ", ". "), part("checks", "To check: ", ". "),
+                                       part("later", "The coordinator checks the ", ".")]) + ")"
+        for n, formula in formulas.items():
+            assert len(formula) < MAX_FORMULA, (n, len(formula))
+            lists[at(n)] = f"={formula}"
+    _check_column(ws, plan, c["reason"], first, last)
+    _highlights(ws, c, first, last)
+    return SheetChecks(ws.title, c, first, last)
+
+
+def _check_column(ws: Worksheet, plan: Plan, reason: str, first: int, last: int) -> None:
+    """The reason for every count, beside the row, readable without hovering; locked, so never typed over."""
+    from .build import GREY_TEXT, font, heading  # build calls this module: imported here to avoid a cycle
+
+    col = len(ROLES) + 1
+    letter = get_column_letter(col)
+    ws.column_dimensions[letter].width = 40
+    heading(ws.cell(L.HEADER_ROW, col), L.CHECK_HEADER)
+    guide = ws.cell(L.GUIDANCE_ROW, col)
+    put(guide, "Filled in for you: what the coordinator's check will say about the row. Fix what it lists "
+               "before you send the file.")
+    guide.font = font(italic=True, color=GREY_TEXT)
+    guide.alignment = WRAP
+    style = font(color=L.CHECK_FONT)
+    for r in range(first, last + 1):
+        cell = ws.cell(r, col)
+        cell.value = f"={quote_sheetname(L.LISTS_SHEET)}!{reason}{r}"
+        cell.font = style
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _highlights(ws: Worksheet, c: dict[str, str], first: int, last: int) -> None:
+    """Every cell behind a count: errors in the error colour, warnings in the lighter one."""
+    lists = quote_sheetname(L.LISTS_SHEET)
+    for role in ("action", "status", "lead", "time_frame", "update"):
+        col = get_column_letter(ROLES.index(role) + 1)
+        flag = f"{lists}!${c[f'flag_{role}']}{first}"
+        for value, fill in ((2, L.MISSING_FILL), (1, L.CHECK_WARNING_FILL)):
+            ws.conditional_formatting.add(f"{col}{first}:{col}{last}", FormulaRule(
+                formula=[f"{flag}={value}"], fill=solid(fill)))
+
+
+def panel_rows(plan: Plan) -> int:
+    """Rows the Front sheet's panel takes: the headline, one per priority, the coordinator's line."""
+    return len(plan.priorities) + 2
+
+
+def _panel(ws: Worksheet, plan: Plan, done: list[SheetChecks], row: int) -> None:
+    """'Ready to send', or what to fix and check, with a link to each priority sheet's check column."""
+    errors = "+".join(s.total("errors") for s in done) or "0"
+    warnings = "+".join(s.total("warnings") for s in done) or "0"
+    later = "+".join(s.total("coordinator") for s in done) or "0"
+    started = "+".join(s.total("started") for s in done) or "0"
+    partner = f"IF({blank(L.PARTNER_CELL)},1,0)"  # partner-missing: the reader's error for this cell
+    total_e = f"({errors}+{partner})"
+
+    def things(n: str, what: str) -> str:
+        return f'{n}&IF({n}=1," thing"," things")&{text(what)}'
+
+    headline = ws.cell(row, 2)
+    headline.value = (f"=IF({total_e}>0,{things(total_e, ' to fix before you send this')},"
+                      f"IF(AND({started}=0,{blank(L.NIL_CELL)}),{text('Nothing filled in yet')},"
+                      f"{text('Ready to send')}))"
+                      f'&IF(({warnings})>0," ("&{things(f"({warnings})", " to check")}&")","")')
+    headline.font = Font(name=L.FONT_NAME, size=14, bold=True)
+    ws.conditional_formatting.add(headline.coordinate, FormulaRule(formula=[f"{total_e}>0"],
+                                                                   fill=solid(L.MISSING_FILL)))
+    ws.conditional_formatting.add(headline.coordinate, FormulaRule(
+        formula=[f"AND({total_e}=0,OR({started}>0,NOT({blank(L.NIL_CELL)})))"], fill=solid(L.READY_FILL)))
+    ws.row_dimensions[row].height = 24
+    for i, s in enumerate(done, 1):
+        e, w = s.total("errors"), s.total("warnings")
+        target = text(f"#{quote_sheetname(s.sheet)}!{get_column_letter(len(ROLES) + 1)}{L.HEADER_ROW}")
+        label = (f'{text(s.sheet + ": ")}&IF({e}+{w}=0,"nothing to fix",'
+                 f'IF({e}>0,{e}&" to fix","")&IF(AND({e}>0,{w}>0),", ","")&IF({w}>0,{w}&" to check",""))'
+                 f'&{text(" (go to the sheet)")}')
+        cell = ws.cell(row + i, 2)
+        cell.value = f"=HYPERLINK({target},{label})"
+        cell.font = Font(name=L.FONT_NAME, size=L.FONT_SIZE, color="0563C1", underline="single")
+    h = {role: plan.column(role).header for role in ROLES}
+    note = ws.cell(row + len(done) + 1, 2)
+    words = (f"Checked by the coordinator when you send it: joint {h['lead']}s (two or more partners), "
+             f"any {h['time_frame']} other than a month from the list or Ongoing, and whether it falls in the plan "
+             "period.")
+    note.value = f'={text(words)}&IF(({later})>0," This return has "&({later})&" of them.","")'
+    note.font = Font(name=L.FONT_NAME, size=L.FONT_SIZE, italic=True, color="595959")
+    note.alignment = WRAP
+    ws.row_dimensions[row + len(done) + 1].height = 30
+    ws.conditional_formatting.add(L.PARTNER_CELL, FormulaRule(formula=[f"{partner}=1"], fill=solid(L.MISSING_FILL)))
