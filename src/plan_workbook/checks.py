@@ -16,6 +16,7 @@ template's columns on each priority sheet (one formula per row).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -35,6 +36,7 @@ WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace() and chr(i
 LEAD_SEPARATORS = ("/", ",", "&", ";", "+", " and ")  # normalise.LEAD_SEPARATORS and AND, on collapsed text
 ERROR_TYPES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")  # ERROR.TYPE 1-7
 MAX_FORMULA = 8192  # Excel's limit on a formula's length
+MARK = "_xlfn.UNICHAR(57344)"  # a private-use character no partner types: marks a place in a text
 
 
 def char(c: str) -> str:
@@ -47,11 +49,24 @@ def text(value: str) -> str:
     return "&".join('"' + p.replace('"', '""') + '"' for p in parts)
 
 
-def strip_blank(expr: str) -> str:
-    """expr with every character the reader trims removed: empty exactly when the reader sees a blank."""
+def spaced(expr: str) -> str:
+    """expr with every character the reader trims made a space, each in its place: TRIM of it is empty exactly
+    when the reader sees a blank."""
     for c in SPACES:
-        expr = f'SUBSTITUTE({expr},{char(c)},"")'
+        if c != " ":
+            expr = f'SUBSTITUTE({expr},{char(c)}," ")'
     return expr
+
+
+def trimmed(value: str, spaced_value: str) -> str:
+    """`value` with the reader's spaces removed from its ends only (normalise.trim): from the first character
+    that is not one of them to the last, each found in the spaced copy, where they are at the same places."""
+    t = f"TRIM({spaced_value})"
+    start = f"FIND(LEFT({t},1),{spaced_value})"
+    last = f"RIGHT({t},1)"
+    count = f'LEN({spaced_value})-LEN(SUBSTITUTE({spaced_value},{last},""))'
+    end = f"FIND({MARK},SUBSTITUTE({spaced_value},{last},{MARK},{count}))"
+    return f'IF(LEN({t})=0,"",MID({value},{start},{end}-{start}+1))'
 
 
 def collapsed(expr: str) -> str:
@@ -63,16 +78,7 @@ def collapsed(expr: str) -> str:
 
 
 def blank(expr: str) -> str:
-    return f"LEN({strip_blank(expr)})=0"
-
-
-def trimmed_equals(value: str, word: str, lower: bool) -> str:
-    """Whether `value` is `word` with only the reader's trimmed spaces around it (in any case if `lower`):
-    the first occurrence, with nothing but those spaces before and after it."""
-    hay = f"LOWER({value})" if lower else value
-    at = f"FIND({word},{hay})"
-    return (f"IF(ISNUMBER({at}),AND({blank(f'LEFT({value},{at}-1)')},"
-            f"{blank(f'MID({value},{at}+LEN({word}),32767)')}),FALSE)")
+    return f"LEN(TRIM({spaced(expr)}))=0"
 
 
 @dataclass
@@ -113,7 +119,8 @@ def time_frame_keys(plan: Plan, choices: list[str]) -> list[str]:
     keys = sorted({" ".join(c.split()).casefold() for c in choices} | set(ONGOING))
     for key in keys:
         due, understood = parse_time_frame(key)
-        assert understood and (due is None or plan.period_start <= due <= plan.period_end), key
+        assert understood, key
+        assert due is None or plan.period_start <= due <= plan.period_end, key
     return keys
 
 
@@ -127,17 +134,32 @@ def add_checks(wb: Workbook, plan: Plan, first_lists_column: int, time_frames: l
     partner_keys = _list(lists, cols, "PartnerKeys", sorted(plan.partner_index))
     tf_keys = _list(lists, cols, "TimeFrameKeys", time_frame_keys(plan, time_frames))
     status_names = _list(lists, cols, "StatusNames", plan.status_names)
+    words = [(w.casefold(), i) for i, st in enumerate(plan.statuses, 1) for w in (st.name, *st.aliases)]
+    status_words = (_list(lists, cols, "StatusWords", [w for w, _ in words]),
+                    _list(lists, cols, "StatusOfWord", [i for _, i in words]))
     done = []
     for priority in plan.priorities:
         ws = wb[priority.sheet]
         examples = _examples(lists, cols, priority)
         last = L.FIRST_DATA_ROW + shown[priority.sheet] + plan.input_rows - 1
-        done.append(_sheet(ws, lists, plan, priority, cols, examples, partner_keys, tf_keys, status_names, last))
+        done.append(_sheet(ws, lists, plan, priority, cols, examples,
+                           Keys(partner_keys, tf_keys, status_names, *status_words), last))
     _panel(wb[L.FRONT_SHEET], plan, done, panel_row)
     return done
 
 
-def _list(ws: Worksheet, cols: Columns, name: str, values: list[str]) -> str:
+@dataclass(frozen=True)
+class Keys:
+    """Ranges on the Lists sheet the row checks look things up in."""
+
+    partners: str  # every partner name and alias, as normalise compares them
+    time_frames: str  # time_frame_keys
+    status_names: str
+    status_words: str  # every status name and alias, case folded
+    status_of_word: str  # the status (1 = the plan's first) each word means
+
+
+def _list(ws: Worksheet, cols: Columns, name: str, values: Sequence[str | int]) -> str:
     """A column of values under a heading; returns its absolute range."""
     col = cols.take(name)
     put(ws[f"{col}1"], name)
@@ -149,20 +171,22 @@ def _list(ws: Worksheet, cols: Columns, name: str, values: list[str]) -> str:
 def _examples(ws: Worksheet, cols: Columns, priority: Priority) -> dict[str, str]:
     """Every example of the priority (those a rolled workbook leaves out too: the reader compares with all),
     one column per role; role -> absolute range."""
-    out = {}
-    for role in ROLES:
-        out[role] = _list(ws, cols, f"{priority.sheet[:20]} example {role}", [e[role] for e in priority.examples])
+    texts = [tuple(e[role] for role in TEXT_ROLES) for e in priority.examples]
+    assert len(set(texts)) == len(texts), f"two examples of {priority.sheet} have the same text"  # plan check
+    out = {role: _list(ws, cols, f"{priority.sheet[:20]} example {role}", [e[role] for e in priority.examples])
+           for role in ROLES}
+    out["number"] = _list(ws, cols, f"{priority.sheet[:20]} example number", list(range(1, len(texts) + 1)))
     return out
 
 
 def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols: Columns,
-           examples: dict[str, str], partner_keys: str, tf_keys: str, status_names: str, last: int) -> SheetChecks:
+           examples: dict[str, str], keys: Keys, last: int) -> SheetChecks:
     first = L.FIRST_DATA_ROW
     src = quote_sheetname(ws.title) + "!"
     names = [f"v_{r}" for r in ROLES] + [f"f_{r}" for r in ROLES] + [
-        "example", "untouched", "started", "status", "lead_key", "lead", "time_frame", "update_is_example",
-        "action_key", "duplicate", "flag_action", "flag_status", "flag_lead", "flag_time_frame", "flag_update",
-        "errors", "warnings", "coordinator", "fixes", "checks", "later", "reason"]
+        "example", "untouched", "started", "spaced_status", "status", "lead_key", "lead", "time_frame",
+        "spaced_update", "update_is_example", "action_key", "duplicate", "flag_action", "flag_status", "flag_lead",
+        "flag_time_frame", "flag_update", "errors", "warnings", "coordinator", "fixes", "checks", "later", "reason"]
     c = {n: cols.take(f"{priority.sheet[:20]} {n}") for n in names}
     cols.next += 1  # a blank column between blocks, for whoever reads the sheet
     for n in names:
@@ -171,49 +195,46 @@ def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols
     for n in TOTALS:
         lists[f"{c[n]}{TOTAL_ROW}"] = f"=SUMPRODUCT(--({c[n]}{first}:{c[n]}{last}))"
     h = {role: plan.column(role).header for role in ROLES}
-    needs = [i for i, s in enumerate(plan.statuses, 1) if s.update_required]
-    words = [(w.casefold(), i) for i, s in enumerate(plan.statuses, 1) for w in (s.name, *s.aliases)]
-    updates = sorted({e["update"] for e in priority.examples if e["update"]})
+    needs = [i for i, st in enumerate(plan.statuses, 1) if st.update_required]
+    updates = [e["update"] for e in priority.examples]
+    errors = ",".join(text(e) for e in ERROR_TYPES)
     for r in range(first, last + 1):
-        def at(n: str) -> str:
+        def at(n: str, r: int = r) -> str:
             return f"{c[n]}{r}"
-
-        def newlines(n: str) -> str:
-            return f"SUBSTITUTE({at(n)},CHAR(13)&CHAR(10),CHAR(10))"
 
         formulas: dict[str, str] = {}
         for j, role in enumerate(ROLES, 1):
             cell = f"{src}${get_column_letter(j)}{r}"
-            errors = ",".join(text(e) for e in ERROR_TYPES)
-            formulas[f"v_{role}"] = (f'IF(ISERROR({cell}),IFERROR(CHOOSE(ERROR.TYPE({cell}),{errors}),"#N/A"),'
-                                     f'{cell}&"")')
+            value = f'IF(ISERROR({cell}),IFERROR(CHOOSE(ERROR.TYPE({cell}),{errors}),"#N/A"),{cell}&"")'
+            if role != "update":  # as the reader compares with the examples; the update is compared as typed
+                value = f"SUBSTITUTE({value},CHAR(13)&CHAR(10),CHAR(10))"
+            formulas[f"v_{role}"] = value
             formulas[f"f_{role}"] = f"NOT({blank(at(f'v_{role}'))})"
-        match = "0"
-        for k in range(len(priority.examples), 0, -1):
-            same = ",".join(f"EXACT({newlines(f'v_{role}')},INDEX({examples[role]},{k}))" for role in TEXT_ROLES)
-            match = f"IF(AND({same}),{k},{match})"
-        formulas["example"] = match
-        rest = ",".join(f"EXACT({newlines(f'v_{role}')},INDEX({examples[role]},{at('example')}))"
-                        for role in ROLES if role not in TEXT_ROLES)
+        same = "*".join(f"EXACT({examples[role]},{at(f'v_{role}')})" for role in TEXT_ROLES)
+        formulas["example"] = f"SUMPRODUCT({same}*{examples['number']})" if priority.examples else "0"
+        update = f"SUBSTITUTE({at('v_update')},CHAR(13)&CHAR(10),CHAR(10))"
+        rest = ",".join(f"EXACT({update if role == 'update' else at(f'v_{role}')},INDEX({examples[role]},"
+                        f"{at('example')}))" for role in ROLES if role not in TEXT_ROLES)
+        # the reader takes each example once, for the first row that has its text
         earlier = f"COUNTIF({c['example']}${first - 1}:{c['example']}{r - 1},{at('example')})=0"
         formulas["untouched"] = f"IF({at('example')}>0,AND({rest},{earlier}),FALSE)" if priority.examples else "FALSE"
         any_filled = ",".join(at(f"f_{role}") for role in ROLES)
         formulas["started"] = f"AND(OR({any_filled}),NOT({at('untouched')}))"
-        status = "-1"
-        for word, i in reversed(words):
-            status = f"IF({trimmed_equals(at('v_status'), text(word), lower=True)},{i},{status})"
-        formulas["status"] = f"IF({at('f_status')},{status},0)"
+        formulas["spaced_status"] = spaced(at("v_status"))
+        status = trimmed(at("v_status"), at("spaced_status"))
+        found = f"SUMPRODUCT(EXACT({keys.status_words},LOWER({status}))*{keys.status_of_word})"
+        formulas["status"] = f"IF({at('f_status')},IF({found}>0,{found},-1),0)"
         formulas["lead_key"] = collapsed(at("v_lead"))
         separated = ",".join(f"ISNUMBER(FIND({text(s)},{at('lead_key')}))" for s in LEAD_SEPARATORS)
-        formulas["lead"] = (f"IF(NOT({at('f_lead')}),0,IF(SUMPRODUCT(--EXACT({partner_keys},{at('lead_key')}))>0,1,"
+        formulas["lead"] = (f"IF(NOT({at('f_lead')}),0,IF(SUMPRODUCT(--EXACT({keys.partners},{at('lead_key')}))>0,1,"
                             f"IF(OR({separated}),2,3)))")
         raw_time = f"{src}${get_column_letter(ROLES.index('time_frame') + 1)}{r}"
         formulas["time_frame"] = (f"IF(NOT({at('f_time_frame')}),0,IF(ISNUMBER({raw_time}),2,"
-                                  f"IF(SUMPRODUCT(--EXACT({tf_keys},{collapsed(at('v_time_frame'))}))>0,1,2)))")
-        is_example = [f"OR(EXACT({at('v_update')},{text(u)}),{trimmed_equals(at('v_update'), text(u), lower=False)})"
-                      for u in updates]
-        formulas["update_is_example"] = (f"AND({at('f_update')},OR({','.join(is_example)}))" if is_example
-                                         else "FALSE")
+                                  f"IF(SUMPRODUCT(--EXACT({keys.time_frames},{collapsed(at('v_time_frame'))}))>0,1,2)))")
+        formulas["spaced_update"] = spaced(at("v_update"))
+        typed = trimmed(at("v_update"), at("spaced_update"))
+        formulas["update_is_example"] = (f"AND({at('f_update')},SUMPRODUCT(--EXACT({examples['update']},{typed}))>0)"
+                                         if any(updates) else "FALSE")
         formulas["action_key"] = f'IF(AND({at("started")},{at("f_action")}),{collapsed(at("v_action"))},"")'
         formulas["duplicate"] = (f'IF({at("action_key")}="",FALSE,'
                                  f"SUMPRODUCT(--EXACT({c['action_key']}${first - 1}:{c['action_key']}{r - 1},"
@@ -247,7 +268,7 @@ def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols
             (f"AND({at('flag_update')}=1,{at('update_is_example')})",
              text(f"the {h['update']} is still the example's")),
             (f"AND({at('flag_update')}=1,NOT({at('update_is_example')}))",
-             f"INDEX({status_names},MAX(1,{st}))&{needs_entry}"),
+             f"INDEX({keys.status_names},MAX(1,{st}))&{needs_entry}"),
         ]
         later = [
             (f"AND({started},{at('lead')}=2)", text(f"joint {h['lead']}")),

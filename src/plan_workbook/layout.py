@@ -55,3 +55,28 @@ BORDER_COLOUR = "BFBFBF"  # light lines between input cells, so columns do not r
 # (a font left unnamed falls back to a serif there).
 FONT_NAME = "Arial"
 FONT_SIZE = 10
+
+
+def template_formula_cells(sheet: str, grid: list[list[object]], priorities: int) -> set[str]:
+    """A1 references of the cells whose formulas the template itself wrote (checks.py): the Front sheet's panel
+    (column B from the row labelled PANEL_LABEL, the headline, a line per priority and the coordinator's line)
+    and, on any other sheet, the column headed CHECK_HEADER in the first 30 rows. Never a partner's entry: the
+    reader reports neither their formulas nor their values. `grid`: row 0 is Excel row 1, column 0 is A."""
+    cells: set[str] = set()
+    for r, row in enumerate(grid[:30] if sheet != FRONT_SHEET else grid):
+        for c, value in enumerate(row):
+            if sheet == FRONT_SHEET and c == 0 and value == PANEL_LABEL:
+                return {f"B{r + 1 + i}" for i in range(priorities + 2)}
+            if sheet != FRONT_SHEET and value == CHECK_HEADER:
+                letter = _letters(c)
+                cells.update(f"{letter}{n}" for n in range(r + 2, len(grid) + 1))
+    return cells
+
+
+def _letters(index: int) -> str:
+    """0-based column index to letters."""
+    out, index = "", index + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
