@@ -58,7 +58,8 @@ def build_template(plan: Plan, partner: str | None = None, password: str | None 
         shown = replace(priority, examples=tuple(e for j, e in enumerate(priority.examples) if j not in left_out))
         shown_examples[priority.sheet] = len(shown.examples)
         _priority_sheet(wb.create_sheet(priority.sheet), plan, shown, themes_name=f"Themes{i}")
-    add_checks(wb, plan, lists.max_column + 2, time_frame_choices(plan), L.PANEL_ROW, shown_examples)
+    check_column = len(ROLES) + 1 + (len(L.CARRIED_HEADERS) if carried is not None else 0)  # right of last round's
+    add_checks(wb, plan, lists.max_column + 2, time_frame_choices(plan), L.PANEL_ROW, shown_examples, check_column)
     wb.move_sheet(lists, offset=len(wb.sheetnames))
     _meta_sheet(wb.create_sheet(L.META_SHEET), plan, partner, round_name)
     for ws in wb.worksheets:

@@ -102,6 +102,7 @@ class SheetChecks:
     cols: dict[str, str]
     first: int
     last: int
+    check_column: str
 
     def total(self, name: str) -> str:
         return f"{quote_sheetname(L.LISTS_SHEET)}!${self.cols[name]}${TOTAL_ROW}"
@@ -125,10 +126,11 @@ def time_frame_keys(plan: Plan, choices: list[str]) -> list[str]:
 
 
 def add_checks(wb: Workbook, plan: Plan, first_lists_column: int, time_frames: list[str],
-               panel_row: int, shown: dict[str, int]) -> list[SheetChecks]:
+               panel_row: int, shown: dict[str, int], check_column: int) -> list[SheetChecks]:
     """The working on the Lists sheet, the check column and highlights on each priority sheet, and the panel
     on the Front sheet from `panel_row`. `shown`: sheet -> how many examples it shows (a rolled workbook
-    leaves out those carried as actions)."""
+    leaves out those carried as actions). `check_column`: where the reasons go, right of the template's columns
+    (and of a rolled workbook's last-round columns)."""
     lists = wb[L.LISTS_SHEET]
     cols = Columns(first_lists_column)
     partner_keys = _list(lists, cols, "PartnerKeys", sorted(plan.partner_index))
@@ -143,7 +145,7 @@ def add_checks(wb: Workbook, plan: Plan, first_lists_column: int, time_frames: l
         examples = _examples(lists, cols, priority)
         last = L.FIRST_DATA_ROW + shown[priority.sheet] + plan.input_rows - 1
         done.append(_sheet(ws, lists, plan, priority, cols, examples,
-                           Keys(partner_keys, tf_keys, status_names, *status_words), last))
+                           Keys(partner_keys, tf_keys, status_names, *status_words), last, check_column))
     _panel(wb[L.FRONT_SHEET], plan, done, panel_row)
     return done
 
@@ -180,7 +182,7 @@ def _examples(ws: Worksheet, cols: Columns, priority: Priority) -> dict[str, str
 
 
 def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols: Columns,
-           examples: dict[str, str], keys: Keys, last: int) -> SheetChecks:
+           examples: dict[str, str], keys: Keys, last: int, check_column: int) -> SheetChecks:
     first = L.FIRST_DATA_ROW
     src = quote_sheetname(ws.title) + "!"
     names = [f"v_{r}" for r in ROLES] + [f"f_{r}" for r in ROLES] + [
@@ -285,16 +287,15 @@ def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols
         for n, formula in formulas.items():
             assert len(formula) < MAX_FORMULA, (n, len(formula))
             lists[at(n)] = f"={formula}"
-    _check_column(ws, plan, c["reason"], first, last)
+    _check_column(ws, c["reason"], first, last, check_column)
     _highlights(ws, c, first, last)
-    return SheetChecks(ws.title, c, first, last)
+    return SheetChecks(ws.title, c, first, last, get_column_letter(check_column))
 
 
-def _check_column(ws: Worksheet, plan: Plan, reason: str, first: int, last: int) -> None:
+def _check_column(ws: Worksheet, reason: str, first: int, last: int, col: int) -> None:
     """The reason for every count, beside the row, readable without hovering; locked, so never typed over."""
     from .build import GREY_TEXT, font, heading  # build calls this module: imported here to avoid a cycle
 
-    col = len(ROLES) + 1
     letter = get_column_letter(col)
     ws.column_dimensions[letter].width = 40
     heading(ws.cell(L.HEADER_ROW, col), L.CHECK_HEADER)
@@ -352,7 +353,7 @@ def _panel(ws: Worksheet, plan: Plan, done: list[SheetChecks], row: int) -> None
     ws.row_dimensions[row].height = 24
     for i, s in enumerate(done, 1):
         e, w = s.total("errors"), s.total("warnings")
-        target = text(f"#{quote_sheetname(s.sheet)}!{get_column_letter(len(ROLES) + 1)}{L.HEADER_ROW}")
+        target = text(f"#{quote_sheetname(s.sheet)}!{s.check_column}{L.HEADER_ROW}")
         label = (f'{text(s.sheet + ": ")}&IF({e}+{w}=0,"nothing to fix",'
                  f'IF({e}>0,{e}&" to fix","")&IF(AND({e}>0,{w}>0),", ","")&IF({w}>0,{w}&" to check",""))'
                  f'&{text(" (go to the sheet)")}')

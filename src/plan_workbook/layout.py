@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 TEMPLATE_VERSION = "1"  # bump when the template's layout changes in a way the reader must know
 
 FRONT_SHEET = "Front"
@@ -57,26 +59,11 @@ FONT_NAME = "Arial"
 FONT_SIZE = 10
 
 
-def template_formula_cells(sheet: str, grid: list[list[object]], priorities: int) -> set[str]:
-    """A1 references of the cells whose formulas the template itself wrote (checks.py): the Front sheet's panel
-    (column B from the row labelled PANEL_LABEL, the headline, a line per priority and the coordinator's line)
-    and, on any other sheet, the column headed CHECK_HEADER in the first 30 rows. Never a partner's entry: the
-    reader reports neither their formulas nor their values. `grid`: row 0 is Excel row 1, column 0 is A."""
-    cells: set[str] = set()
-    for r, row in enumerate(grid[:30] if sheet != FRONT_SHEET else grid):
-        for c, value in enumerate(row):
-            if sheet == FRONT_SHEET and c == 0 and value == PANEL_LABEL:
-                return {f"B{r + 1 + i}" for i in range(priorities + 2)}
-            if sheet != FRONT_SHEET and value == CHECK_HEADER:
-                letter = _letters(c)
-                cells.update(f"{letter}{n}" for n in range(r + 2, len(grid) + 1))
-    return cells
+def template_formula(formula: str) -> bool:
+    """Whether a formula is one the template itself wrote (checks.py): the Front sheet's panel and every
+    priority sheet's CHECK_HEADER column refer to the hidden Lists sheet, which partners never see. Its value is
+    the template's check, never a partner's entry: the reader reports neither the formula nor its value."""
+    return _LISTS_REF.search(formula) is not None
 
 
-def _letters(index: int) -> str:
-    """0-based column index to letters."""
-    out, index = "", index + 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+_LISTS_REF = re.compile(rf"(?<![\w.'])(?:'{LISTS_SHEET}'|{LISTS_SHEET})!")
