@@ -108,7 +108,8 @@ def test_status_colours_and_missing_field_highlights(template: Path, plan: Plan)
                              for r in cf.rules] for cf in ws.conditional_formatting}
     end = L.FIRST_DATA_ROW + len(plan.priorities[0].examples) + plan.input_rows - 1
     status = rules.pop(f"G5:G{end}")
-    assert [(t, f) for t, f, _ in status[:3]] == [("cellIs", ['"Red"']), ("cellIs", ['"Amber"']), ("cellIs", ['"Green"'])]
+    assert [(t, f) for t, f, _ in status[:3]] == [("cellIs", ['"Red"']), ("cellIs", ['"Amber"']),
+                                                  ("cellIs", ['"Green"'])]
     assert {fill[-6:] for *_, fill in status[:3]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
     rules[f"G5:G{end}"] = status[3:]
     flagged = {ref[0]: [(f, fill[-6:]) for _, f, fill in r] for ref, r in rules.items()}

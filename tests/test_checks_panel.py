@@ -6,9 +6,9 @@ never applies a dropdown, so every value is also what a paste over a dropdown le
 from __future__ import annotations
 
 import re
-from datetime import date
 import subprocess
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ def cases(plan: Plan) -> dict[str, tuple[Rows, list[Callable[[Workbook], None]],
                                          at_rows(plan, RA, {3: {**action(), "update": f"  {ex['update']}\t"}})], {}),
         "same action twice": ({RA: [action("Run a stall"), action("run  a STALL"), action("Run a stall ")]}, [], {}),
         "example copied into an input row": ({}, [at_rows(plan, RA, {0: example_row})], {}),
-        "example moved to an input row": ({}, [on_example(RA, 0, {r: None for r in ROLES}),
+        "example moved to an input row": ({}, [on_example(RA, 0, dict.fromkeys(ROLES)),
                                                at_rows(plan, RA, {5: example_row})], {}),
         "only spaces typed": ({}, [at_rows(plan, RA, {0: {"lead": "   "}, 1: {"action": "\u00a0", "update": "\t"}})],
                               {}),
@@ -176,7 +176,8 @@ def tool_counts(plan: Plan, path: Path) -> dict[str, tuple[int, int]]:
 def test_panel_counts_what_the_coordinator_finds(plan: Plan, soffice: str, tmp_path: Path) -> None:
     src = tmp_path / "returns"
     src.mkdir()
-    made = {name: write_case(plan, src / f"case{i:02d}.xlsx", *case) for i, (name, case) in enumerate(cases(plan).items())}
+    made = {name: write_case(plan, src / f"case{i:02d}.xlsx", *case)
+            for i, (name, case) in enumerate(cases(plan).items())}
     out = recalculate(soffice, list(made.values()), tmp_path)
     table = ["case | tool errors | tool warnings | panel errors | panel warnings | coordinator checks"]
     disagreements = []
@@ -197,7 +198,8 @@ def test_panel_counts_what_the_coordinator_finds(plan: Plan, soffice: str, tmp_p
             disagreements.append((name, "Front headline", (total_e, total_w), shown))
         for line, (sheet, (e, w, _, _)) in zip(seen["lines"][1:], seen["sheets"].items(), strict=False):
             assert line.startswith(f"{sheet}: "), line
-            assert (f"{e} to fix" in line) == bool(e) and (f"{w} to check" in line) == bool(w), line
+            assert (f"{e} to fix" in line) == bool(e), line
+            assert (f"{w} to check" in line) == bool(w), line
         for sheet, reasons in seen["reasons"].items():
             e, w, c, _ = seen["sheets"][sheet]
             assert bool(reasons) == bool(e or w or c), (name, sheet, reasons)

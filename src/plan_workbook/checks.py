@@ -69,10 +69,10 @@ def trimmed(value: str, spaced_value: str) -> str:
     return f'IF(LEN({t})=0,"",MID({value},{start},{end}-{start}+1))'
 
 
-def collapsed(expr: str) -> str:
+def collapsed(expr: str, whitespace: str = WHITESPACE) -> str:
     """" ".join(expr.split()).casefold(), for the ASCII case: every whitespace character made a space, then
     TRIM (which also collapses runs of spaces) and LOWER."""
-    for c in WHITESPACE:
+    for c in whitespace:
         expr = f'SUBSTITUTE({expr},{char(c)}," ")'
     return f"LOWER(TRIM({expr}))"
 
@@ -136,6 +136,7 @@ def add_checks(wb: Workbook, plan: Plan, first_lists_column: int, time_frames: l
     partner_keys = _list(lists, cols, "PartnerKeys", sorted(plan.partner_index))
     tf_keys = _list(lists, cols, "TimeFrameKeys", time_frame_keys(plan, time_frames))
     status_names = _list(lists, cols, "StatusNames", plan.status_names)
+    error_texts = _list(lists, cols, "ErrorValues", list(ERROR_TYPES))
     words = [(w.casefold(), i) for i, st in enumerate(plan.statuses, 1) for w in (st.name, *st.aliases)]
     status_words = (_list(lists, cols, "StatusWords", [w for w, _ in words]),
                     _list(lists, cols, "StatusOfWord", [i for _, i in words]))
@@ -145,7 +146,7 @@ def add_checks(wb: Workbook, plan: Plan, first_lists_column: int, time_frames: l
         examples = _examples(lists, cols, priority)
         last = L.FIRST_DATA_ROW + shown[priority.sheet] + plan.input_rows - 1
         done.append(_sheet(ws, lists, plan, priority, cols, examples,
-                           Keys(partner_keys, tf_keys, status_names, *status_words), last, check_column))
+                           Keys(partner_keys, tf_keys, status_names, *status_words, error_texts), last, check_column))
     _panel(wb[L.FRONT_SHEET], plan, done, panel_row)
     return done
 
@@ -159,6 +160,7 @@ class Keys:
     status_names: str
     status_words: str  # every status name and alias, case folded
     status_of_word: str  # the status (1 = the plan's first) each word means
+    error_values: str  # ERROR_TYPES: an Excel error value in a cell is read as its text
 
 
 def _list(ws: Worksheet, cols: Columns, name: str, values: Sequence[str | int]) -> str:
@@ -199,7 +201,6 @@ def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols
     h = {role: plan.column(role).header for role in ROLES}
     needs = [i for i, st in enumerate(plan.statuses, 1) if st.update_required]
     updates = [e["update"] for e in priority.examples]
-    errors = ",".join(text(e) for e in ERROR_TYPES)
     for r in range(first, last + 1):
         def at(n: str, r: int = r) -> str:
             return f"{c[n]}{r}"
@@ -207,7 +208,7 @@ def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols
         formulas: dict[str, str] = {}
         for j, role in enumerate(ROLES, 1):
             cell = f"{src}${get_column_letter(j)}{r}"
-            value = f'IF(ISERROR({cell}),IFERROR(CHOOSE(ERROR.TYPE({cell}),{errors}),"#N/A"),{cell}&"")'
+            value = f'IF(ISERROR({cell}),IFERROR(INDEX({keys.error_values},ERROR.TYPE({cell})),"#N/A"),{cell}&"")'
             if role != "update":  # as the reader compares with the examples; the update is compared as typed
                 value = f"SUBSTITUTE({value},CHAR(13)&CHAR(10),CHAR(10))"
             formulas[f"v_{role}"] = value
@@ -230,9 +231,11 @@ def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols
         separated = ",".join(f"ISNUMBER(FIND({text(s)},{at('lead_key')}))" for s in LEAD_SEPARATORS)
         formulas["lead"] = (f"IF(NOT({at('f_lead')}),0,IF(SUMPRODUCT(--EXACT({keys.partners},{at('lead_key')}))>0,1,"
                             f"IF(OR({separated}),2,3)))")
+        # only the reader's trimmed spaces: rarer whitespace just leaves the time frame to the coordinator
+        short_collapsed = collapsed(at("v_time_frame"), SPACES.replace(" ", ""))
         raw_time = f"{src}${get_column_letter(ROLES.index('time_frame') + 1)}{r}"
         formulas["time_frame"] = (f"IF(NOT({at('f_time_frame')}),0,IF(ISNUMBER({raw_time}),2,"
-                                  f"IF(SUMPRODUCT(--EXACT({keys.time_frames},{collapsed(at('v_time_frame'))}))>0,1,2)))")
+                                  f"IF(SUMPRODUCT(--EXACT({keys.time_frames},{short_collapsed}))>0,1,2)))")
         formulas["spaced_update"] = spaced(at("v_update"))
         typed = trimmed(at("v_update"), at("spaced_update"))
         formulas["update_is_example"] = (f"AND({at('f_update')},SUMPRODUCT(--EXACT({examples['update']},{typed}))>0)"
