@@ -148,7 +148,8 @@ def panel(plan: Plan, path: Path) -> dict[str, Any]:
     sheets = {p.sheet: tuple(by_name[n][i] for n in ("errors", "warnings", "coordinator", "started"))
               for i, p in enumerate(plan.priorities)}
     front = wb[L.FRONT_SHEET]
-    lines = [front.cell(L.PANEL_ROW + i, 2).value for i in range(len(plan.priorities) + 2)]
+    row = next(c.row for c in front["A"] if c.value == L.PANEL_LABEL)
+    lines = [front.cell(row + i, 2).value for i in range(len(plan.priorities) + 2)]
     reasons = {p.sheet: [c.value for c in wb[p.sheet]["I"][L.FIRST_DATA_ROW - 1:] if c.value] for p in plan.priorities}
     return {"sheets": sheets, "lines": lines, "reasons": reasons}
 

@@ -51,7 +51,7 @@ def build_template(plan: Plan, partner: str | None = None, password: str | None 
     assert front is not None
     front.title = L.FRONT_SHEET
     lists = _lists_sheet(wb, plan)
-    _front_sheet(front, plan, partner, round_name, rolled=carried is not None)
+    panel_row = _front_sheet(front, plan, partner, round_name, rolled=carried is not None)
     shown_examples = {}
     for i, priority in enumerate(plan.priorities, 1):
         left_out = set((carried or {}).get(priority.sheet, ()))
@@ -59,7 +59,7 @@ def build_template(plan: Plan, partner: str | None = None, password: str | None 
         shown_examples[priority.sheet] = len(shown.examples)
         _priority_sheet(wb.create_sheet(priority.sheet), plan, shown, themes_name=f"Themes{i}")
     check_column = len(ROLES) + 1 + (len(L.CARRIED_HEADERS) if carried is not None else 0)  # right of last round's
-    add_checks(wb, plan, lists.max_column + 2, time_frame_choices(plan), L.PANEL_ROW, shown_examples, check_column)
+    add_checks(wb, plan, lists.max_column + 2, time_frame_choices(plan), panel_row, shown_examples, check_column)
     wb.move_sheet(lists, offset=len(wb.sheetnames))
     _meta_sheet(wb.create_sheet(L.META_SHEET), plan, partner, round_name)
     for ws in wb.worksheets:
@@ -184,22 +184,24 @@ def _instructions(plan: Plan, partner: str | None) -> list[str]:
     return [line for line in plan.instructions if L.PARTNER_LABEL.casefold() not in line.casefold()]
 
 
-def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str, rolled: bool = False) -> None:
+def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str, rolled: bool = False) -> int:
+    """The Front sheet; returns the row of the checks panel."""
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 90
     ws.column_dimensions["C"].width = 40
     put(ws["A1"], plan.title)
     ws["A1"].font = font(bold=True, size=16)
     put(ws["A2"], plan.partnership)
-    rows: list[tuple[str, str]] = [(L.PARTNER_LABEL, partner or ""), (L.NIL_LABEL, ""), (L.PANEL_LABEL, "")]
-    rows += [("", "")] * (panel_rows(plan) - 1)  # the checks panel's formulas go in column B (checks.py)
-    rows.append(("Plan period", period_text(plan)))
+    rows: list[tuple[str, str]] = [(L.PARTNER_LABEL, partner or ""), (L.NIL_LABEL, ""),
+                                   ("Plan period", period_text(plan))]
     if round_name:
         rows.append(("Reporting round", round_name))
     if plan.return_date:
         rows.append(("Return by", plan.return_date))
     if plan.contact:
         rows.append(("Contact", plan.contact))
+    rows.append((L.PANEL_LABEL, ""))  # the checks panel: its formulas go in column B (checks.py)
+    rows += [("", "")] * (panel_rows(plan) - 1)
     rows.append(("", ""))
     rows.append(("Key", plan.key))
     if rolled:
@@ -227,6 +229,7 @@ def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str
         c = ws.cell(len(rows) + 4 - len(plan.statuses) + i, 2)
         c.fill = solid(s.fill)
         c.font = font(color=s.font)
+    return 4 + next(i for i, (label, _) in enumerate(rows) if label == L.PANEL_LABEL)
 
 
 def _note(cell: Any, text: str) -> None:

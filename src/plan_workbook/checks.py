@@ -10,8 +10,9 @@ lead, a time frame other than a listed month or Ongoing) is shown as "checked by
 counted. Only functions Excel 2016 and LibreOffice 7 both calculate the same way; nothing volatile.
 
 The row-by-row working sits on the hidden `Lists` sheet, which the reader never reads. What the partner sees:
-a panel on the Front sheet (formulas in column B from `PANEL_ROW`) and a `CHECK_HEADER` column right of the
-template's columns on each priority sheet (one formula per row).
+a panel on the Front sheet (formulas in column B from the row labelled `PANEL_LABEL`) and a `CHECK_HEADER`
+column right of the template's columns on each priority sheet (one formula per row). Every formula the partner
+can see refers to the Lists sheet, which is how the reader knows them (layout.template_formula).
 """
 
 from __future__ import annotations

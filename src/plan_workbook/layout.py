@@ -36,11 +36,10 @@ FEEDBACK_OF = "feedback_of"
 CARRIED_HEADERS = ("Last round: Status", "Last round: Update")
 CARRIED_FILL = "E4DFEC"  # lavender: apart from the examples' grey, the header blue and every status colour
 
-# The template checks itself (checks.py): a panel on the Front sheet, formulas in column B from PANEL_ROW (its
-# label in column A), and a column headed CHECK_HEADER right of the template's columns on every priority sheet,
-# one formula per row. The reader must not report either: they are the template's, never typed by a partner.
+# The template checks itself (checks.py): a panel on the Front sheet, formulas in column B from the row labelled
+# PANEL_LABEL in column A, and a column headed CHECK_HEADER right of the template's columns on every priority
+# sheet, one formula per row. The reader must not report either: they are the template's (template_formula).
 PANEL_LABEL = "Before you send"
-PANEL_ROW = 6  # directly below the nil-return cell
 CHECK_HEADER = "Check before sending"
 
 # Fills shared by template and summary.
