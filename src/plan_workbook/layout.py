@@ -58,11 +58,15 @@ FONT_NAME = "Arial"
 FONT_SIZE = 10
 
 
-def template_formula(formula: str) -> bool:
-    """Whether a formula is one the template itself wrote (checks.py): the Front sheet's panel and every
-    priority sheet's CHECK_HEADER column refer to the hidden Lists sheet, which partners never see. Its value is
-    the template's check, never a partner's entry: the reader reports neither the formula nor its value."""
-    return _LISTS_REF.search(formula) is not None
+def template_formula(sheet: str, formula: str) -> bool:
+    """Whether a formula is one the template itself wrote (checks.py), so the reader does not report it: the
+    Front sheet's panel refers to the hidden Lists sheet, and each cell of a priority sheet's CHECK_HEADER column
+    is a bare reference to its row's working there. A partner's own formula (a VLOOKUP into the lists, say) is
+    neither, and is reported like any formula."""
+    if sheet == FRONT_SHEET:
+        return _LISTS_REF.search(formula) is not None
+    return _LISTS_CELL.fullmatch(formula) is not None
 
 
 _LISTS_REF = re.compile(rf"(?<![\w.'])(?:'{LISTS_SHEET}'|{LISTS_SHEET})!")
+_LISTS_CELL = re.compile(rf"(?:'{LISTS_SHEET}'|{LISTS_SHEET})!\$?[A-Z]{{1,3}}\$?[0-9]{{1,7}}")
