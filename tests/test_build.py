@@ -12,12 +12,12 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from plan_workbook import layout as L
-from plan_workbook.build import build_template, resolve_partner, time_frame_choices, write_template
 from plan_workbook.cli import main
 from plan_workbook.errors import UsageError
 from plan_workbook.fill import fill_template
-from plan_workbook.normalise import suggest_partners
+from plan_workbook.outputs.template import build_template, resolve_partner, time_frame_choices, write_template
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.reading.normalise import suggest_partners
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_status_colours_and_missing_field_highlights(template: Path, plan: Plan)
     end = L.FIRST_DATA_ROW + len(plan.priorities[0].examples) + plan.input_rows - 1
     assert [(t, f) for t, f, _ in rules[f"G5:G{end}"]] == [("cellIs", ['"Red"']), ("cellIs", ['"Amber"']),
                                                            ("cellIs", ['"Green"'])]
-    assert {fill[-6:] for *_, fill in rules[f"G5:G{end}"]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
+    assert {str(fill)[-6:] for *_, fill in rules[f"G5:G{end}"]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
     assert rules[f"E10:E{end}"][0][1] == ["AND(LEN(TRIM($D10))>0,LEN(TRIM(E10))=0)"]
     assert rules["G5:G9"][0][1] == ["AND(LEN(TRIM($D5))>0,LEN(TRIM($G5))>0,LEN(TRIM(G5))=0)"]
 

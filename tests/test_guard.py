@@ -18,8 +18,8 @@ import pytest
 from conftest import RA, MakeReturn, action
 from corpus import SHEET_PART, _edit_zip, _in_sheet
 from corpus_guard import AFTER_READER, FAR_CELLS, _with_strings, guard_cases
-from plan_workbook import guard
 from plan_workbook.plan import Plan
+from plan_workbook.reading import guard
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 # Prints, per sheet index, calamine's (rows, columns) from A1 and the first rows, or the error it raised.

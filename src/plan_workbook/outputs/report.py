@@ -10,12 +10,12 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from .compare import DIRECTIONS, Change, direction_counts
-from .fixes import Action
-from .merge import Result
-from .read import OWN_REPORT_MARK
-from .summarise import NO_STATUS_FILL
-from .text import valid
+from .. import layout as L
+from ..merge import Result
+from ..reading.fixes import Action
+from ..rounds.compare import DIRECTIONS, Change, direction_counts
+from ..text import valid
+from .summary import NO_STATUS_FILL
 from .xlsx import write_atomic
 
 CSS = """
@@ -59,7 +59,7 @@ def build_report(result: Result, as_of: date, changes: list[Change] | None = Non
     left_out = (f"<p>{unlisted} row(s) with no Action are not listed here: the partner must fix them first "
                 "(see Returns outstanding).</p>" if unlisted else "")
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', OWN_REPORT_MARK.decode(),
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', L.OWN_REPORT_MARK.decode(),
         f"<title>{escape(plan.title)}: board report</title><style>{CSS}{page}</style></head><body>", top,
         f"<h1>{escape(plan.title)}</h1>",
         f"<p>Combined summary of partners' returns, as of {as_of:%d %B %Y}.</p>",

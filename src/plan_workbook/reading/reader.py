@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import python_calamine
 
+from .. import layout as L
+from ..plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
+from ..problems import ASK, Code, Problem, short
+from ..sources.files import file_source
+from ..sources.source import Refused, Source
+from ..text import units
 from . import guard
-from . import layout as L
 from .normalise import suggest_partners, trim
-from .plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
-from .problems import ASK, Problem, short
-from .text import units
 
-OWN_REPORT_MARK = b'<meta name="generator" content="plan-workbook">'  # in the head of every board report
-OWN_REPORT_SKIPPED = "Skipped: this is a board report written by plan-workbook, not a partner's return."
+OWN_REPORT_MARK, OWN_REPORT_SKIPPED = L.OWN_REPORT_MARK, L.OWN_REPORT_SKIPPED
 OWN_SUMMARY_SHEETS = {"Summary", "Actions", "Returns", "Issues"}  # what `merge` writes: skipped, not a return
 # What stops the program itself, never to be taken for one file's failure.
 STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit)
@@ -106,23 +106,31 @@ def _key(text: Any) -> str:
     return " ".join(display(text).split()).casefold()
 
 
-def read_return(plan: Plan, path: Path, name: str | None = None) -> Return:
-    """Read one return. Never raises for a bad workbook: problems say what is wrong."""
-    ret = Return(name or str(path), path=str(path))
+def read_return(plan: Plan, source: Source | Path, name: str | None = None, debug: bool = False) -> Return:
+    """Read one return, from its source (a path is read as a file source). Never raises for a bad workbook:
+    problems say what is wrong (with `debug`, an unforeseen error is let through with its traceback)."""
+    if isinstance(source, Path):
+        source = file_source(source)
+    ret = Return(name or source.name, path=str(source.path or ""))
     try:
-        return _read_return(plan, path, ret)
+        return _read_return(plan, source, ret)
     except MemoryError:
         raise  # the worker reports it as too large, and is replaced
     except Exception as e:  # a file nobody foresaw must not stop the other returns being merged
-        if os.environ.get("PLAN_WORKBOOK_DEBUG"):
+        if debug:
             raise
         return Return(ret.file, path=ret.path, readable=False, digest=ret.digest, problems=[Problem(
             ret.file, "", "", "unreadable-file", f"The file could not be read ({type(e).__name__}: {short(str(e))}). "
             "Ask the partner to save it again as .xlsx; if that does not help, please report it as a fault.")])
 
 
-def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
-    scan = guard.scan(path, unread=frozenset({L.LISTS_SHEET, L.FEEDBACK_SHEET}))
+def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
+    try:
+        data = source.read()
+    except Refused as e:
+        scan = guard.Scan(fatal=(e.code, e.message))
+    else:
+        scan = guard.scan_bytes(PurePath(source.name).name, data, unread=L.UNREAD_SHEETS)
     ret.digest, ret.saved = scan.digest, scan.saved
     if scan.fatal and OWN_REPORT_MARK in scan.data[:2048]:
         ret.own_output = True
@@ -171,9 +179,9 @@ class _Reader:
         self.grids: dict[str, list[list[Any]] | None] = {}
         self.merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
         self.counts: dict[tuple[str, str], int] = {}
-        self.overflow: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.overflow: dict[tuple[str, Code], list[tuple[str, str]]] = {}
 
-    def problem(self, sheet: str, cell: str, code: str, message: str, **kw: str) -> None:
+    def problem(self, sheet: str, cell: str, code: Code, message: str, **kw: str) -> None:
         key = (sheet, code)
         self.counts[key] = self.counts.get(key, 0) + 1
         if self.counts[key] > PER_AREA and cell:  # e.g. a sheet of stray cells: one problem each would
@@ -268,7 +276,7 @@ class _Reader:
     def read(self) -> None:
         plan, names = self.plan, self.names
         meta = self._meta()
-        claimed = {n for n in names if n in (L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET, L.FEEDBACK_SHEET)}
+        claimed = {n for n in names if n in L.RESERVED_SHEETS}
         found: dict[str, str] = {p.sheet: p.sheet for p in plan.priorities if p.sheet in names}
         claimed.update(found.values())
         if not meta and not found and L.FRONT_SHEET not in names and set(names) >= OWN_SUMMARY_SHEETS:
