@@ -100,3 +100,32 @@ def test_the_catalogue_is_the_one_list_of_codes() -> None:
     assert {e.column for e in CATALOGUE.values()} <= {"", *ROLES}
     assert all(CATALOGUE[code].column for code in RULE_CODES.values())  # a rule's problem points at its column's cell
     assert all(e.description.endswith(".") and "\n" not in e.description for e in CATALOGUE.values())
+
+
+def test_every_output_shows_the_same_figures(plan: Plan, tmp_path: Path) -> None:
+    """The headline figures are computed once (Result.figures); the summary sheet, the board page and the JSON
+    show those, not figures of their own."""
+    from datetime import date
+    from html import escape
+
+    from plan_workbook.outputs.report import build_report
+    from plan_workbook.outputs.summary import write_summary
+
+    sources, _ = pw.find_sources([ROOT / "samples" / "returns"])
+    result = pw.check(plan, sources)
+    f = result.figures
+    assert sum(f.status.values()) == f.actions == len(result.actions)
+    assert {k: sum(c[k] for c in f.by_priority.values()) for k in f.status} == f.status
+    assert (result.summary()["status"], result.summary()["returns_received"]) == (f.status, f.returns_received)
+    ws = load_workbook(write_summary(result, tmp_path / "s.xlsx", date(2022, 3, 31)))["Summary"]
+    rows = {r[0]: list(r[1:len(f.status) + 1]) for r in ws.iter_rows(values_only=True) if r[0]}
+    for title, counts in f.by_priority.items():
+        assert rows[title] == list(counts.values())
+    assert rows["All priorities"] == list(f.status.values())
+    html = build_report(result, date(2022, 3, 31))
+    for title, counts in f.by_priority.items():
+        cells = "".join(f'<td class="n">{n}</td>' for n in counts.values())
+        assert f"<tr><td>{escape(title)}</td>{cells}" in html
+    received = re.search(r"Returns received</b></td><td>([^<]*)<", html)
+    assert received is not None
+    assert received.group(1) == f"{f.returns_received} of {f.returns_expected} expected"

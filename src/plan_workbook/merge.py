@@ -31,7 +31,29 @@ FileState = Literal["received", "nil", "empty", "duplicate", "copy", "superseded
 # Where each returning partner stands this round.
 PartnerState = Literal["received", "nil", "empty", "unreadable", "missing"]
 Prefer = Literal["newest"]
+# A partner's return counts as received: with actions, or a nil return (nothing to report this round).
+RECEIVED: frozenset[PartnerState] = frozenset({"received", "nil"})
 RETURNED: frozenset[FileState] = frozenset({"received", "nil", "duplicate"})
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The round's headline figures, computed once (Result.figures): the summary workbook, the board page and the
+    JSON all show these, so no two outputs can disagree. Status counts include 'No status'."""
+
+    returns_expected: int
+    returns_received: int  # partners whose return counts: with actions, or a nil return
+    nil: list[str]
+    empty: list[str]
+    unreadable: list[str]
+    missing: list[str]
+    actions: int
+    status: dict[str, int]  # every action
+    by_priority: dict[str, dict[str, int]]  # priority title -> counts, in the plan's order
+    by_partner: dict[str, dict[str, int] | None]  # None: no return that counts (shown blank, never as zeros)
+    errors: int
+    warnings: int
+    fixed: int
 
 
 @dataclass
@@ -134,22 +156,45 @@ class Result:
                                            sum(severities[r.file, "warning"] for r in mine))
         return out
 
-    def summary(self) -> dict[str, Any]:
-        """The headline counts, without the per-file and per-problem lists as_dict also builds."""
+    @cached_property
+    def figures(self) -> Figures:
+        """The headline figures, the one place they are computed."""
         states = self.partner_states
+        by_priority: dict[str, list[Action]] = {p.title: [] for p in self.plan.priorities}
+        by_partner: dict[str, list[Action]] = {p: [] for p in states}
+        for a in self.actions:
+            by_priority.setdefault(a.row.priority, []).append(a)
+            by_partner.setdefault(a.partner, []).append(a)
+        return Figures(
+            returns_expected=len(self.plan.returning_partners),
+            returns_received=sum(1 for s in states.values() if s in RECEIVED),
+            nil=[p for p, s in states.items() if s == "nil"],
+            empty=[p for p, s in states.items() if s == "empty"],
+            unreadable=[p for p, s in states.items() if s == "unreadable"],
+            missing=[p for p, s in states.items() if s == "missing"],
+            actions=len(self.actions),
+            status=self.status_counts(self.actions),
+            by_priority={p.title: self.status_counts(by_priority[p.title]) for p in self.plan.priorities},
+            # a nil return's zero is a real zero; no return (or none that could be read or had actions) is not
+            by_partner={p: self.status_counts(by_partner[p]) if s in RECEIVED else None for p, s in states.items()},
+            errors=self.errors, warnings=self.warnings, fixed=count(self.problems, "fixed"))
+
+    def summary(self) -> dict[str, Any]:
+        """The headline counts for the JSON, from the figures."""
+        f = self.figures
         return {
             "plan": self.plan.id,
-            "returns_expected": len(self.plan.returning_partners),
-            "returns_received": sum(1 for s in states.values() if s in ("received", "nil")),
-            "nil_returns": [p for p, s in states.items() if s == "nil"],
-            "empty": [p for p, s in states.items() if s == "empty"],
-            "unreadable": [p for p, s in states.items() if s == "unreadable"],
-            "missing": [p for p, s in states.items() if s == "missing"],
-            "actions": len(self.actions),
-            "status": self.status_counts(self.actions),
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "fixed": count(self.problems, "fixed"),
+            "returns_expected": f.returns_expected,
+            "returns_received": f.returns_received,
+            "nil_returns": f.nil,
+            "empty": f.empty,
+            "unreadable": f.unreadable,
+            "missing": f.missing,
+            "actions": f.actions,
+            "status": f.status,
+            "errors": f.errors,
+            "warnings": f.warnings,
+            "fixed": f.fixed,
         }
 
     def as_dict(self) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from .. import layout as L
 from ..errors import OutputError
 from ..merge import Result, still_to_do
 from ..plan import ROLES
-from ..problems import count
 from ..reading.fixes import Action
 from ..rounds.compare import DIRECTIONS, Change, direction_counts
 from ..rounds.readback import DATA_FIELDS
@@ -246,7 +245,7 @@ def _print_setup(ws: Worksheet, marking: str, repeat_header: bool = False) -> No
 def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Result, as_of: date,
              changes: list[Change] | None) -> None:
     plan = result.plan
-    summary = result.summary()
+    figures = result.figures
     last = len(plan.statuses) + 2  # the statuses, No status and Total
     ws.set_column(0, 0, 48)
     ws.set_column(1, last, 11)
@@ -254,28 +253,27 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
     put(ws, 0, 0, f"{plan.title}: combined summary", styles, styles.title)
     facts = [
         ("As of", as_of),
-        ("Returns received", f"{summary['returns_received']} of {summary['returns_expected']} expected"),
-        ("Actions", summary["actions"]),
-        ("Errors in returns", summary["errors"]),
-        ("Warnings in returns", summary["warnings"]),
-        ("Fixed automatically", count(result.problems, "fixed")),  # shown with the original value in Issues
+        ("Returns received", f"{figures.returns_received} of {figures.returns_expected} expected"),
+        ("Actions", figures.actions),
+        ("Errors in returns", figures.errors),
+        ("Warnings in returns", figures.warnings),
+        ("Fixed automatically", figures.fixed),  # shown with the original value in Issues
     ]
     for r, (label, value) in enumerate(facts, 2):
         put(ws, r, 0, label, styles, styles.bold)
         put(ws, r, 1, value, styles, styles.left_date if isinstance(value, date) else styles.left)
     names = [*plan.status_names, "No status"]
     top = 2 + len(facts) + 1
-    priority_rows = [[p.title, *result.status_counts(a for a in result.actions if a.row.priority == p.title).values()]
-                     for p in plan.priorities]
-    overall = ["All priorities", *result.status_counts(result.actions).values()]
+    priority_rows = [[title, *counts.values()] for title, counts in figures.by_priority.items()]
+    overall = ["All priorities", *figures.status.values()]
     end = _count_table(ws, styles, top, "Status by priority", PRIORITY, names, [*priority_rows, overall])
     if changes is not None:
         end = _count_table(ws, styles, end + 2, "Direction of travel since last round", PRIORITY,
                            list(DIRECTIONS), direction_counts(result, changes), total=False)
     partner_rows: list[list[Any]] = []
     for p, state in result.partner_states.items():
-        if state in ("received", "nil"):  # a nil return's zero is a real zero
-            counts = result.status_counts(a for a in result.actions if a.partner == p)
+        counts = figures.by_partner[p]
+        if counts is not None:
             partner_rows.append([p, *counts.values(), sum(counts.values()), PARTNER_STATE_WORDS[state]])
         else:  # blank counts: no return (or none that could be read or had actions) is not a return of zero
             partner_rows.append([p, *([None] * (len(names) + 1)), PARTNER_STATE_WORDS[state]])
