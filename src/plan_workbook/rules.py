@@ -10,7 +10,7 @@ from .plan import Plan
 from .problems import CATALOGUE, Code, Problem, short
 from .reading.fixes import Action
 from .reading.normalise import closest_partner, match_leads
-from .reading.reader import display
+from .reading.rows import display
 
 
 def schema(plan: Plan) -> pa.DataFrameSchema:

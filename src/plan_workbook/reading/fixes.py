@@ -14,7 +14,8 @@ from ..plan import ROLES, Plan
 from ..problems import Code, Problem, short
 from ..sources.source import Source
 from .normalise import match_leads, match_status, trim
-from .reader import Return, Row, display, read_return
+from .reader import Return, read_return
+from .rows import Row, display
 from .timeframes import parse_time_frame
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..merge import Result
 from ..plan import ROLES, Plan
 from ..reading.fixes import Action
-from ..reading.reader import display
+from ..reading.rows import display
 from .readback import read_data
 
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
