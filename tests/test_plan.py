@@ -152,3 +152,19 @@ def test_missing_and_invalid_toml_are_plan_errors(tmp_path: Path) -> None:
     bad.write_text("[plan\n", encoding="utf-8")
     with pytest.raises(PlanError, match="not valid TOML"):
         load_plan(bad)
+
+
+@pytest.mark.parametrize("sheet", ["Feedback", "FRONT", "lists", "_Meta", "history"])
+def test_a_priority_sheet_named_after_a_reserved_sheet_is_a_plan_mistake(tmp_path: Path, sheet: str) -> None:
+    text = BROKEN.replace('sheet = "Awareness: phase/1"', f'sheet = "{sheet}"', 1)
+    path = tmp_path / "plan.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanError) as err:
+        load_plan(path)
+    mine = [m for m in err.value.mistakes if m.startswith("priorities[1].sheet")]
+    assert mine == [f"priorities[1].sheet: {sheet!r} is a name the template uses for its own sheets (Front, Lists, "
+                    "_meta, Feedback, in any case) or Excel keeps for itself (History); give the priority sheet "
+                    "another name"]
+    result = CliRunner().invoke(main, ["build", "--plan", str(path), "--out", str(tmp_path / "t.xlsx")])
+    assert result.exit_code == 2
+    assert f"{sheet!r} is a name the template uses for its own sheets" in result.output

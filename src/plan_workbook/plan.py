@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import layout as L
 from .errors import PlanError
 
 DEFAULT_PLAN = "llr-hate-crime-2021-23.toml"
@@ -21,7 +22,6 @@ ROLES = ("theme", "aim", "objective", "action", "lead", "time_frame", "status", 
 TEXT_ROLES = ("theme", "aim", "objective", "action")  # what makes an example row "the same text"
 MIN_INPUT_ROWS = 100
 BAD_SHEET_CHARS = set("\\/?*[]:")
-RESERVED_SHEETS = {"front", "lists", "_meta"}
 
 
 @dataclass(frozen=True)
@@ -363,5 +363,6 @@ class _Checker:
             self.bad(key, f"{name!r} has characters Excel does not allow in sheet names: {' '.join(bad)}")
         if name.startswith("'") or name.endswith("'"):
             self.bad(key, f"{name!r} may not start or end with an apostrophe")
-        if name.casefold() in RESERVED_SHEETS or name.casefold() == "history":
-            self.bad(key, f"{name!r} is a name the template uses for its own sheets")
+        if L.is_reserved(name):
+            self.bad(key, f"{name!r} is a name the template uses for its own sheets ({', '.join(L.RESERVED_SHEETS)}, "
+                     "in any case) or Excel keeps for itself (History); give the priority sheet another name")

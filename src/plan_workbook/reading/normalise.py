@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from .plan import Plan
+from ..plan import Plan
 
 SPACES = " \t\n\r\u00a0\u2007\u202f"
 LEAD_SEPARATORS = re.compile(r"\s*[/,&;+]\s*")

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
-from .fixes import Action
-from .merge import Result
-from .plan import Plan
-from .read import display
-from .readback import read_summary
+from ..merge import Result
+from ..plan import ROLES, Plan
+from ..reading.fixes import Action
+from ..reading.rows import display
+from .readback import read_data
 
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
 
@@ -35,22 +34,15 @@ class Change:
     where: str  # this round's source cell, or last round's for a dropped action
 
 
-PRIORITY_HEADERS = ("Priority sheet", "Priority")  # this version's heading, then the one summaries had before
-
-
 def read_previous(plan: Plan, path: Path) -> list[dict[str, str]]:
-    """Last round's actions from its summary's Actions sheet, as text keyed by column header (the priority
-    under "Priority", whichever heading the summary gave it)."""
-    needed = ["Partner", *(c.header for c in plan.columns), "Source file", "Source cell"]
-    rows = read_summary(path, {"Actions": needed})["Actions"]
+    """Last round's actions from its summary's machine contract (read by role, so this round's plan may have
+    renamed any heading), as text keyed by this plan's column headers, with Partner, Priority, Source file and
+    Source cell."""
     out = []
-    for row in rows:
-        heading = next((h for h in PRIORITY_HEADERS if h in row), None)
-        if heading is None:
-            raise UsageError(f"the 'Actions' sheet of {path} has no {PRIORITY_HEADERS[0]} column: it is not a "
-                             "summary written by plan-workbook. Run merge again to make a new summary.")
-        text = {h: display(v) for h, v in row.items()}
-        text["Priority"] = text[heading]
+    for row in read_data(path, "Actions")["action"]:
+        text = {plan.column(role).header: display(row[role]) for role in ROLES}
+        text.update({"Partner": display(row["partner"]), "Priority": display(row["priority"]),
+                     "Source file": display(row["file"]), "Source cell": display(row["cell"])})
         out.append(text)
     return out
 
