@@ -99,9 +99,10 @@ class Plan:
         return {word.casefold(): s.name for s in self.statuses for word in (s.name, *s.aliases)}
 
     @cached_property
-    def memo(self) -> dict[tuple[str, str], Any]:
-        """Answers worth keeping for the plan's life, such as the closest partner to a misspelt lead."""
-        return {}
+    def example_texts(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(priority title, role) -> the examples' own text in that column, as printed in the template."""
+        return {(p.title, role): frozenset(e[role] for e in p.examples if e.get(role))
+                for p in self.priorities for role in ROLES}
 
     @cached_property
     def partner_index(self) -> dict[str, str]:
