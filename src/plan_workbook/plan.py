@@ -99,9 +99,10 @@ class Plan:
         return {word.casefold(): s.name for s in self.statuses for word in (s.name, *s.aliases)}
 
     @cached_property
-    def memo(self) -> dict[tuple[str, str], Any]:
-        """Answers worth keeping for the plan's life, such as the closest partner to a misspelt lead."""
-        return {}
+    def example_texts(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(priority title, role) -> the examples' own text in that column, as printed in the template."""
+        return {(p.title, role): frozenset(e[role] for e in p.examples if e.get(role))
+                for p in self.priorities for role in ROLES}
 
     @cached_property
     def partner_index(self) -> dict[str, str]:
@@ -146,10 +147,16 @@ def load_plan(path: str | Path | None = None) -> Plan:
         raise PlanError(str(p), [f"cannot read the plan file ({e})"]) from None
     except tomllib.TOMLDecodeError as e:
         raise PlanError(str(p), [f"not valid TOML: {e}"]) from None
+    return plan_from_dict(raw, str(p))
+
+
+def plan_from_dict(raw: dict[str, Any], source: str = "<plan>") -> Plan:
+    """Check a plan given as data (the TOML file's tables) and make the Plan: the pure part of loading, so a web
+    page or a test can check a plan without a file. Raises PlanError listing every mistake."""
     checker = _Checker()
-    plan = checker.plan(raw, str(p))
+    plan = checker.plan(raw, source)
     if checker.mistakes or plan is None:
-        raise PlanError(str(p), checker.mistakes)
+        raise PlanError(source, checker.mistakes)
     return plan
 
 

@@ -42,12 +42,7 @@ class Action:
 
 def _example_texts(plan: Plan, priority: str, role: str) -> frozenset[str]:
     """The examples' own text for one role of a priority, as printed in the template."""
-    key = ("example", f"{priority}\x1f{role}")
-    if key not in plan.memo:
-        plan.memo[key] = frozenset(e[role] for p in plan.priorities if p.title == priority
-                                   for e in p.examples if e[role])
-    found: frozenset[str] = plan.memo[key]
-    return found
+    return plan.example_texts.get((priority, role), frozenset())
 
 
 def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..merge import Result
 from ..plan import ROLES, Plan
@@ -21,15 +21,19 @@ from .readback import read_data
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
 
 
+ChangeKind = Literal["status changed", "new", "dropped", "no return this round", "update unchanged", "unchanged"]
+Direction = Literal["improved", "worsened", "unchanged", ""]  # "": nothing to compare
+
+
 @dataclass(frozen=True)
 class Change:
     partner: str
     priority: str
     action: str
-    change: str  # "status changed", "new", "dropped", "no return this round", "update unchanged", "unchanged"
+    change: ChangeKind
     before: str  # last round's status
     now: str  # this round's status
-    direction: str  # "improved", "worsened", "unchanged", or "" where there is nothing to compare
+    direction: Direction
     update: str
     where: str  # this round's source cell, or last round's for a dropped action
 
@@ -66,7 +70,7 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
         matched.add(id(last))
         before, now = last[head["status"]], a.status
         if before != now:
-            direction = "improved" if rank.get(now, -1) > rank.get(before, -1) else "worsened"
+            direction: Direction = "improved" if rank.get(now, -1) > rank.get(before, -1) else "worsened"
             if before not in rank or now not in rank:
                 direction = ""
             changes.append(_change(a, "status changed", before, direction))
@@ -76,7 +80,7 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
             changes.append(_change(a, "unchanged", before, "unchanged"))
     for old in previous:
         if id(old) not in matched:
-            gone = "dropped" if old["Partner"] in returned else "no return this round"
+            gone: ChangeKind = "dropped" if old["Partner"] in returned else "no return this round"
             changes.append(Change(old["Partner"], old["Priority"], old[head["action"]], gone, old[head["status"]], "",
                                   "", old[head["update"]], f"{old['Source file']} {old['Source cell']}"))
     order = {p.title: i for i, p in enumerate(plan.priorities)}
@@ -108,6 +112,6 @@ def _best(text: str, candidates: list[dict[str, str]], header: str) -> dict[str,
     return candidates[best[1]] if best[0] >= NEARLY else None
 
 
-def _change(a: Action, change: str, before: str, direction: str) -> Change:
+def _change(a: Action, change: ChangeKind, before: str, direction: Direction) -> Change:
     return Change(a.partner, a.row.priority, str(a.values["action"] or ""), change, before, a.status, direction,
                   str(a.values["update"] or ""), f"{a.row.file} {a.row.source}")
