@@ -15,6 +15,7 @@ from msgfile import Msg, MsgAttachment, write_msg
 from odsfile import content, from_xlsx, ods, table
 from plan_workbook import mail
 from plan_workbook.plan import Plan
+from plan_workbook.sources.source import MiB
 
 # Read in full: the workbook each holds is written, as sent, to sources(folder)/<case>.xlsx (outside the corpus
 # folder, so it is not a return), for the nothing-lost check.
@@ -30,6 +31,16 @@ def _return(folder: Path, plan: Plan, name: str, partner: str) -> bytes:
     data = path.read_bytes()
     path.unlink()
     return data
+
+
+def broken_storage(data: bytes) -> bytes:
+    """A .msg whose FAT (the compound file's sector map) chains every sector to itself."""
+    out = bytearray(data)
+    for n in range(struct.unpack_from("<I", out, 0x2C)[0]):  # each FAT sector, as the header lists them
+        start = 512 * (struct.unpack_from("<I", out, 0x4C + 4 * n)[0] + 1)
+        for i in range(0, 512, 4):
+            struct.pack_into("<I", out, start + i, n * 128 + i // 4)
+    return bytes(out)
 
 
 def mail_cases(folder: Path, plan: Plan, add: Add) -> None:
@@ -50,25 +61,21 @@ def mail_cases(folder: Path, plan: Plan, add: Add) -> None:
         MsgAttachment("Blaby return", message=inner)])))
 
     # --- limits
-    add("mail-zip-bomb.zip", "too-large").write_bytes(zipped({"bomb.xlsx": b"\0" * (200 * mail.MiB)}))
+    add("mail-zip-bomb.zip", "too-large").write_bytes(zipped({"bomb.xlsx": b"\0" * (200 * MiB)}))
     deep = eml("level 4", "a@example.org", [("deep.xlsx", melton)])
     for level in (3, 2):
         deep = eml(f"level {level}", "a@example.org", forwards=[deep])
     add("mail-nested-too-deep.zip", "too-large").write_bytes(zipped({"level 2.eml": deep}))
     add("mail-too-many-attachments.zip", "too-large", "attachment-skipped").write_bytes(
         zipped({f"note {i}.txt": b"x" for i in range(mail.MAX_ATTACHMENTS + 1)}))
-    bomb_in_zip = zipped({"inner.zip": zipped({"bomb.xlsx": b"\0" * (200 * mail.MiB)})})
+    bomb_in_zip = zipped({"inner.zip": zipped({"bomb.xlsx": b"\0" * (200 * MiB)})})
     add("mail-zip-bomb-inside-zip.zip", "too-large").write_bytes(bomb_in_zip)
 
     # --- crafted names and damaged storage
     add("mail-path-traversal.zip", "unsafe-file").write_bytes(
         zipped({"../../../../tmp/evil.xlsx": melton, "/etc/evil.xlsx": melton}))
     good_msg = write_msg(Msg("Return", "a@example.org", attachments=[MsgAttachment("r.xlsx", melton)]))
-    broken = bytearray(good_msg)
-    fat = 512 * (struct.unpack_from("<I", broken, 0x4C)[0] + 1)
-    for i in range(0, 512, 4):
-        struct.pack_into("<I", broken, fat + i, i // 4)  # every sector chained to itself
-    add("mail-broken-storage.msg", "unreadable-file").write_bytes(bytes(broken))
+    add("mail-broken-storage.msg", "unreadable-file").write_bytes(broken_storage(good_msg))
     claims = bytearray(good_msg)
     at = claims.find("__substg1.0_37010102".encode("utf-16-le"))
     struct.pack_into("<I", claims, at + 120, 0x7FFFFFFF)
@@ -96,6 +103,6 @@ def mail_cases(folder: Path, plan: Plan, add: Add) -> None:
     add("ods-stray-cell-far-down.ods", "too-large").write_bytes(from_xlsx(source, {RA: far}))
     source.unlink()
     add("ods-zip-bomb.ods", "too-large").write_bytes(
-        ods(content(table("S", "<table:table-row>" + " " * (150 * mail.MiB) + "</table:table-row>"))))
+        ods(content(table("S", "<table:table-row>" + " " * (150 * MiB) + "</table:table-row>"))))
     add("ods-xml-bomb.ods", "unsafe-file").write_bytes(ods(
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + content("")[38:]))

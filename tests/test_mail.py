@@ -12,10 +12,12 @@ import olefile
 import pytest
 from oxmsg import Message
 
+from corpus_mail import broken_storage
 from mails import PNG, eml, zipped
 from msgfile import Msg, MsgAttachment, write_msg
 from plan_workbook import mail
 from plan_workbook.mail import SEP, unpack
+from plan_workbook.sources.source import MiB
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 REAL = Path(__file__).parent / "data" / "mail"
@@ -124,12 +126,12 @@ def test_nesting_deeper_than_the_limit_is_refused_and_the_rest_is_read() -> None
 
 
 def test_a_zip_bomb_and_too_much_unpacked_are_refused() -> None:
-    bomb = zipped({"bomb.xlsx": b"\0" * (200 * mail.MiB), "ok.xlsx": CITY})
+    bomb = zipped({"bomb.xlsx": b"\0" * (200 * MiB), "ok.xlsx": CITY})
     names, problems = found("bomb.zip", bomb)
     assert names == [(f"bomb.zip{SEP}ok.xlsx", len(CITY))]
     assert problems == [(f"bomb.zip{SEP}bomb.xlsx", "too-large")]
     # each file compresses within the ratio, but together they unpack past the limit for one file given
-    member = random.Random(15).randbytes(40_000) + b"\0" * (3 * mail.MiB - 40_000)
+    member = random.Random(15).randbytes(40_000) + b"\0" * (3 * MiB - 40_000)
     many = zipped({f"r{i:02}.xlsx": member for i in range(40)})
     names, problems = found("many.zip", many)
     assert len(names) == mail.MAX_UNPACKED_BYTES // len(member)
@@ -171,16 +173,6 @@ def encrypted_member_zip() -> bytes:
         i = data.find(signature)
         data[i + at] |= 1
     return bytes(data)
-
-
-def broken_storage(data: bytes) -> bytes:
-    """A .msg whose FAT (the compound file's sector map) points every sector at itself."""
-    out = bytearray(data)
-    fat_sector = struct.unpack_from("<I", out, 0x4C)[0]  # the first DIFAT entry in the header
-    start = 512 * (fat_sector + 1)
-    for i in range(0, 512, 4):
-        struct.pack_into("<I", out, start + i, i // 4)
-    return bytes(out)
 
 
 def test_a_msg_with_broken_storage_is_one_problem_and_the_rest_goes_on() -> None:

@@ -9,13 +9,13 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import RA, action
-from plan_workbook.build import write_template
 from plan_workbook.errors import PlanError
 from plan_workbook.fill import write_filled
 from plan_workbook.merge import check_returns
+from plan_workbook.outputs.report import build_report
+from plan_workbook.outputs.summary import write_summary
+from plan_workbook.outputs.template import write_template
 from plan_workbook.plan import Plan, default_plan_path, load_plan
-from plan_workbook.report import build_report
-from plan_workbook.summarise import write_summary
 
 
 def plan_with(tmp_path: Path, line: str) -> Path:

@@ -25,12 +25,12 @@ from typing import Any
 
 import olefile
 
-from . import guard
-from .problems import Problem, short
+from .problems import Code, Problem, short
+from .reading import guard
+from .sources.source import MAX_FILE_BYTES, MiB
 from .text import PART
 
-MiB = guard.MiB
-MAX_MESSAGE_BYTES = guard.MAX_FILE_BYTES  # an email, a .msg or a zip, as saved (mail servers stop at 25-35 MB)
+MAX_MESSAGE_BYTES = MAX_FILE_BYTES  # an email, a .msg or a zip, as saved (mail servers stop at 25-35 MB)
 MAX_ATTACHMENTS = 100  # files found in one container and all it holds (a round's returns in one zip: about 20)
 MAX_DEPTH = 3  # containers around a workbook: a forward inside a forward inside a zip is the deepest real case
 MAX_UNPACKED_BYTES = guard.MAX_UNPACKED_BYTES  # everything taken out of one file given, decoded
@@ -73,7 +73,7 @@ def is_container(name: str) -> bool:
 class _Stop(Exception):
     """A limit for the whole file given: nothing more is taken out of it."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: Code, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -102,7 +102,7 @@ class _Unpacker:
         self.files = 0
         self.unpacked = 0
 
-    def problem(self, where: str, code: str, message: str, value: str = "") -> None:
+    def problem(self, where: str, code: Code, message: str, value: str = "") -> None:
         self.result.problems.append(Problem(where, "", "", code, message, value=value))
 
     def take(self, size: int) -> None:

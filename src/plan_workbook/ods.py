@@ -21,8 +21,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from xml.parsers import expat
 
-from . import guard
-from .guard import MAX_BOOK_CELLS, MAX_CELLS, MAX_COLUMNS, MAX_PARTS, MAX_RATIO, MAX_ROWS, MiB, SheetFacts, a1
+from .problems import Code
+from .reading import guard
+from .reading.guard import MAX_BOOK_CELLS, MAX_CELLS, MAX_COLUMNS, MAX_PARTS, MAX_RATIO, MAX_ROWS, SheetFacts, a1
+from .sources.source import MAX_FILE_BYTES, MiB
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 RESAVE = "Ask the partner to open it in LibreOffice, save it again and resend it."
@@ -44,7 +46,7 @@ class Sheet:
 @dataclass
 class Book:
     data: bytes = b""
-    fatal: tuple[str, str] | None = None  # (problem code, message) when the file cannot be read
+    fatal: tuple[Code, str] | None = None  # (problem code, message) when the file cannot be read
     sheets: list[Sheet] = field(default_factory=list)
     saved: datetime | None = None
 
@@ -54,7 +56,7 @@ class Book:
 
 
 class _Refuse(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: Code, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -84,8 +86,8 @@ def read_ods(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> Bo
     Sheets named in `unread` are skipped (their cells are neither checked nor kept)."""
     book = Book(data=data)
     try:
-        if len(data) > guard.MAX_FILE_BYTES:
-            raise _Refuse("too-large", f"The file is over {guard.MAX_FILE_BYTES // MiB} MB; the tool reads returns of "
+        if len(data) > MAX_FILE_BYTES:
+            raise _Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of "
                           "up to that size. Ask the partner to remove pictures or unused sheets.")
         _read(book, name, unread)
     except _Refuse as e:

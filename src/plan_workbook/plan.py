@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import layout as L
 from .errors import PlanError
 
 DEFAULT_PLAN = "llr-hate-crime-2021-23.toml"
@@ -21,7 +22,6 @@ ROLES = ("theme", "aim", "objective", "action", "lead", "time_frame", "status", 
 TEXT_ROLES = ("theme", "aim", "objective", "action")  # what makes an example row "the same text"
 MIN_INPUT_ROWS = 100
 BAD_SHEET_CHARS = set("\\/?*[]:")
-RESERVED_SHEETS = {"front", "lists", "_meta"}
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,10 @@ class Plan:
         return {word.casefold(): s.name for s in self.statuses for word in (s.name, *s.aliases)}
 
     @cached_property
-    def memo(self) -> dict[tuple[str, str], Any]:
-        """Answers worth keeping for the plan's life, such as the closest partner to a misspelt lead."""
-        return {}
+    def example_texts(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(priority title, role) -> the examples' own text in that column, as printed in the template."""
+        return {(p.title, role): frozenset(e[role] for e in p.examples if e.get(role))
+                for p in self.priorities for role in ROLES}
 
     @cached_property
     def partner_index(self) -> dict[str, str]:
@@ -146,10 +147,16 @@ def load_plan(path: str | Path | None = None) -> Plan:
         raise PlanError(str(p), [f"cannot read the plan file ({e})"]) from None
     except tomllib.TOMLDecodeError as e:
         raise PlanError(str(p), [f"not valid TOML: {e}"]) from None
+    return plan_from_dict(raw, str(p))
+
+
+def plan_from_dict(raw: dict[str, Any], source: str = "<plan>") -> Plan:
+    """Check a plan given as data (the TOML file's tables) and make the Plan: the pure part of loading, so a web
+    page or a test can check a plan without a file. Raises PlanError listing every mistake."""
     checker = _Checker()
-    plan = checker.plan(raw, str(p))
+    plan = checker.plan(raw, source)
     if checker.mistakes or plan is None:
-        raise PlanError(str(p), checker.mistakes)
+        raise PlanError(source, checker.mistakes)
     return plan
 
 
@@ -363,5 +370,6 @@ class _Checker:
             self.bad(key, f"{name!r} has characters Excel does not allow in sheet names: {' '.join(bad)}")
         if name.startswith("'") or name.endswith("'"):
             self.bad(key, f"{name!r} may not start or end with an apostrophe")
-        if name.casefold() in RESERVED_SHEETS or name.casefold() == "history":
-            self.bad(key, f"{name!r} is a name the template uses for its own sheets")
+        if L.is_reserved(name):
+            self.bad(key, f"{name!r} is a name the template uses for its own sheets ({', '.join(L.RESERVED_SHEETS)}, "
+                     "in any case) or Excel keeps for itself (History); give the priority sheet another name")

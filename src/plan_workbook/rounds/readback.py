@@ -1,14 +1,48 @@
-"""Reading a written summary back, for the commands that build on last round's (chase, --previous, roll-forward)."""
+"""Reading a written summary back, for the commands that build on last round's (chase, --previous, roll-forward).
+
+What they read is the summary's machine contract: the hidden, protected `_data` sheet, one record per row keyed by
+role names the tool owns (never the plan's column headings, never the words a sheet shows people), so a plan may
+rename every heading between rounds. Records:
+  action: partner, priority (its title), the eight roles, file and cell where the action is
+  return: partner, state (a file's state, or `missing`), file, owes (1 when the partner is to be chased)
+  issue:  file, sheet, cell, severity, message (one per problem)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import python_calamine
 
-from .errors import UsageError
+from .. import layout as L
+from ..errors import UsageError
+from ..plan import ROLES
+
+DATA_FIELDS = ("record", "partner", "priority", *ROLES, "file", "cell", "state", "owes", "sheet", "severity",
+               "message")
+Record = Literal["action", "return", "issue"]
+
+
+def read_data(path: Path, shown: str) -> dict[Record, list[dict[str, Any]]]:
+    """The records of a summary's `_data` sheet, by kind. A workbook without it is refused with a plain error:
+    one without the `shown` sheet the command is known by (Returns, Actions) is not a summary at all; one with it
+    was written by an older plan-workbook."""
+    try:
+        rows = read_summary(path, {L.DATA_SHEET: list(DATA_FIELDS)})[L.DATA_SHEET]
+    except UsageError as e:
+        if f"no '{L.DATA_SHEET}' sheet" not in str(e):
+            raise
+        read_summary(path, {shown: []})  # not a summary at all: says which sheet it lacks
+        raise UsageError(f"{path} has no '{L.DATA_SHEET}' sheet: it was written by an older plan-workbook. Run merge "
+                         "again on last round's returns to make a new summary.") from None
+    out: dict[Record, list[dict[str, Any]]] = {"action": [], "return": [], "issue": []}
+    for row in rows:
+        kind = row["record"]
+        if kind in out:
+            out[kind].append(row)
+    return out
 
 
 def read_summary(path: Path, needed: Mapping[str, Sequence[str]]) -> dict[str, list[dict[str, Any]]]:

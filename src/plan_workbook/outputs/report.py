@@ -10,12 +10,12 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from .compare import DIRECTIONS, Change, direction_counts
-from .fixes import Action
-from .merge import Result
-from .read import OWN_REPORT_MARK
-from .summarise import NO_STATUS_FILL
-from .text import valid
+from .. import layout as L
+from ..merge import Result
+from ..reading.fixes import Action
+from ..rounds.compare import DIRECTIONS, Change, direction_counts
+from ..text import valid
+from .summary import NO_STATUS_FILL
 from .xlsx import write_atomic
 
 CSS = """
@@ -47,7 +47,7 @@ def write_report(result: Result, out: Path, as_of: date, changes: list[Change] |
 
 def build_report(result: Result, as_of: date, changes: list[Change] | None = None) -> str:
     plan = result.plan
-    s = result.summary()
+    s = result.figures
     worst = _worst(result)
     listed = _listed(result)
     shown = {id(a) for a in listed}
@@ -59,14 +59,14 @@ def build_report(result: Result, as_of: date, changes: list[Change] | None = Non
     left_out = (f"<p>{unlisted} row(s) with no Action are not listed here: the partner must fix them first "
                 "(see Returns outstanding).</p>" if unlisted else "")
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', OWN_REPORT_MARK.decode(),
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', L.OWN_REPORT_MARK.decode(),
         f"<title>{escape(plan.title)}: board report</title><style>{CSS}{page}</style></head><body>", top,
         f"<h1>{escape(plan.title)}</h1>",
         f"<p>Combined summary of partners' returns, as of {as_of:%d %B %Y}.</p>",
         '<table class="facts">',
         *(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in (
-            ("Returns received", f"{s['returns_received']} of {s['returns_expected']} expected"),
-            ("Actions", s["actions"]), ("Overdue", len(overdue)), (escape(worst), s["status"].get(worst, 0)))),
+            ("Returns received", f"{s.returns_received} of {s.returns_expected} expected"),
+            ("Actions", s.actions), ("Overdue", len(overdue)), (escape(worst), s.status.get(worst, 0)))),
         "</table>",
         "<h2>Status by strategic priority</h2>", _status_table(result), _chart(result),
     ]
@@ -122,9 +122,7 @@ def _status_table(result: Result) -> str:
     names = [*result.plan.status_names, "No status"]
     head = "".join(f'<th class="n">{_status(result, n) if n != "No status" else n}</th>' for n in names)
     rows = []
-    for title, actions in [*((p.title, [a for a in result.actions if a.row.priority == p.title])
-                             for p in result.plan.priorities), ("All priorities", result.actions)]:
-        counts = result.status_counts(actions)
+    for title, counts in [*result.figures.by_priority.items(), ("All priorities", result.figures.status)]:
         rows.append(f"<tr><td>{escape(title)}</td>" + "".join(f'<td class="n">{counts[n]}</td>' for n in names)
                     + f'<td class="n">{sum(counts.values())}</td></tr>')
     return (f'<table><thead><tr><th>Strategic priority</th>{head}<th class="n">Total</th></tr></thead>'
@@ -137,8 +135,7 @@ def _chart(result: Result) -> str:
     plan = result.plan
     width, bar, gap, label, line = 480, 22, 14, 260, 13
     fills = [(s.name, s.fill, s.font) for s in plan.statuses] + [("No status", NO_STATUS_FILL, "333333")]
-    rows = [(_wrap(p.title), result.status_counts(a for a in result.actions if a.row.priority == p.title))
-            for p in plan.priorities]
+    rows = [(_wrap(title), counts) for title, counts in result.figures.by_priority.items()]
     most = max((sum(c.values()) for _, c in rows), default=0) or 1
     out, y = [], 0
     for lines, counts in rows:
