@@ -123,10 +123,10 @@ def make_corpus(folder: Path, plan: Plan) -> dict[str, set[str]]:
     expected[zipped.name] = {"unreadable-file"}
 
     # --- other formats, made by real applications (committed)
-    for name, code in (("legacy.xls", "wrong-format"), ("libreoffice.ods", "wrong-format"),
-                       ("encrypted.xlsx", "encrypted")):
+    for name, codes in (("legacy.xls", ("wrong-format",)), ("libreoffice.ods", ()),  # .ods: read (issue 15)
+                        ("encrypted.xlsx", ("encrypted",))):
         if (COMMITTED / name).exists():
-            shutil.copyfile(COMMITTED / name, add(name, code))
+            shutil.copyfile(COMMITTED / name, add(name, *codes))
     add("plain.csv", "wrong-format").write_text("Action;Lead\nStall;Police\n", encoding="utf-8")
 
     # --- macro-enabled: read, never run, never carried
@@ -243,10 +243,11 @@ def make_corpus(folder: Path, plan: Plan) -> dict[str, set[str]]:
 
     # --- later rounds of hardening, one module each (kept apart so they can grow independently)
     from corpus_guard import guard_cases
+    from corpus_mail import mail_cases
     from corpus_reader import reader_cases
     from corpus_sources import source_cases
 
-    for cases in (guard_cases, reader_cases, source_cases):
+    for cases in (guard_cases, reader_cases, source_cases, mail_cases):
         cases(folder, plan, add)
     return expected
 

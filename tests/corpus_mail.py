@@ -13,8 +13,8 @@ from corpus import IR, RA, Add, _good
 from mails import PNG, eml, zipped
 from msgfile import Msg, MsgAttachment, write_msg
 from odsfile import content, from_xlsx, ods, table
-from plan_workbook import mail
 from plan_workbook.plan import Plan
+from plan_workbook.sources import mail
 from plan_workbook.sources.source import MiB
 
 # Read in full: the workbook each holds is written, as sent, to sources(folder)/<case>.xlsx (outside the corpus

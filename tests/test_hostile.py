@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import zipfile
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from checks import as_seen, assert_nothing_lost, table
 from conftest import IR, RA, SC, MakeReturn, action
 from corpus import make_corpus
 from corpus_guard import FAR_CELLS
+from corpus_mail import GOOD as MAIL_GOOD
+from corpus_mail import sources as mail_sources
 from corpus_reader import UNREACHABLE
 from plan_workbook.cli import main
 from plan_workbook.fill import write_filled
@@ -28,6 +31,7 @@ from plan_workbook.merge import check_returns
 from plan_workbook.outputs.summary import write_summary
 from plan_workbook.plan import ROLES, Plan
 from plan_workbook.reading.normalise import trim
+from plan_workbook.sources.mail import CONTAINERS, SEP
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 AS_OF = date(2022, 3, 31)
@@ -64,6 +68,7 @@ def test_merge_over_the_corpus_and_good_returns(corpus: tuple[Path, dict[str, se
     folder, expected = corpus
     assert len(expected) >= 40
     assert {"legacy.xls", "libreoffice.ods", "encrypted.xlsx"} <= set(expected)  # the committed ones are used
+    assert {n for n in expected if n.startswith(("mail-", "ods-"))} >= {"mail-zip-bomb.zip", "ods-zip-bomb.ods"}
     before = fingerprint(folder)
     out = tmp_path / "summary.xlsx"
     result = CliRunner().invoke(main, ["merge", str(folder), str(SAMPLES), "--out", str(out), "--format", "json",
@@ -73,13 +78,18 @@ def test_merge_over_the_corpus_and_good_returns(corpus: tuple[Path, dict[str, se
     assert fingerprint(folder) == before  # no input touched
     data = json.loads(result.output)
     found: dict[str, set[str]] = {}
-    for p in data["problems"]:
-        found.setdefault(Path(p["file"]).name, set()).add(p["code"])
+    for p in data["problems"]:  # a part of an email or zip is listed under the email or zip itself
+        found.setdefault(Path(p["file"].split(SEP)[0]).name, set()).add(p["code"])
     for name, codes in sorted(expected.items()):
         assert codes <= found.get(name, set()), (name, codes, found.get(name))
         if not codes:  # read in full: no error at all
             assert not {c for c in found.get(name, set()) if c.endswith(("too-large", "unreadable-file"))}, name
-    assert len(data["files"]) == len(expected) + len(list(SAMPLES.glob("*.xlsx")))
+    outer = Counter(Path(f["file"].split(SEP)[0]).name for f in data["files"])
+    assert outer["mail-too-many-attachments.zip"] == 1  # one problem for it; no return in it
+    containers = {n for n in expected if n.endswith(CONTAINERS)}
+    assert {n: outer[n] for n in expected if n not in containers} == dict.fromkeys(set(expected) - containers, 1)
+    assert sum(outer.values()) - sum(outer[n] for n in containers) == len(expected) - len(containers) + len(
+        list(SAMPLES.glob("*.xlsx")))
 
     # every good return merged in full: its rows in the summary are exactly those of a merge of it alone
     alone = tmp_path / "alone.xlsx"
@@ -89,12 +99,26 @@ def test_merge_over_the_corpus_and_good_returns(corpus: tuple[Path, dict[str, se
     assert mine == table(alone, "Actions")
     assert len(mine) == 16
 
-    # nothing lost from any return that was read
+    # nothing lost from any return that was read; a workbook sent by email or saved as .ods has exactly the
+    # actions and problems of the workbook it was made from
     readable = [folder / f["file"].rsplit("/", 1)[-1] for f in data["files"]
-                if f["state"] not in ("unreadable", "copy", "rejected") and f["file"].startswith(str(folder))]
+                if f["state"] not in ("unreadable", "copy", "rejected") and f["file"].startswith(str(folder))
+                and SEP not in f["file"] and not f["file"].endswith((".ods", *CONTAINERS))]
     checkable = [p for p in readable if p.name not in BEYOND_LIMITS]
     assert len(checkable) >= 20
     assert assert_nothing_lost(plan, out, checkable + sorted(SAMPLES.glob("*.xlsx"))) > 20_000
+    kept = mail_sources(folder)
+    sources = [kept / f"{Path(case).stem}.xlsx" for case in MAIL_GOOD]
+    by_source = check_returns(plan, sources)
+    write_summary(by_source, tmp_path / "sources.xlsx", AS_OF)
+    assert assert_nothing_lost(plan, tmp_path / "sources.xlsx", sources) >= 15
+    for case, source in zip(MAIL_GOOD, sources, strict=True):
+        sent = [a for a in table(out, "Actions") if str(a["Source file"]).startswith(str(folder / case))]
+        plain = [a for a in table(tmp_path / "sources.xlsx", "Actions") if a["Source file"] == str(source)]
+        assert len(sent) == len(plain) == 3, case
+        assert [{k: v for k, v in a.items() if k != "Source file"} for a in sent] == [
+            {k: v for k, v in a.items() if k != "Source file"} for a in plain], case
+    assert "Saved in another format" in {a["Action"] for a in table(out, "Actions")}  # LibreOffice's own .ods
 
     # nothing of the macro-enabled file, and no formula, reaches the summary
     with zipfile.ZipFile(out) as z:
@@ -160,8 +184,8 @@ def test_folder_search_reports_other_formats_and_skips_other_files(corpus: tuple
     folder, _ = corpus
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    shutil.copy(make_return(rows={RA: [action()]}), inbox / "police.xlsx")
-    for name in ("libreoffice.ods", "legacy.xls", "plain.csv"):
+    shutil.copy(make_return(partner="Victim First", rows={RA: [action()]}), inbox / "police.xlsx")
+    for name in ("libreoffice.ods", "legacy.xls", "plain.csv", "mail-no-workbook.eml", "mail-msg-in-msg.msg"):
         shutil.copy(folder / name, inbox / name)
     (inbox / "covering-letter.pdf").write_bytes(b"%PDF-1.4")
     (inbox / ".DS_Store").write_bytes(b"\0")
@@ -169,7 +193,10 @@ def test_folder_search_reports_other_formats_and_skips_other_files(corpus: tuple
     data = json.loads(result.output)
     assert sorted((Path(p["file"]).name, p["code"]) for p in data["problems"]) == [
         ("covering-letter.pdf", "file-skipped"), ("legacy.xls", "wrong-format"),
-        ("libreoffice.ods", "wrong-format"), ("plain.csv", "wrong-format")]
+        ("mail-no-workbook.eml", "no-return-attached"),
+        (f"mail-no-workbook.eml{SEP}letter.pdf", "attachment-skipped"), ("plain.csv", "wrong-format")]
+    assert sorted(Path(f["file"]).name for f in data["files"] if f["state"] == "received") == [
+        "libreoffice.ods", "mail-msg-in-msg.msg › Blaby return › Blaby return.xlsx".replace(" › ", SEP), "police.xlsx"]
     assert result.exit_code == 1
 
 

@@ -15,8 +15,8 @@ from oxmsg import Message
 from corpus_mail import broken_storage
 from mails import PNG, eml, zipped
 from msgfile import Msg, MsgAttachment, write_msg
-from plan_workbook import mail
-from plan_workbook.mail import SEP, unpack
+from plan_workbook.sources import mail
+from plan_workbook.sources.mail import SEP, unpack
 from plan_workbook.sources.source import MiB
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"

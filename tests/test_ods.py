@@ -16,8 +16,8 @@ import pytest
 import python_calamine
 
 from odsfile import HIDDEN_TABLE_STYLE, content, ods, table
-from plan_workbook.ods import excel_formula, is_ods, read_ods
 from plan_workbook.reading import guard
+from plan_workbook.reading.ods import excel_formula, is_ods, read_ods
 from plan_workbook.sources.source import MiB
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"

@@ -72,11 +72,11 @@ def test_a_nil_return_with_actions_has_its_actions_read(plan: Plan, make_return:
 def test_a_partner_whose_only_file_cannot_be_read_is_chased_for_that_file(plan: Plan, tmp_path: Path) -> None:
     folder = tmp_path / "returns"
     folder.mkdir()
-    shutil.copyfile(CORPUS / "libreoffice.ods", folder / "victim-first-q3.ods")
+    shutil.copyfile(CORPUS / "legacy.xls", folder / "victim-first-q3.xls")
     code, data = merge_json(str(folder))
     assert code == 1
     states = {p["partner"]: (p["state"], p["outstanding"]) for p in data["partners"]}
-    assert states["Victim First"] == ("unreadable", ["return could not be read (victim-first-q3.ods)"])
+    assert states["Victim First"] == ("unreadable", ["return could not be read (victim-first-q3.xls)"])
     assert "Victim First" not in data["summary"]["missing"]
     assert data["files"][0]["partner"] == "Victim First"
 

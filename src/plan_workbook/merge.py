@@ -25,6 +25,7 @@ from .reading.reader import Return
 from .rules import check_actions
 from .sources.files import file_source, not_a_file
 from .sources.source import Refused, Source
+from .text import file_name
 
 # What became of one returned file; `received`, `nil` and `duplicate` count as a return from the partner.
 FileState = Literal["received", "nil", "empty", "duplicate", "copy", "superseded", "rejected", "unreadable"]
@@ -135,8 +136,8 @@ class Result:
         counted = self._partner_counts()
         return [{"file": ret.file, "partner": self.partner_of(ret), "state": self.return_state(ret, counted),
                  "actions": actions[ret.file], "examples_ignored": ret.examples_ignored,
-                 "errors": severities[ret.file, "error"], "warnings": severities[ret.file, "warning"]}
-                for ret in self.returns]
+                 "errors": severities[ret.file, "error"], "warnings": severities[ret.file, "warning"],
+                 **_sent(self.sources.get(ret.file))} for ret in self.returns]
 
     def outstanding(self) -> dict[str, list[str]]:
         """What each returning partner still owes: a return, a readable or filled-in one, errors to fix,
@@ -148,7 +149,7 @@ class Result:
             if state == "missing":
                 out[partner] = ["no return received"]
             elif state == "unreadable":
-                out[partner] = [f"return could not be read ({', '.join(Path(r.file).name for r in mine)})"]
+                out[partner] = [f"return could not be read ({', '.join(file_name(r.file) for r in mine)})"]
             elif state == "empty":
                 out[partner] = ["return has no actions (fill it in, or say there is nothing to report)"]
             else:
@@ -207,6 +208,13 @@ class Result:
             "problems": [p.as_dict() for p in [*self.notes, *self.problems]],
             "summary": self.summary(),
         }
+
+
+def _sent(source: Source | None) -> dict[str, Any]:
+    """Where a return sent by email or zip came from: its email's Date and sender (nothing for a file)."""
+    if source is None or source.via is None:
+        return {}
+    return {"received": source.received.isoformat() if source.received else None, "sender": source.sender}
 
 
 def still_to_do(errors: int, warnings: int) -> list[str]:
@@ -361,9 +369,12 @@ def _report_duplicates(returns: list[Return]) -> list[Problem]:
 
 
 def _saved(r: Return, source: Source | None) -> tuple[float, float, str]:
-    """Newest first by the time saved inside the workbook, then the time the source was received, then name."""
+    """Newest first by the time saved inside the workbook, then the time the source was received, then name;
+    for a return sent by email, the email's Date comes first (when the partner sent it, not when they saved it)."""
     inside = _seconds(r.saved) if r.saved else 0.0
     received = _seconds(source.received) if source is not None and source.received else 0.0
+    if source is not None and source.via is not None and source.received:
+        return received, inside, r.file
     return inside, received, r.file
 
 

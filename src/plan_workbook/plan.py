@@ -47,6 +47,7 @@ class Partner:
     name: str
     aliases: tuple[str, ...] = ()
     returns: bool = True
+    domains: tuple[str, ...] = ()  # email domains its returns come from ("leics.police.uk"); () for any
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,7 @@ class _Checker:
         out, seen = [], set()
         for i, p in enumerate(raw, 1):
             key = f"partners[{i}]"
-            d = self.table(p, key, {"name", "aliases", "returns"}, {"name"})
+            d = self.table(p, key, {"name", "aliases", "returns", "domains"}, {"name"})
             name = self.text(d, "name", key)
             returns = d.get("returns", True)
             if not isinstance(returns, bool):
@@ -325,8 +326,17 @@ class _Checker:
                 if word and word.strip().casefold() in seen:
                     self.bad(key, f"{word!r} names more than one partner")
                 seen.add(word.strip().casefold())
-            out.append(Partner(name, aliases, returns))
+            out.append(Partner(name, aliases, returns, self.domains(d, key)))
         return tuple(out)
+
+    def domains(self, d: dict[str, Any], key: str) -> tuple[str, ...]:
+        """Email domains, such as "leics.police.uk": no '@', at least one dot, no spaces."""
+        found = self.texts(d, "domains", key)
+        for domain in found:
+            if "@" in domain or "." not in domain.strip(".") or any(ch.isspace() for ch in domain):
+                self.bad(f"{key}.domains", f"{domain!r} is not an email domain (write it like 'leics.police.uk', "
+                         "without a name and @)")
+        return tuple(domain.strip().lower() for domain in found)
 
     def priorities(self, raw: Any, statuses: set[str]) -> tuple[Priority, ...]:
         if not isinstance(raw, list) or not raw:

@@ -27,10 +27,11 @@ from .. import layout as L
 from ..errors import OutputError
 from ..merge import Result
 from ..problems import ASK, Problem
+from ..reading import ods
 from ..reading.reader import Return
 from ..sources.files import file_source
 from ..sources.source import Refused, Source
-from ..text import cell_text, valid
+from ..text import PART, cell_text, valid
 from .xlsx import WRAP, fit_row_heights, header, print_setup, put, save
 
 # Purple for what must be fixed, blue for what to check: never mistaken for Red, Amber or Green.
@@ -38,6 +39,10 @@ MARK = {"error": "7030A0", "warning": "0070C0"}
 MARK_FILL = {"error": "E4DFEC", "warning": "DDEBF7"}
 LINK = Font(color="0563C1", underline="single")
 ROW_HEIGHT = 15.0  # a flagged row gets a height of its own, so no neighbour's text shows through it
+ODS_COPY = "plan-workbook: a copy of an OpenDocument return"  # marks such a copy while it is being made
+ODS_NOTE = ("Your return was an OpenDocument spreadsheet (.ods); this copy is an Excel workbook (.xlsx) holding the "
+            "same values in the same cells, without the template's lists and protection. Correct this copy and send "
+            "it back as .xlsx, or make the same corrections in your .ods and send that.")
 
 
 def write_feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Problem]]:
@@ -53,7 +58,7 @@ def write_feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Prob
         mine = [p for p in result.problems if p.file == ret.file and p.severity in MARK]
         if not ret.readable or ret.set_aside or not mine:
             continue
-        out = out_dir / f"{Path(ret.path or ret.file).stem} - feedback.xlsx"
+        out = out_dir / f"{_stem(ret, result.sources.get(ret.file))} - feedback.xlsx"
         if out.resolve() in inputs:
             raise OutputError(f"{out} is one of the returns; choose another --out-dir")
         try:
@@ -71,6 +76,35 @@ class _CannotCopy(Exception):
     """This one return cannot be copied; the others still get theirs."""
 
 
+def _stem(ret: Return, source: Source | None) -> str:
+    """The copy's name: the return's file name, or for a workbook sent by email or zip, the email's and its own."""
+    if source is not None and source.via is not None:
+        return f"{source.via.stem} - {Path(ret.file.rsplit(PART, 1)[-1]).stem}"
+    return Path(ret.path or ret.file).stem
+
+
+def _from_ods(data: bytes) -> Workbook:
+    """An OpenDocument return as an .xlsx workbook of the same sheets, with the values the partner sent in the
+    same cells (openpyxl cannot write .ods); its first sheet says so (ODS_NOTE)."""
+    book = ods.read_ods("", data)
+    if book.fatal:
+        raise _CannotCopy(f"the spreadsheet could not be opened for marking up ({book.fatal[1]})")
+    wb = Workbook()
+    wb.remove(wb.active)
+    try:
+        for sheet in book.sheets:
+            ws = wb.create_sheet(sheet.name)
+            ws.sheet_state = "visible" if sheet.visible else "hidden"
+            for r, row in enumerate(sheet.rows, 1):
+                for c, value in enumerate(row, 1):
+                    if value is not None:
+                        put(ws.cell(r, c), value)
+    except ValueError as e:  # a sheet name Excel does not allow
+        raise _CannotCopy(f"the spreadsheet cannot be written as an Excel workbook ({e})") from e
+    wb.properties.description = ODS_COPY
+    return wb
+
+
 def _open(ret: Return, source: Source | None) -> Workbook:
     """The return's workbook from its source's bytes: held in memory, or a file read again (with the file
     source's protections) and checked against what was checked."""
@@ -83,6 +117,8 @@ def _open(ret: Return, source: Source | None) -> Workbook:
                           "feedback again.") from e
     if ret.digest and hashlib.sha256(data).hexdigest() != ret.digest:
         raise _CannotCopy("the file changed after it was checked. Run feedback again.")
+    if ods.is_ods(data):
+        return _from_ods(data)
     try:
         return load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)  # no macros, no external links
     except Exception as e:  # openpyxl raises many unrelated types for a file it cannot take apart
@@ -94,6 +130,9 @@ def _feedback(result: Result, ret: Return, problems: list[Problem]) -> Workbook:
     wb = _open(ret, result.sources.get(ret.file))
     ws = wb.create_sheet(L.FEEDBACK_SHEET, 0)
     _list(ws, result, ret, problems, set(wb.sheetnames))
+    if wb.properties.description == ODS_COPY:
+        put(ws["A3"], ODS_NOTE)
+        ws["A3"].font = Font(bold=True)
     marked: dict[str, dict[str, str]] = {}  # sheet -> cell -> worst severity
     for p in problems:
         if p.sheet in wb.sheetnames and _is_cell(p.cell):

@@ -99,7 +99,23 @@ Read = tuple[Return, list[Action], list[Problem]]
 
 
 def read_and_fix(plan: Plan, source: Source, debug: bool = False) -> Read:
-    """One return read, with the automatic fixes applied to its rows: the per-file work, done in a worker."""
+    """One return read, with the automatic fixes applied to its rows: the per-file work, done in a worker. A
+    return sent by email is checked against its partner's email domains."""
     ret = read_return(plan, source, debug=debug)
+    ret.problems += check_sender(plan, ret.partner, source)
     actions, problems = fix_rows(plan, ret.partner or "", ret.rows)
     return ret, actions, problems
+
+
+def check_sender(plan: Plan, partner_name: str | None, source: Source) -> list[Problem]:
+    """A return from an email domain the plan does not list for its partner: a warning naming both (the
+    partner is still the one the workbook names)."""
+    partner = next((p for p in plan.partners if p.name == partner_name), None)
+    domain = source.sender.rsplit("@", 1)[-1].strip().lower() if "@" in source.sender else ""
+    if partner is None or not partner.domains or not domain:
+        return []
+    if any(domain == d or domain.endswith("." + d) for d in partner.domains):
+        return []
+    return [Problem(source.name, "", "", "sender-unexpected", f"This return was sent from {source.sender}, but the "
+                    f"plan lists {' or '.join(partner.domains)} for {partner.name}. Check that it really comes from "
+                    "them.", value=source.sender)]

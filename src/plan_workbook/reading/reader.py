@@ -17,7 +17,7 @@ from ..problems import ASK, Code, Problem, short
 from ..sources.files import file_source
 from ..sources.source import Refused, Source
 from ..text import units
-from . import guard
+from . import guard, ods
 from .normalise import suggest_partners
 from .rows import (
     Row,
@@ -77,12 +77,18 @@ def read_return(plan: Plan, source: Source | Path, name: str | None = None, debu
 
 
 def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
+    if source.problems:  # a part of an email or zip that could not be taken out, or an email with no workbook
+        ret.readable = not any(p.severity == "error" for p in source.problems)
+        ret.problems += source.problems
+        return ret
     try:
         data = source.read()
     except Refused as e:
         scan = guard.Scan(fatal=(e.code, e.message))
     else:
         scan = guard.scan_bytes(PurePath(source.name).name, data, unread=L.UNREAD_SHEETS)
+    if scan.fatal and ods.is_ods(scan.data):
+        return _read_ods(plan, scan.data, ret)
     ret.digest, ret.saved = scan.digest, scan.saved
     if scan.fatal and OWN_REPORT_MARK in scan.data[:2048]:
         ret.own_output = True
@@ -113,6 +119,53 @@ def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
     return ret
 
 
+def _read_ods(plan: Plan, data: bytes, ret: Return) -> Return:
+    """An OpenDocument spreadsheet: ods.py checks it and gives the grid and facts the guard gives for .xlsx, so
+    the same reader, with the same rules and problems, reads it."""
+    book = ods.read_ods(ret.file, data, L.UNREAD_SHEETS)
+    ret.digest, ret.saved = book.digest, book.saved
+    if book.fatal:
+        ret.readable = False
+        ret.problems.append(Problem(ret.file, "", "", *book.fatal))
+        return ret
+    scan = guard.Scan(data=data, kind="ods", saved=book.saved,
+                      sheets={s.name: s.facts for s in reversed(book.sheets)},  # the first of a repeated name wins
+                      sheet_list=[(s.name, "visible" if s.visible else "hidden", "worksheet") for s in book.sheets])
+    _Reader(plan, _OdsWorkbook(book), scan, ret).read()
+    return ret
+
+
+class _OdsWorkbook:
+    """The few calamine calls the reader makes, answered from a spreadsheet ods.py has read."""
+
+    def __init__(self, book: ods.Book) -> None:
+        self.book = book
+        self.sheet_names = [s.name for s in book.sheets]
+        self.sheets_metadata = [_OdsMeta(s.name, python_calamine.SheetVisibleEnum.Visible if s.visible
+                                         else python_calamine.SheetVisibleEnum.Hidden) for s in book.sheets]
+
+    def get_sheet_by_name(self, name: str) -> _OdsSheet:
+        return _OdsSheet(next(s for s in self.book.sheets if s.name == name))
+
+    def close(self) -> None:
+        """Nothing is held open: the spreadsheet was read whole."""
+
+
+@dataclass(frozen=True)
+class _OdsMeta:
+    name: str
+    visible: Any
+
+
+class _OdsSheet:
+    def __init__(self, sheet: ods.Sheet) -> None:
+        self.sheet = sheet
+        self.merged_cell_ranges = sheet.merged
+
+    def to_python(self, skip_empty_area: bool = False) -> list[list[Any]]:
+        return self.sheet.rows
+
+
 def _too_long(text: str) -> bool:
     return units(text) > guard.MAX_CELL_CHARS
 
@@ -124,7 +177,8 @@ def _cut(text: str) -> str:
 class _Reader:
     """Reads one opened workbook into its Return, reporting what is wrong with its structure."""
 
-    def __init__(self, plan: Plan, wb: python_calamine.CalamineWorkbook, scan: guard.Scan, ret: Return) -> None:
+    def __init__(self, plan: Plan, wb: python_calamine.CalamineWorkbook | _OdsWorkbook, scan: guard.Scan,
+                 ret: Return) -> None:
         self.plan, self.wb, self.scan, self.ret = plan, wb, scan, ret
         self.names = list(wb.sheet_names)
         self.hidden = {m.name for m in wb.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}

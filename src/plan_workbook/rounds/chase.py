@@ -13,7 +13,7 @@ from typing import Any
 
 from ..plan import Plan
 from ..problems import ASK
-from ..text import one_line
+from ..text import file_name, one_line
 from .readback import read_data
 
 DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%d/%m/%Y", "%B %d %Y", "%b %d %Y")
@@ -40,7 +40,7 @@ def messages(plan: Plan, summary: Path, as_of: date | None = None) -> list[tuple
             # notes are for the coordinator, and fixes need nothing from the partner: only these are chased
             points = [i for i in issues if i["file"] == file and i["severity"] in ASK]
             lines = "\n".join(point(i) for i in points)
-            body = (f"Thank you for your return ({one_line(Path(file).name)}). Before it goes to the board, please "
+            body = (f"Thank you for your return ({one_line(file_name(file))}). Before it goes to the board, please "
                     f"correct each point marked 'Must be fixed' and complete or explain each point marked 'Please "
                     f"check', then send the file back{deadline}.\n\n{lines}")
             subject = f"{plan.title}: {len(points)} point(s) on your return"

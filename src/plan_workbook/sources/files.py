@@ -16,9 +16,9 @@ from ..problems import Problem
 from ..text import display_name
 from .source import MAX_FILE_BYTES, Refused, Source
 
-EXTENSIONS = (".xlsx", ".xlsm")
+EXTENSIONS = (".xlsx", ".xlsm", ".ods", ".eml", ".msg", ".zip")  # workbooks, and the emails and zips they come in
 # Found in folders too, so a partner who saved in another format is told how to fix it.
-OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".csv", ".xltx", ".xltm")
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".csv", ".xltx", ".xltm")
 IGNORED = {"thumbs.db", "desktop.ini", ".ds_store"}
 
 
@@ -32,10 +32,20 @@ def file_source(path: Path) -> Source:
     return Source(display_name(path), str(path), received, path=path)
 
 
-def find_sources(paths: list[Path]) -> tuple[list[Source], list[Problem]]:
-    """The returns under the files and folders given, as sources, and the notes about what was skipped."""
+def find_sources(paths: list[Path], jobs: int = 1) -> tuple[list[Source], list[Problem]]:
+    """The returns under the files and folders given, as sources, and the notes about what was skipped. Each
+    email or zip becomes the workbooks in it (sources/emails.py), opened in `jobs` worker processes."""
+    from .emails import email_sources, is_container  # it starts worker processes: only when there are emails
+
     files, notes = find_workbooks(paths)
-    return [file_source(p) for p in files], notes
+    containers = [p for p in files if is_container(p) and not_a_file(p) is None]
+    opened = email_sources(containers, jobs) if containers else {}
+    sources: list[Source] = []
+    for p in files:
+        found, skipped = opened.get(p, ([file_source(p)], []))
+        sources += found
+        notes += skipped
+    return sources, notes
 
 
 def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
@@ -72,7 +82,8 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                 seen.add(os.path.realpath(p))
                 found.append(p)
     if not found:
-        raise UsageError("no returned workbooks (.xlsx or .xlsm) were found in "
+        raise UsageError("no returned workbooks (.xlsx, .xlsm or .ods, or the emails and zips they came in: .eml, "
+                         ".msg, .zip) were found in "
                          + ", ".join(display_name(p) for p in paths))
     return found, notes
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..problems import Code
+from ..problems import Code, Problem
 
 MiB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MiB  # a filled return is 30-100 kB; pictures pasted in can make it a few MB
@@ -34,6 +34,11 @@ class Source:
     received: datetime | None = None  # when it arrived (a file: its modification time), for --prefer newest
     data: bytes | None = None
     path: Path | None = None
+    # sent by email or in a zip (sources/emails.py): the email or zip it came in, and the email's sender
+    via: Path | None = None
+    sender: str = ""
+    # what was found before it could be read (a part of an email that could not be taken out): then no bytes
+    problems: tuple[Problem, ...] = ()
 
     def read(self) -> bytes:
         """The bytes; raises Refused for a file that must not, or cannot, be read."""

@@ -21,10 +21,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from xml.parsers import expat
 
-from .problems import Code
-from .reading import guard
-from .reading.guard import MAX_BOOK_CELLS, MAX_CELLS, MAX_COLUMNS, MAX_PARTS, MAX_RATIO, MAX_ROWS, SheetFacts, a1
-from .sources.source import MAX_FILE_BYTES, MiB
+from ..problems import Code
+from ..sources.source import MAX_FILE_BYTES, MiB
+from . import guard
+from .guard import MAX_BOOK_CELLS, MAX_CELLS, MAX_COLUMNS, MAX_PARTS, MAX_RATIO, MAX_ROWS, SheetFacts, a1
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 RESAVE = "Ask the partner to open it in LibreOffice, save it again and resend it."

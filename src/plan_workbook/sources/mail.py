@@ -25,17 +25,19 @@ from typing import Any
 
 import olefile
 
-from .problems import Code, Problem, short
-from .reading import guard
-from .sources.source import MAX_FILE_BYTES, MiB
-from .text import PART
+from ..problems import Code, Problem, short
+from ..reading.guard import MAX_RATIO as GUARD_RATIO
+from ..reading.guard import MAX_UNPACKED_BYTES as GUARD_UNPACKED
+from ..reading.guard import OLE
+from ..text import PART
+from .source import MAX_FILE_BYTES, MiB
 
 MAX_MESSAGE_BYTES = MAX_FILE_BYTES  # an email, a .msg or a zip, as saved (mail servers stop at 25-35 MB)
 MAX_ATTACHMENTS = 100  # files found in one container and all it holds (a round's returns in one zip: about 20)
 MAX_DEPTH = 3  # containers around a workbook: a forward inside a forward inside a zip is the deepest real case
-MAX_UNPACKED_BYTES = guard.MAX_UNPACKED_BYTES  # everything taken out of one file given, decoded
+MAX_UNPACKED_BYTES = GUARD_UNPACKED  # everything taken out of one file given, decoded
 MAX_MIME_LINES = 10_000  # lines starting '--' (MIME boundaries) in one email: mail programs write a few per part
-MAX_RATIO = guard.MAX_RATIO  # as for a workbook's parts: a zip member over 1 MiB unpacking more is a bomb
+MAX_RATIO = GUARD_RATIO  # as for a workbook's parts: a zip member over 1 MiB unpacking more is a bomb
 SEP = PART  # between a container's name and a part's name: a character no path separator is
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".xltx", ".xltm")  # read (or named) as returns
@@ -391,7 +393,7 @@ def _kind(name: str, data: bytes) -> str:
     """What a container really is, by content; the name only decides between an email and nothing."""
     if data.startswith(b"PK"):
         return "zip"
-    if data.startswith(guard.OLE):
+    if data.startswith(OLE):
         return "msg"
     head = data[:4096].lstrip()
     if name.lower().endswith(".eml") or b":" in head.split(b"\n", 1)[0]:
