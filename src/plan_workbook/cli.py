@@ -31,7 +31,8 @@ jobs_option = click.option("--jobs", type=click.IntRange(min=0), default=0,
                            help="Processes reading returns at once. Default 0: one per core when there are many.")
 prefer_option = click.option("--prefer", type=click.Choice(["newest"]),
                              help="When a partner sent more than one return, use only the newest (by the time "
-                             "saved inside the workbook). Default: include all and warn.")
+                             "saved inside the workbook; for one sent by email, the email's Date). Default: include "
+                             "all and warn.")
 
 
 class Group(click.Group):
@@ -102,7 +103,8 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
 @prefer_option
 @jobs_option
 def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: Prefer | None, jobs: int) -> None:
-    """Check returned workbooks and list every problem. Nothing is written.
+    """Check returned workbooks (.xlsx, .ods), or the emails (.eml, .msg) and zips they came in, and list every
+    problem. Nothing is written.
 
     Example: plan-workbook validate returns/police.xlsx
     """
@@ -128,7 +130,8 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
               help="Also write a one-page HTML report for the board (self-contained, printable).")
 def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
           prefer: Prefer | None, jobs: int, previous: Path | None, report: Path | None) -> None:
-    """Check returned workbooks (files or folders) and write the combined summary.
+    """Check returned workbooks, or the emails and zips they came in (files or folders), and write the combined
+    summary.
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
     """
