@@ -6,7 +6,10 @@ single right-pointing angle quote of mail.SEP); expected codes are listed under 
 
 from __future__ import annotations
 
+import io
 import struct
+import warnings
+import zipfile
 from pathlib import Path
 
 from corpus import IR, RA, Add, _good
@@ -84,6 +87,12 @@ def mail_cases(folder: Path, plan: Plan, add: Add) -> None:
     for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
         locked[locked.find(signature) + offset] |= 1
     add("mail-encrypted-member.zip", "encrypted").write_bytes(bytes(locked))
+    twice = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(twice, "w") as z:
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate name it is asked to write
+        z.writestr("return.xlsx", melton)
+        z.writestr("return.xlsx", blaby)
+    add("mail-two-files-one-name.zip").write_bytes(twice.getvalue())  # each read, under a name of its own
     add("mail-not-an-email.eml", "wrong-format").write_bytes(b"\x00\x01binary pretending to be an email")
     add("mail-no-workbook.eml", "no-return-attached", "attachment-skipped").write_bytes(
         eml("Thanks", "a@example.org", [("letter.pdf", b"%PDF-1.7\n%%EOF\n")]))

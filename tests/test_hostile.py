@@ -86,6 +86,7 @@ def test_merge_over_the_corpus_and_good_returns(corpus: tuple[Path, dict[str, se
             assert not {c for c in found.get(name, set()) if c.endswith(("too-large", "unreadable-file"))}, name
     outer = Counter(Path(f["file"].split(SEP)[0]).name for f in data["files"])
     assert outer["mail-too-many-attachments.zip"] == 1  # one problem for it; no return in it
+    assert outer["mail-two-files-one-name.zip"] == 2  # two files of one name: each read, under a name of its own
     containers = {n for n in expected if n.endswith(CONTAINERS)}
     assert {n: outer[n] for n in expected if n not in containers} == dict.fromkeys(set(expected) - containers, 1)
     assert sum(outer.values()) - sum(outer[n] for n in containers) == len(expected) - len(containers) + len(

@@ -3,8 +3,11 @@ to their workbook attachments, each named after where it came from; every limit 
 
 from __future__ import annotations
 
+import io
 import random
 import struct
+import warnings
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -208,3 +211,22 @@ def test_names_are_shown_on_one_line() -> None:
     (attachment,) = unpack("m.eml", data).attachments
     assert attachment.name == f"m.eml{SEP}evil\\nTo: everyone.xlsx"
     assert attachment.data == POLICE
+
+
+def test_two_files_of_one_name_get_names_of_their_own() -> None:
+    """Every return's name must be unique (a merge refuses two of one name): a zip may hold two files of one
+    name, an email two attachments of one name."""
+    assert [a.name for a in unpack("twice.zip", _duplicate_zip()).attachments] == [
+        f"twice.zip{SEP}r.xlsx", f"twice.zip{SEP}r.xlsx (2)"]
+    both = eml("Two", "a@b.org", [("r.xlsx", POLICE), ("r.xlsx", CITY)])
+    assert [(a.name, a.data) for a in unpack("m.eml", both).attachments] == [
+        (f"m.eml{SEP}r.xlsx", POLICE), (f"m.eml{SEP}r.xlsx (2)", CITY)]
+
+
+def _duplicate_zip() -> bytes:
+    out = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w") as z:
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate it is asked to write
+        z.writestr("r.xlsx", POLICE)
+        z.writestr("r.xlsx", CITY)
+    return out.getvalue()

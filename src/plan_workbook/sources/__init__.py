@@ -1,5 +1,5 @@
-"""Where returns come from: each is a Source, named bytes. Files and folders today; emails and uploads are other
-kinds of source, and the reader does not change for them."""
+"""Where returns come from: each is a Source, named bytes. Files and folders, and the workbooks in saved emails and
+zips (emails.py); uploads are another kind of source, and the reader does not change for them."""
 
 from .files import file_source, find_sources, find_workbooks
 from .source import Refused, Source, from_bytes

@@ -103,6 +103,18 @@ class _Unpacker:
         self.result = Unpacked()
         self.files = 0
         self.unpacked = 0
+        self.names: set[str] = set()
+
+    def inside(self, where: str, name: str) -> str:
+        """The name shown for a file in a container: unique, as every return's name must be (a zip may hold
+        two files of one name, an email two attachments)."""
+        shown = base = f"{where}{SEP}{_printable(name)}"
+        n = 1
+        while shown in self.names:
+            n += 1
+            shown = f"{base} ({n})"
+        self.names.add(shown)
+        return shown
 
     def problem(self, where: str, code: Code, message: str, value: str = "") -> None:
         self.result.problems.append(Problem(where, "", "", code, message, value=value))
@@ -168,7 +180,7 @@ class _Unpacker:
             for info in infos:
                 if info.is_dir() or info.filename.startswith(MAC_LITTER):
                     continue
-                inner = f"{where}{SEP}{_printable(info.filename)}"
+                inner = self.inside(where, info.filename)
                 if _unsafe_name(info.filename):
                     self.problem(inner, "unsafe-file", "This name in the zip file points outside the zip (it starts "
                                  "with '/', a drive letter, or climbs up with '..'), which no real zip tool writes "
@@ -232,12 +244,13 @@ class _Unpacker:
             if not isinstance(inner, Message):
                 return
             name = _filename(part) or f"{_subject(inner) or 'forwarded email'}.eml"
+            shown = self.inside(where, name)
             if depth + 1 > MAX_DEPTH:
-                self.container(f"{where}{SEP}{_printable(name)}", name, b"", depth + 1, mail)
+                self.container(shown, name, b"", depth + 1, mail)
                 return
             self.take(0)
             self.result.containers += 1
-            self.message(f"{where}{SEP}{_printable(name)}", inner, depth + 1)
+            self.message(shown, inner, depth + 1)
             return
         if part.is_multipart():
             for sub in part.iter_parts():  # type: ignore[attr-defined]  # EmailMessage under policy.default
@@ -248,15 +261,16 @@ class _Unpacker:
             if part.get_content_disposition() != "attachment" and part.get_content_maintype() in ("text",):
                 return  # the email's own text
             name = f"unnamed attachment ({ctype})"
+        shown = self.inside(where, name)
         try:
             payload = part.get_payload(decode=True)
         except (ValueError, TypeError, AssertionError) as e:
-            self.problem(f"{where}{SEP}{_printable(name)}", "unreadable-file", f"This attachment is damaged "
+            self.problem(shown, "unreadable-file", f"This attachment is damaged "
                          f"({type(e).__name__}). Ask the partner to send it again.")
             return
         data = payload if isinstance(payload, bytes) else b""
         self.take(len(data))
-        self.part(f"{where}{SEP}{_printable(name)}", name, data, depth, mail, ctype)
+        self.part(shown, name, data, depth, mail, ctype)
 
     def no_workbook(self, where: str, before: tuple[int, int]) -> None:
         """An email with nothing to read says so by name: never silently dropped."""
@@ -296,17 +310,19 @@ class _Unpacker:
         for storage in m.children(at, "__attach_version1.0_#"):
             here = [*at, storage]
             attach = m.properties(here, 8)
-            name = (m.text(here, 0x3707) or m.text(here, 0x3704) or m.text(here, 0x3001) or "unnamed attachment")
-            inner = f"{where}{SEP}{_printable(name)}"
-            if attach.get(0x3705) == 5 and m.exists([*here, "__substg1.0_3701000D"]):  # an embedded message
+            name = m.text(here, 0x3707) or m.text(here, 0x3704) or m.text(here, 0x3001)
+            message = [*here, "__substg1.0_3701000D"]
+            embedded = attach.get(0x3705) == 5 and m.exists(message)  # attach method 5: an email in the email
+            if not name:
+                name = f"{m.text(message, 0x0037) or 'forwarded email'}.msg" if embedded else "unnamed attachment"
+            inner = self.inside(where, name)
+            if embedded:
                 if depth + 1 > MAX_DEPTH:
                     self.container(inner, name, b"", depth + 1, mail)
                     continue
                 self.take(0)
                 self.result.containers += 1
-                title = m.text([*here, "__substg1.0_3701000D"], 0x0037)
-                embedded = f"{where}{SEP}{_printable(name if name != 'unnamed attachment' else title + '.msg')}"
-                self.msg_storage(embedded, m, [*here, "__substg1.0_3701000D"], depth + 1, top=False)
+                self.msg_storage(inner, m, message, depth + 1, top=False)
                 continue
             size = m.size([*here, "__substg1.0_37010102"])
             if size is None:
@@ -450,6 +466,3 @@ def _sender(msg: Message) -> str:
         return email.utils.parseaddr(str(raw))[1]
     return ""
 
-
-def sender_domain(sender: str) -> str:
-    return sender.rsplit("@", 1)[-1].strip().strip(">").lower() if "@" in sender else ""

@@ -1,4 +1,4 @@
-"""A return to read: named bytes, whatever they came from (a file, later an email or an upload)."""
+"""A return to read: named bytes, whatever they came from (a file, an email or zip, later an upload)."""
 
 from __future__ import annotations
 
