@@ -92,7 +92,7 @@ def challenges(result: Result, as_of: date, previous: Previous | None = None,
 
         def flag(code: str, role: str, message: str, value: str = "", action: Action = a) -> None:
             out.append(Problem(action.row.file, action.row.sheet, action.row.cell(role), code,
-                               f"{action.partner}: {message}", column=plan.column(role).header, value=value))
+                               message, column=plan.column(role).header, value=value))
 
         if (a.due and (as_of - a.due).days > rules.overdue_grace_days and a.status != plan.done_status
                 and not mentions_new_date(update, a.due)):
