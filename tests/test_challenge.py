@@ -52,6 +52,15 @@ CLEAN = [action("Run a stall at the market", status="Green", time_frame="Oct 21"
                 update="The survey company withdrew; a new supplier is being found")]
 
 
+def test_the_samples_flag_only_what_they_hold(plan: Plan) -> None:
+    """Of the samples, only Victim First's Amber action past its February due date, whose update gives no new
+    date; Charnwood's overdue row with no Action is an error to fix first, not an action to challenge."""
+    samples = sorted((Path(__file__).parent.parent / "samples" / "returns").glob("*.xlsx"))
+    flags = challenges(check_returns(plan, samples), AS_OF)
+    assert [(Path(p.file).name, p.cell, p.code) for p in flags] == [
+        ("victim-first.xlsx", "H10", "challenge-overdue-no-date")]
+
+
 def test_a_clean_round_has_no_flags(plan: Plan, tmp_path: Path) -> None:
     rounds = Rounds(plan, tmp_path)
     assert rounds.next(CLEAN) == []

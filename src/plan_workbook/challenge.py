@@ -87,6 +87,8 @@ def challenges(result: Result, as_of: date, previous: Previous | None = None,
     matched = _matches(result, previous.actions) if previous else {}
     out: list[Problem] = []
     for a in result.actions:
+        if not _action(a).strip():
+            continue  # a row with no Action is an error the partner must fix first, not an action to challenge
         update = " ".join(str(a.values["update"] or "").split())
         last = matched.get(id(a))
 
