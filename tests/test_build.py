@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from plan_workbook import layout as L
@@ -49,7 +50,7 @@ def test_priority_sheet_layout_and_example_rows(template: Path, plan: Plan) -> N
     for priority in plan.priorities:
         ws = wb[priority.sheet]
         assert ws["A1"].value == priority.title
-        assert [c.value for c in ws[L.HEADER_ROW]] == [c.header for c in plan.columns]
+        assert [c.value for c in ws[L.HEADER_ROW]] == [c.header for c in plan.columns] + [L.CHECK_HEADER]
         assert ws["A3"].value == "Strategic Priority"  # one spelling on every sheet
         assert ws[L.GUIDANCE_ROW][1].value == "Overall intention (what) is hoped to be achieved"
         for i, example in enumerate(priority.examples):
@@ -63,7 +64,9 @@ def test_priority_sheet_layout_and_example_rows(template: Path, plan: Plan) -> N
         assert first_input[0].fill.fill_type is None
         assert not ws.cell(last, 8).protection.locked
         assert ws.cell(last + 1, 1).protection.locked  # below the input area: locked
-        assert ws.cell(L.FIRST_DATA_ROW, 9).protection.locked  # right of it: locked
+        assert ws.cell(L.FIRST_DATA_ROW, 9).protection.locked  # right of it: locked, the template's own check
+        assert str(ws.cell(last, 9).value).startswith("='Lists'!")
+        assert ws.cell(last + 1, 9).value is None
         assert all(c.protection.locked for c in ws[L.HEADER_ROW])
         assert ws.freeze_panes == "A4"
         assert ws.print_title_rows == "$3:$3"
@@ -104,11 +107,17 @@ def test_status_colours_and_missing_field_highlights(template: Path, plan: Plan)
     rules = {str(cf.sqref): [(r.type, r.formula, r.dxf.fill.fgColor.rgb if r.dxf and r.dxf.fill else None)
                              for r in cf.rules] for cf in ws.conditional_formatting}
     end = L.FIRST_DATA_ROW + len(plan.priorities[0].examples) + plan.input_rows - 1
-    assert [(t, f) for t, f, _ in rules[f"G5:G{end}"]] == [("cellIs", ['"Red"']), ("cellIs", ['"Amber"']),
-                                                           ("cellIs", ['"Green"'])]
-    assert {fill[-6:] for *_, fill in rules[f"G5:G{end}"]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
-    assert rules[f"E10:E{end}"][0][1] == ["AND(LEN(TRIM($D10))>0,LEN(TRIM(E10))=0)"]
-    assert rules["G5:G9"][0][1] == ["AND(LEN(TRIM($D5))>0,LEN(TRIM($G5))>0,LEN(TRIM(G5))=0)"]
+    status = rules.pop(f"G5:G{end}")
+    assert [(t, f) for t, f, _ in status[:3]] == [("cellIs", ['"Red"']), ("cellIs", ['"Amber"']),
+                                                  ("cellIs", ['"Green"'])]
+    assert {fill[-6:] for *_, fill in status[:3]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
+    rules[f"G5:G{end}"] = status[3:]
+    flagged = {ref[0]: [(f, fill[-6:]) for _, f, fill in r] for ref, r in rules.items()}
+    # every cell behind a count, in the error or the warning colour, from the template's own checks
+    assert sorted(flagged) == ["D", "E", "F", "G", "H"]
+    for col, found in flagged.items():
+        assert [fill for _, fill in found] == [L.MISSING_FILL, L.CHECK_WARNING_FILL], col
+        assert all(f[0].startswith("'Lists'!$") and f[0].endswith(("5=2", "5=1")) for f, _ in found), found
 
 
 def test_front_sheet(template: Path, plan: Plan) -> None:
@@ -187,28 +196,42 @@ def rules_by_range(ws: Worksheet) -> dict[str, list[tuple[str, list[str]]]]:
     return {str(cf.sqref): [(r.type, r.formula) for r in cf.rules] for cf in ws.conditional_formatting}
 
 
-def test_started_row_without_action_and_status_without_update_are_highlighted(template: Path,
-                                                                             plan: Plan) -> None:
-    ws = load_workbook(template)["Raising Awareness"]
-    rules = rules_by_range(ws)
-    end = L.FIRST_DATA_ROW + len(plan.priorities[0].examples) + plan.input_rows - 1
-    # an input row with anything typed but no Action; an example row given a Status but stripped of its Action
-    assert rules[f"D10:D{end}"] == [("expression", ["AND(LEN(TRIM($A10&$B10&$C10&$E10&$F10&$G10&$H10))>0,"
-                                                    "LEN(TRIM(D10))=0)"])]
-    assert rules["D5:D9"] == [("expression", ["AND(LEN(TRIM($G5))>0,LEN(TRIM(D5))=0)"])]
-    # an Update wherever the status needs one: the plan's update_required statuses, not fixed words
-    assert [s.name for s in plan.statuses if s.update_required] == ["Red", "Amber"]
-    assert rules[f"H5:H{end}"] == [("expression", ['AND(OR(TRIM($G5)="Red",TRIM($G5)="Amber"),LEN(TRIM(H5))=0)'])]
+def flag_formula(wb: Workbook, role: str) -> str:
+    """The Lists sheet's formula for the first Raising Awareness row's flag on `role`, with its status
+    cell written as S."""
+    lists = wb[L.LISTS_SHEET]
+    col = next(c.column for c in lists[3] if c.value == f"flag_{role}")
+    status = next(c.column_letter for c in lists[3] if c.value == "status")
+    return str(lists.cell(L.FIRST_DATA_ROW, col).value).replace(f"{status}{L.FIRST_DATA_ROW}", "S")
 
 
 def test_update_rule_follows_the_plan_statuses(plan: Plan) -> None:
+    assert [s.name for s in plan.statuses if s.update_required] == ["Red", "Amber"]
+    assert ",OR(S=1,S=2)," in flag_formula(build_template(plan), "update")
     statuses = tuple(replace(s, update_required=s.name == "Green") for s in plan.statuses)
-    ws = build_template(replace(plan, statuses=statuses))["Raising Awareness"]
-    update = [f for ref, rules in rules_by_range(ws).items() if ref.startswith("H") for _, f in rules]
-    assert update == [['AND(OR(TRIM($G5)="Green"),LEN(TRIM(H5))=0)']]
+    assert ",OR(S=3)," in flag_formula(build_template(replace(plan, statuses=statuses)), "update")
     none = tuple(replace(s, update_required=False) for s in plan.statuses)
-    ws = build_template(replace(plan, statuses=none))["Raising Awareness"]
-    assert not [ref for ref in rules_by_range(ws) if ref.startswith("H")]
+    assert ",FALSE," in flag_formula(build_template(replace(plan, statuses=none)), "update")
+
+
+def test_checks_use_no_volatile_functions_or_links(template: Path, plan: Plan) -> None:
+    """Formulas Excel 2016 and LibreOffice 7 both calculate, none recalculated on every change, none longer
+    than Excel allows, and links only inside the workbook."""
+    wb = load_workbook(template)
+    formulas = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=")]
+    assert len(formulas) > 1000
+    text = "\n".join(formulas)
+    for banned in ("INDIRECT(", "OFFSET(", "TODAY(", "NOW(", "RAND(", "CELL(", "INFO(", "TEXTJOIN(", "CONCAT(",
+                   "FILTER(", "LET(", "LAMBDA(", "[", "://"):
+        assert banned not in text, banned
+    assert max(len(f) for f in formulas) < 8192
+    assert set(re.findall(r"_xlfn\.(\w+)", text)) == {"UNICHAR"}  # 2013, in both
+    links = re.findall(r'HYPERLINK\("([^"]*)"', text)
+    assert links == [f"#'{p.sheet}'!I3" for p in plan.priorities]
+    front = wb[L.FRONT_SHEET]
+    (row,) = [c.row for c in front["A"] if c.value == L.PANEL_LABEL]
+    assert str(front.cell(row, 2).value).startswith("=IF(")
 
 
 def test_one_named_font_everywhere(template: Path) -> None:

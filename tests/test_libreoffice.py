@@ -59,8 +59,8 @@ def test_template_resaved_by_libreoffice_keeps_its_controls(plan: Plan, tmp_path
         assert lists["TimeFrames"] == ("warning", True)
         rules = [r for cf in ws.conditional_formatting for r in cf.rules]
         assert sorted(r.formula[0] for r in rules if r.type == "cellIs") == ['"Amber"', '"Green"', '"Red"']
-        # Lead, Time Frame, Status and Action missing (examples and input rows), and Update missing
-        assert sum(1 for r in rules if r.type == "expression") == 9
+        # the template's own checks: an error and a warning colour on Action, Lead, Time Frame, Status, Update
+        assert sum(1 for r in rules if r.type == "expression") == 10
     front = wb["Front"]
     assert front["A5"].value == L.NIL_LABEL
     assert not front["B5"].protection.locked

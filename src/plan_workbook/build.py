@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.indexed_list import IndexedList
@@ -21,6 +21,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import layout as L
+from .checks import add_checks, panel_rows
 from .errors import UsageError
 from .normalise import suggest_partners
 from .plan import ROLES, Plan, Priority, partner_named
@@ -50,11 +51,15 @@ def build_template(plan: Plan, partner: str | None = None, password: str | None 
     assert front is not None
     front.title = L.FRONT_SHEET
     lists = _lists_sheet(wb, plan)
-    _front_sheet(front, plan, partner, round_name, rolled=carried is not None)
+    panel_row = _front_sheet(front, plan, partner, round_name, rolled=carried is not None)
+    shown_examples = {}
     for i, priority in enumerate(plan.priorities, 1):
         left_out = set((carried or {}).get(priority.sheet, ()))
         shown = replace(priority, examples=tuple(e for j, e in enumerate(priority.examples) if j not in left_out))
+        shown_examples[priority.sheet] = len(shown.examples)
         _priority_sheet(wb.create_sheet(priority.sheet), plan, shown, themes_name=f"Themes{i}")
+    check_column = len(ROLES) + 1 + (len(L.CARRIED_HEADERS) if carried is not None else 0)  # right of last round's
+    add_checks(wb, plan, lists.max_column + 2, time_frame_choices(plan), panel_row, shown_examples, check_column)
     wb.move_sheet(lists, offset=len(wb.sheetnames))
     _meta_sheet(wb.create_sheet(L.META_SHEET), plan, partner, round_name)
     for ws in wb.worksheets:
@@ -179,7 +184,8 @@ def _instructions(plan: Plan, partner: str | None) -> list[str]:
     return [line for line in plan.instructions if L.PARTNER_LABEL.casefold() not in line.casefold()]
 
 
-def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str, rolled: bool = False) -> None:
+def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str, rolled: bool = False) -> int:
+    """The Front sheet; returns the row of the checks panel."""
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 90
     ws.column_dimensions["C"].width = 40
@@ -194,6 +200,8 @@ def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str
         rows.append(("Return by", plan.return_date))
     if plan.contact:
         rows.append(("Contact", plan.contact))
+    rows.append((L.PANEL_LABEL, ""))  # the checks panel: its formulas go in column B (checks.py)
+    rows += [("", "")] * (panel_rows(plan) - 1)
     rows.append(("", ""))
     rows.append(("Key", plan.key))
     if rolled:
@@ -221,6 +229,7 @@ def _front_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str
         c = ws.cell(len(rows) + 4 - len(plan.statuses) + i, 2)
         c.fill = solid(s.fill)
         c.font = font(color=s.font)
+    return 4 + next(i for i, (label, _) in enumerate(rows) if label == L.PANEL_LABEL)
 
 
 def _note(cell: Any, text: str) -> None:
@@ -286,7 +295,7 @@ def _priority_sheet(ws: Worksheet, plan: Plan, priority: Priority, themes_name: 
             if example is not None and example[role]:
                 put(cell, example[role])  # after the style: text that looks like a formula sets quotePrefix
     _dropdowns(ws, plan, themes_name if priority.themes else None, first, last)
-    _formats(ws, plan, first, first + len(priority.examples), last)
+    _formats(ws, plan, first, last)
     ws.freeze_panes = ws.cell(L.HEADER_ROW + 1, 1)
     fit_row_heights(ws, range(L.HEADER_ROW, first + len(priority.examples)))
     print_setup(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}", plan.marking)
@@ -341,35 +350,13 @@ def _dropdowns(ws: Worksheet, plan: Plan, themes_name: str | None, first: int, l
         ws.add_data_validation(dv)
 
 
-def _formats(ws: Worksheet, plan: Plan, first: int, input_first: int, last: int) -> None:
-    """Status colours, and highlights for what a started row still lacks. In an input row Lead, Time Frame
-    and Status are highlighted once its Action is typed, and the Action once anything else is; in an example
-    row (whose Action is printed) once a Status is chosen. An Update is highlighted wherever the status is one
-    the plan marks `update_required`."""
+def _formats(ws: Worksheet, plan: Plan, first: int, last: int) -> None:
+    """Status colours; what a row still lacks is highlighted by the template's own checks (checks.py)."""
     status_range = f"{letter('status')}{first}:{letter('status')}{last}"
     for s in plan.statuses:
         word = s.name.replace('"', '""')
         ws.conditional_formatting.add(status_range, CellIsRule(
             operator="equal", formula=[f'"{word}"'], fill=solid(s.fill), font=Font(color=s.font)))
-    action, status = letter("action"), letter("status")
-
-    def highlight(role: str, top: int, bottom: int, started: str) -> None:
-        col = letter(role)
-        if top <= bottom:
-            ws.conditional_formatting.add(f"{col}{top}:{col}{bottom}", FormulaRule(
-                formula=[f"AND({started},LEN(TRIM({col}{top}))=0)"], fill=solid(L.MISSING_FILL)))
-
-    for role in ("lead", "time_frame", "status"):
-        highlight(role, input_first, last, f"LEN(TRIM(${action}{input_first}))>0")
-        highlight(role, first, input_first - 1,
-                  f"LEN(TRIM(${action}{first}))>0,LEN(TRIM(${status}{first}))>0")
-    others = "&".join(f"${letter(role)}{input_first}" for role in ROLES if role != "action")
-    highlight("action", input_first, last, f"LEN(TRIM({others}))>0")
-    highlight("action", first, input_first - 1, f"LEN(TRIM(${status}{first}))>0")
-    needs_update = [s.name.replace('"', '""') for s in plan.statuses if s.update_required]
-    if needs_update:
-        at = ",".join(f'TRIM(${status}{first})="{word}"' for word in needs_update)
-        highlight("update", first, last, f"OR({at})")
 
 
 def _meta_sheet(ws: Worksheet, plan: Plan, partner: str | None, round_name: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 TEMPLATE_VERSION = "1"  # bump when the template's layout changes in a way the reader must know
 
 FRONT_SHEET = "Front"
@@ -34,10 +36,19 @@ FEEDBACK_OF = "feedback_of"
 CARRIED_HEADERS = ("Last round: Status", "Last round: Update")
 CARRIED_FILL = "E4DFEC"  # lavender: apart from the examples' grey, the header blue and every status colour
 
+# The template checks itself (checks.py): a panel on the Front sheet, formulas in column B from the row labelled
+# PANEL_LABEL in column A, and a column headed CHECK_HEADER right of the template's columns on every priority
+# sheet, one formula per row. The reader must not report either: they are the template's (template_formula).
+PANEL_LABEL = "Before you send"
+CHECK_HEADER = "Check before sending"
+
 # Fills shared by template and summary.
 EXAMPLE_FILL = "D9D9D9"
 INPUT_FILL = "FFF2CC"  # the front sheet's partner cell
-MISSING_FILL = "F8CBAD"
+MISSING_FILL = "F8CBAD"  # also an error the template's own check finds
+CHECK_WARNING_FILL = "FCE4D6"  # a warning the template's own check finds: lighter than an error
+READY_FILL = "C6EFCE"  # "Ready to send"
+CHECK_FONT = "9C0006"
 HEADER_FILL = "D9E1F2"
 BORDER_COLOUR = "BFBFBF"  # light lines between input cells, so columns do not run together
 
@@ -45,3 +56,17 @@ BORDER_COLOUR = "BFBFBF"  # light lines between input cells, so columns do not r
 # (a font left unnamed falls back to a serif there).
 FONT_NAME = "Arial"
 FONT_SIZE = 10
+
+
+def template_formula(sheet: str, formula: str) -> bool:
+    """Whether a formula is one the template itself wrote (checks.py), so the reader does not report it: the
+    Front sheet's panel refers to the hidden Lists sheet, and each cell of a priority sheet's CHECK_HEADER column
+    is a bare reference to its row's working there. A partner's own formula (a VLOOKUP into the lists, say) is
+    neither, and is reported like any formula."""
+    if sheet == FRONT_SHEET:
+        return _LISTS_REF.search(formula) is not None
+    return _LISTS_CELL.fullmatch(formula) is not None
+
+
+_LISTS_REF = re.compile(rf"(?<![\w.'])(?:'{LISTS_SHEET}'|{LISTS_SHEET})!")
+_LISTS_CELL = re.compile(rf"(?:'{LISTS_SHEET}'|{LISTS_SHEET})!\$?[A-Z]{{1,3}}\$?[0-9]{{1,7}}")

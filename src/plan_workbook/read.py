@@ -237,6 +237,8 @@ class _Reader:
                                  "summary. The full text is still in the returned file.", value=short(v, 200))
         self._cell_facts(sheet, grid, facts)
         for cell, (formula, has_value) in facts.formulas.items():
+            if L.template_formula(sheet, formula):  # the template's own checks (Front panel, check column)
+                continue
             if has_value:
                 self.problem(sheet, cell, "formula-value", f"{cell} holds a formula (={short(formula)}); the value "
                              "Excel last saved for it was read. Type values rather than formulas.", value=f"={formula}")
@@ -595,8 +597,10 @@ def _set(grid: list[list[Any]], cell: str, value: Any) -> None:
 
 
 def _carried(header: list[Any]) -> set[int]:
-    """Columns of last round's status and update in a rolled-forward workbook: shown, not read."""
-    return {c for c, h in enumerate(header) if isinstance(h, str) and h in L.CARRIED_HEADERS}
+    """Columns the template adds right of its own, shown and never read: last round's status and update in a
+    rolled-forward workbook, and the check column."""
+    shown = {*L.CARRIED_HEADERS, L.CHECK_HEADER}
+    return {c for c, h in enumerate(header) if isinstance(h, str) and h in shown}
 
 
 def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:

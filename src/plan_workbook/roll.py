@@ -87,7 +87,7 @@ def _carry(ws: Worksheet, plan: Plan, priority: Priority, rows: Carried, example
     put(key, carried_key(plan))
     key.font = font(italic=True)
     key.fill = solid(L.CARRIED_FILL)
-    extra = len(ROLES) + 1  # first column right of the template's
+    extra = len(ROLES) + 1  # first column right of the template's; the check column follows (build)
     for i, (title, width) in enumerate(zip(L.CARRIED_HEADERS, WIDTHS, strict=True)):
         heading(ws.cell(L.HEADER_ROW, extra + i), title)
         guide = ws.cell(L.GUIDANCE_ROW, extra + i)
