@@ -30,8 +30,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from plan_workbook.fill import fill_template
+from plan_workbook.outputs.xlsx import save
 from plan_workbook.plan import Plan, load_plan
-from plan_workbook.xlsx import save
 
 ACTIONS_PER_SHEET = 40
 TOKEN = "QQNNNNQQ"  # replaced by the return's number in every text cell, so no two returns are the same bytes

@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from plan_workbook.build import write_template
 from plan_workbook.fill import write_filled
+from plan_workbook.outputs.template import write_template
 from plan_workbook.plan import Plan, load_plan
 
 RA, IR, SC = "Raising Awareness", "Improving our Response", "Strengthening Communities"

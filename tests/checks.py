@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
 from plan_workbook import layout as L
-from plan_workbook.build import build_template
+from plan_workbook.outputs.template import build_template
 from plan_workbook.plan import Plan
 
 NOT_PRIORITY = {L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET}
@@ -25,7 +25,7 @@ def table(path: Path, sheet: str) -> list[dict[str, Any]]:
         rows = wb.get_sheet_by_name(sheet).to_python()
     finally:
         wb.close()
-    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    return [dict(zip([str(h) for h in rows[0]], r, strict=True)) for r in rows[1:]]
 
 
 def as_seen(value: Any) -> str:
@@ -66,9 +66,10 @@ def assert_nothing_lost(plan: Plan, summary: Path, returns: list[Path]) -> int:
     for i in issues:
         if "more problem(s) like the" in str(i["Message"]):
             listed, _, more = str(i["Value"]).partition(" (and ")
-            key = (str(i["File"]), str(i["Sheet"]))
-            summed.setdefault(key, set()).update(tuple(item.split(": ", 1)) for item in listed.split("; "))  # type: ignore[misc]
-            unlisted[key] = unlisted.get(key, 0) + (int(more.split(" ")[0].replace(",", "")) if more else 0)
+            area = (str(i["File"]), str(i["Sheet"]))
+            summed.setdefault(area, set()).update((cell, value) for cell, _, value in
+                                                 (item.partition(": ") for item in listed.split("; ")))
+            unlisted[area] = unlisted.get(area, 0) + (int(more.split(" ")[0].replace(",", "")) if more else 0)
     left_out: dict[tuple[str, str], int] = {}
     checked = 0
     for path in returns:

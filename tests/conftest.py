@@ -22,7 +22,7 @@ def plan() -> Plan:
     return load_plan()
 
 
-def action(text: str = "Run a hate crime awareness stall", **values: Any) -> dict[str, Any]:
+def action(text: str | None = "Run a hate crime awareness stall", **values: Any) -> dict[str, Any]:
     """A complete, valid new row; override any role by keyword."""
     row = {"theme": "Promote definitions of hate incident and hate crime", "aim": "Increase reporting",
            "objective": "Local campaign", "action": text, "lead": "Leicestershire Police",

@@ -82,7 +82,7 @@ def _replace_cell(path: Path, sheet: str, ref: str, new: bytes) -> None:
     _edit_zip(path, _in_sheet(sheet, old, new))
 
 
-def _edit_book(path: Path, change: Callable[..., None]) -> None:
+def _edit_book(path: Path, change: Callable[..., object]) -> None:
     wb = load_workbook(path)
     for ws in wb.worksheets:
         ws.protection.sheet = False
@@ -171,7 +171,7 @@ def make_corpus(folder: Path, plan: Plan) -> dict[str, set[str]]:
                  {SC: many})
 
     # --- template damage
-    def damage(name: str, partner: str, change: Callable[..., None], *codes: str) -> None:
+    def damage(name: str, partner: str, change: Callable[..., object], *codes: str) -> None:
         path = _good(folder, plan, name, partner)
         _edit_book(path, change)
         expected[name] = set(codes)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus import IR, RA, SC, Add, _edit_book, _edit_zip, _row, write_filled
+from corpus import IR, RA, SC, Add, _edit_book, _edit_zip, _row
+from plan_workbook.fill import write_filled
 from plan_workbook.plan import Plan
 
 LONG = "word " * 7_000  # 35,000 characters, cut by the reader to Excel's 32,767

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from plan_workbook.plan import Plan
+    from plan_workbook.sources import Source
 
 
 class Panic(BaseException):
@@ -69,10 +70,10 @@ def pid_or_abort(x: int) -> int:
     return os.getpid()
 
 
-def read_or_abort(plan: Plan, path: Path) -> Any:
+def read_or_abort(plan: Plan, source: Source, debug: bool = False) -> Any:
     """The real per-file reader, except that it kills its process on one named file."""
-    if path.name == "crash.xlsx":
+    if Path(source.name).name == "crash.xlsx":
         os.abort()
-    from plan_workbook.fixes import read_and_fix
+    from plan_workbook.reading.fixes import read_and_fix
 
-    return read_and_fix(plan, path)
+    return read_and_fix(plan, source, debug)

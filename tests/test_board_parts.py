@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from plan_workbook.board import AA_TEXT, badge, colours, contrast, partner_text, readable, shape, table
+from plan_workbook.outputs.board import AA_TEXT, badge, colours, contrast, partner_text, readable, shape, table
 from plan_workbook.plan import Plan
 
 

@@ -13,12 +13,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from plan_workbook import layout as L
-from plan_workbook.build import build_template, resolve_partner, time_frame_choices, write_template
 from plan_workbook.cli import main
 from plan_workbook.errors import UsageError
 from plan_workbook.fill import fill_template
-from plan_workbook.normalise import suggest_partners
+from plan_workbook.outputs.template import build_template, resolve_partner, time_frame_choices, write_template
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.reading.normalise import suggest_partners
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +110,9 @@ def test_status_colours_and_missing_field_highlights(template: Path, plan: Plan)
     status = rules.pop(f"G5:G{end}")
     assert [(t, f) for t, f, _ in status[:3]] == [("cellIs", ['"Red"']), ("cellIs", ['"Amber"']),
                                                   ("cellIs", ['"Green"'])]
-    assert {fill[-6:] for *_, fill in status[:3]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
+    assert {str(fill)[-6:] for *_, fill in status[:3]} == {"FFC7CE", "FFEB9C", "C6EFCE"}
     rules[f"G5:G{end}"] = status[3:]
-    flagged = {ref[0]: [(f, fill[-6:]) for _, f, fill in r] for ref, r in rules.items()}
+    flagged = {ref[0]: [(f, str(fill)[-6:]) for _, f, fill in r] for ref, r in rules.items()}
     # every cell behind a count, in the error or the warning colour, from the template's own checks
     assert sorted(flagged) == ["D", "E", "F", "G", "H"]
     for col, found in flagged.items():

@@ -9,12 +9,12 @@ from typing import Any
 from click.testing import CliRunner
 
 from conftest import RA, action
-from plan_workbook.challenge import RULES, Challenge, Previous, challenges, mentions_new_date
 from plan_workbook.cli import main
-from plan_workbook.compare import read_previous
 from plan_workbook.fill import write_filled
 from plan_workbook.merge import check_returns
-from plan_workbook.plan import Plan
+from plan_workbook.plan import Challenge, Plan
+from plan_workbook.rounds.challenge import RULES, challenges, mentions_new_date
+from plan_workbook.rounds.compare import read_previous
 
 AS_OF = date(2022, 3, 31)
 POLICE = "Leicestershire Police"
@@ -34,7 +34,7 @@ class Rounds:
         folder.mkdir()
         path = write_filled(folder / "police.xlsx", self.plan, POLICE, {RA: rows})
         last = self.tmp / f"s{self.n - 1}.xlsx"
-        previous = Previous.read(last, read_previous(self.plan, last)) if self.n > 1 else None
+        previous = read_previous(self.plan, last) if self.n > 1 else None
         result = check_returns(self.plan, [path])
         flags = challenges(result, AS_OF, previous, settings)
         extra = ["--previous", str(last)] if self.n > 1 else []

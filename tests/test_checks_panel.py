@@ -17,15 +17,15 @@ from openpyxl import Workbook, load_workbook
 
 from conftest import IR, RA, SC, action
 from plan_workbook import layout as L
-from plan_workbook.build import build_template
-from plan_workbook.checks import LEAD_SEPARATORS
 from plan_workbook.fill import fill_template
 from plan_workbook.merge import check_returns
+from plan_workbook.outputs.checks import LEAD_SEPARATORS
+from plan_workbook.outputs.summary import write_summary
+from plan_workbook.outputs.template import build_template
+from plan_workbook.outputs.xlsx import put, save
 from plan_workbook.plan import ROLES, Plan
 from plan_workbook.problems import Problem
-from plan_workbook.roll import roll_forward
-from plan_workbook.summarise import write_summary
-from plan_workbook.xlsx import put, save
+from plan_workbook.rounds.roll import roll_forward
 
 pytestmark = pytest.mark.libreoffice
 

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from plan_workbook.cli import main
-from plan_workbook.outputs import settle
+from plan_workbook.outputs.atomic import settle
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = ROOT / "samples" / "returns"
@@ -65,8 +65,8 @@ def test_an_unwritable_report_is_found_before_the_summary_is_replaced(tmp_path: 
         assert result.output.startswith(f"Error: cannot write {report}")
         assert out.read_bytes() == b"last round's summary"
 
-    from plan_workbook import report as report_module
     from plan_workbook.errors import OutputError
+    from plan_workbook.outputs import report as report_module
 
     def full(*args: object) -> None:
         raise OutputError("cannot write report.html: No space left on device")
@@ -85,8 +85,8 @@ def test_an_unwritable_report_is_found_before_the_summary_is_replaced(tmp_path: 
 WRITE_SET = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from plan_workbook import outputs
-    from plan_workbook.xlsx import write_atomic
+    from plan_workbook.outputs import atomic as outputs
+    from plan_workbook.outputs.xlsx import write_atomic
 
     folder, text, kill_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     real, calls = os.replace, [0]
@@ -157,7 +157,7 @@ def test_sigkill_at_random_moments_of_a_merge(tmp_path: Path) -> None:
     folder = tmp_path / "outputs"
     folder.mkdir()
     out, report = folder / "summary.xlsx", folder / "report.html"
-    expected = {}
+    expected: dict[str, tuple[bytes, bytes]] = {}
     took = []
     for name in ("a", "b", "a"):  # merge is deterministic: the same inputs give the same bytes
         start = time.monotonic()

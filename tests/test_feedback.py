@@ -17,8 +17,8 @@ from pdfminer.layout import LTContainer, LTCurve
 from conftest import RA, MakeReturn, action
 from plan_workbook import layout as L
 from plan_workbook.cli import main
-from plan_workbook.feedback import MARK_FILL, write_feedback
 from plan_workbook.merge import check_returns
+from plan_workbook.outputs.feedback import MARK_FILL, write_feedback
 from plan_workbook.plan import Plan
 
 

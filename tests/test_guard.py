@@ -18,9 +18,9 @@ import pytest
 from conftest import RA, MakeReturn, action
 from corpus import SHEET_PART, _edit_zip, _in_sheet
 from corpus_guard import AFTER_READER, FAR_CELLS, _with_strings, guard_cases
-from plan_workbook import guard
 from plan_workbook import layout as L
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.reading import guard
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 WIDTH = len(ROLES) + 1  # a priority sheet's columns: the eight roles and the template's check column

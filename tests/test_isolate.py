@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,14 @@ from faulty import (
 )
 from plan_workbook import merge
 from plan_workbook.cli import main
-from plan_workbook.isolate import Failure, Limits, MiB, process_alive, run_isolated
+from plan_workbook.reading.isolate import Failure, Limits, MiB, process_alive, run_isolated
 from plan_workbook.text import display_name
 
 LIMITS = Limits(memory=256 * MiB, seconds=3)  # the hang is stopped after 3 s; everything else takes milliseconds
 ITEMS = [1, 2, 3, 4, 5]
 
 
-def kinds(out: list[int | Failure]) -> list[int | str]:
+def kinds(out: Sequence[int | Failure]) -> list[int | str]:
     return [o.kind if isinstance(o, Failure) else o for o in out]
 
 

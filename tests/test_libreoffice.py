@@ -15,11 +15,11 @@ from openpyxl import load_workbook
 
 from conftest import IR, RA, MakeReturn, action
 from plan_workbook import layout as L
-from plan_workbook.build import write_template
 from plan_workbook.cli import main
 from plan_workbook.merge import check_returns
+from plan_workbook.outputs.summary import write_summary
+from plan_workbook.outputs.template import write_template
 from plan_workbook.plan import Plan
-from plan_workbook.summarise import write_summary
 
 Convert = Callable[[Path, str], Path]
 

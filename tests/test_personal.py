@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,12 @@ def test_message_says_what_and_how(plan: Plan, make_return: MakeReturn) -> None:
     assert "a date of birth" in p.message
     assert "--redact" in p.message
     assert Path(p.file).name == "return.xlsx"
+
+
+def test_readme_lists_every_pattern_as_the_code_has_it() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (an? [^|]+) \| ([^|]+) \| ([^|]+) \| `([^`]+)` \|$", readme, re.MULTILINE)
+    assert rows == [(p.kind, p.example, p.not_example, p.label) for p in PATTERNS]
+    for p in PATTERNS:  # each example is found as that kind of data
+        for example in p.example.split(", "):
+            assert p.kind in {f.kind for f in scan(example, PARTNERS)}, example

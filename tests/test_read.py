@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from conftest import IR, RA, MakeReturn, action
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import Plan
-from plan_workbook.read import PER_AREA, read_return
+from plan_workbook.reading.reader import PER_AREA, read_return
 
 
 def codes(plan: Plan, *paths: Path) -> list[tuple[str, str, str]]:
@@ -111,7 +111,7 @@ def test_not_a_template_and_not_a_workbook(plan: Plan, tmp_path: Path) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.active["A1"] = "hello"  # type: ignore[index]
+    wb.worksheets[0]["A1"] = "hello"
     wb.save(tmp_path / "random.xlsx")
     (tmp_path / "notes.xlsx").write_text("this is not a workbook", encoding="utf-8")
     result = check_returns(plan, [tmp_path / "random.xlsx", tmp_path / "notes.xlsx"])

@@ -12,11 +12,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook import layout as L
-from plan_workbook.build import carried_key
 from plan_workbook.cli import main
 from plan_workbook.merge import check_returns
+from plan_workbook.outputs.template import carried_key
 from plan_workbook.plan import ROLES, TEXT_ROLES, Plan
-from plan_workbook.read import read_return
+from plan_workbook.reading.reader import read_return
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 ROUND = "Q4 2021/22"

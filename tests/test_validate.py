@@ -10,9 +10,9 @@ import pytest
 
 from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook.merge import check_returns
-from plan_workbook.normalise import match_leads
 from plan_workbook.plan import Plan
-from plan_workbook.timeframes import FORMS, parse_time_frame
+from plan_workbook.reading.normalise import match_leads
+from plan_workbook.reading.timeframes import FORMS, parse_time_frame
 
 
 def test_each_rule_points_at_its_cell(plan: Plan, make_return: MakeReturn) -> None:

@@ -6,23 +6,25 @@ pandas and pandera are imported only by the commands that need them, so --help s
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
-from .errors import OutputError, PlanWorkbookError, UsageError
+from . import __version__, service
+from .debug import DEBUG
+from .errors import PlanWorkbookError, UsageError
 from .text import one_line
 
 if TYPE_CHECKING:
-    from .merge import Result
+    from .merge import Prefer, Result
     from .plan import Plan
+    from .sources import Source
 
 PLAN_HELP = "Plan file (TOML). Default: the embedded LLR Hate Crime Delivery Plan 2021-23."
 jobs_option = click.option("--jobs", type=click.IntRange(min=0), default=0,
@@ -36,13 +38,16 @@ class Group(click.Group):
     """Maps the tool's own errors to one plain line and exit code 2, in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        token = DEBUG.set(bool(ctx.params.get("debug")))  # passed down as a setting, reset when the command ends
         try:
             return super().invoke(ctx)
         except PlanWorkbookError as e:
-            if ctx.obj and ctx.obj.get("debug"):
+            if DEBUG.get():
                 raise
             click.echo(f"Error: {e}", err=True)
             ctx.exit(2)
+        finally:
+            DEBUG.reset(token)
 
 
 @click.group(cls=Group)
@@ -54,9 +59,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
     Example: plan-workbook build --out template.xlsx
     """
-    ctx.obj = {"debug": debug}
-    if debug:  # the reader then lets an unforeseen error in a return through, with its traceback
-        os.environ["PLAN_WORKBOOK_DEBUG"] = "1"
+    ctx.obj = {"debug": debug}  # DEBUG is set from it in Group.invoke, for the reader and its workers
 
 
 def _plan(path: Path | None) -> Plan:
@@ -80,18 +83,14 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
 
     Example: plan-workbook build --partner Police --out police.xlsx
     """
-    from .build import resolve_partner, write_all_partners, write_template
-
     plan = _plan(plan_path)
     if all_partners:
         if out_dir is None:
             raise UsageError("--all-partners needs --out-dir FOLDER")
-        _folder(out_dir)
-        paths = write_all_partners(plan, out_dir, password)
+        paths = service.build_all_templates(plan, out_dir, password)
         click.echo(f"Wrote {len(paths)} personalised templates to {out_dir}")
         return
-    name = resolve_partner(plan, partner) if partner else None
-    write_template(plan, out, name, password)
+    name = service.build_template(plan, out, partner, password)
     who = f" for {name}" if name else ""
     click.echo(f"Wrote the {plan.title} template{who} to {out}")
 
@@ -102,12 +101,15 @@ def build(plan_path: Path | None, out: Path, partner: str | None, all_partners: 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @prefer_option
 @jobs_option
-def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: str | None, jobs: int) -> None:
+def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: Prefer | None, jobs: int) -> None:
     """Check returned workbooks and list every problem. Nothing is written.
 
     Example: plan-workbook validate returns/police.xlsx
     """
-    result = _check(plan_path, files, prefer=prefer, jobs=jobs)
+    plan = _plan(plan_path)
+    sources, notes = service.find_sources(list(files))
+    with _progress(sources) as step:
+        result = service.check(plan, sources, prefer, jobs, step, notes)
     _render(result, fmt, None)
     sys.exit(1 if result.errors else 0)
 
@@ -122,32 +124,23 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
 @jobs_option
 @click.option("--previous", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Last round's summary: adds a Changes sheet and the direction of travel per priority.")
-@click.option("--report", type=click.Path(path_type=Path),
-              help="Also write a one-page HTML report for the board (self-contained, printable).")
+@click.option("--report", "reports", type=click.Path(path_type=Path), multiple=True,
+              help="Also write the board's one-page report: HTML (self-contained, printable), or PDF when the name "
+              "ends in .pdf (printed by Chromium). Give it twice for both.")
+@click.option("--redact", is_flag=True, help="Replace the personal data found in partners' text (emails, phone "
+              "numbers, names ...) in the board report. The summary keeps the text as typed.")
 def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
-          prefer: str | None, jobs: int, previous: Path | None, report: Path | None) -> None:
+          prefer: Prefer | None, jobs: int, previous: Path | None, reports: tuple[Path, ...], redact: bool) -> None:
     """Check returned workbooks (files or folders) and write the combined summary.
 
-    Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
+    Example: plan-workbook merge samples/returns --out summary.xlsx --report board.pdf --redact
     """
-    from .outputs import settle, write_set
-    from .summarise import write_summary
-
-    day = as_of.date() if as_of else date.today()
-    _check_outputs(out, report, previous, plan_path)
-    settle([p for p in (out, report, previous) if p is not None])  # complete a set a killed run left half-renamed
-    result = _check(plan_path, paths, out, prefer, jobs, report)
-    changes = None
-    if previous is not None:
-        from .compare import compare, read_previous
-
-        changes = compare(result, read_previous(result.plan, previous))
-    writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, day, changes)}
-    if report is not None:
-        from .report import write_report
-
-        writers[report] = lambda p: write_report(result, p, day, changes)
-    write_set(writers)  # both written in full beside their targets, then renamed together
+    service.check_outputs(out, reports, previous, plan_path)  # before anything is read
+    plan = _plan(plan_path)
+    sources, notes = service.find_sources(list(paths))
+    with _progress(sources) as step:
+        result = service.run_round(plan, sources, out, as_of.date() if as_of else date.today(), previous, reports,
+                                   prefer, jobs, step, notes, plan_path, redact)
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 
@@ -162,11 +155,13 @@ def feedback(paths: tuple[Path, ...], out_dir: Path, plan_path: Path | None) -> 
 
     Example: plan-workbook feedback samples/returns --out-dir out/feedback
     """
-    from .feedback import write_feedback
     from .text import display_name
 
-    result = _check(plan_path, paths)
-    written, failed = write_feedback(result, out_dir)
+    plan = _plan(plan_path)
+    sources, notes = service.find_sources(list(paths))
+    with _progress(sources) as step:
+        result = service.check(plan, sources, progress=step, notes=notes)
+    written, failed = service.feedback(result, out_dir)
     click.echo(f"Wrote {len(written)} feedback workbook(s) to {_printable(str(out_dir))}")
     for path in written:
         click.echo(f"  {_printable(display_name(Path(path.name)))}")
@@ -186,11 +181,7 @@ def roll_forward(summary: Path, out_dir: Path, round_name: str, plan_path: Path 
 
     Example: plan-workbook roll-forward out/summary.xlsx --out-dir out/q4 --round "Q4 2021/22"
     """
-    from .roll import roll_forward as roll
-
-    plan = _plan(plan_path)
-    _folder(out_dir)
-    paths = roll(plan, summary, out_dir, round_name)
+    paths = service.roll_forward(_plan(plan_path), summary, out_dir, round_name)
     click.echo(f"Wrote {len(paths)} workbooks for {round_name} to {out_dir}")
 
 
@@ -204,9 +195,7 @@ def chase(summary: Path, plan_path: Path | None, as_of: Any) -> None:
 
     Example: plan-workbook chase out/summary.xlsx
     """
-    from .chase import messages
-
-    found = messages(_plan(plan_path), summary, as_of.date() if as_of else None)
+    found = service.chase(_plan(plan_path), summary, as_of.date() if as_of else None)
     click.echo("\n\n----------\n\n".join(_printable_lines(text) for _, text in found))
     if not found:
         click.echo("Nothing is outstanding: every partner has sent a return with no errors or warnings.")
@@ -226,55 +215,12 @@ def partners(plan_path: Path | None) -> None:
         click.echo(f"{p.name}{aliases}{tag}")
 
 
-def _check(plan_path: Path | None, paths: tuple[Path, ...], out: Path | None = None,
-           prefer: str | None = None, jobs: int = 0, report: Path | None = None) -> Result:
-    from .isolate import warm_up
-
-    warm_up(["plan_workbook.fixes"])  # the workers' server imports the reader while this process imports pandas
-    from .merge import check_returns, default_jobs, find_workbooks
-
-    plan = _plan(plan_path)
-    files, notes = find_workbooks(paths)
-    for target in (out, report):
-        if target is not None and any(_same_file(target, f) for f in files):
-            raise UsageError(f"the output {target} is one of the returns; choose another")
-    show = len(files) > 1 and sys.stderr.isatty()
-    with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr,
-                           hidden=not show) as bar:
-        result = check_returns(plan, files, progress=lambda _: bar.update(1), prefer=prefer,
-                               jobs=jobs or default_jobs(len(files)))
-    result.notes = [*notes, *result.notes]
-    return result
-
-
-def _folder(path: Path) -> None:
-    """An --out-dir folder, made (with its parents) when missing, as the README's examples expect."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot write to {path}: {e.strerror or e}") from None
-
-
-def _check_outputs(out: Path, report: Path | None, previous: Path | None, plan_path: Path | None) -> None:
-    """Refuse outputs that would overwrite an input or each other."""
-    if previous is not None and any(_same_file(o, previous) for o in (out, report) if o is not None):
-        raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
-    if plan_path is not None:
-        for option, target in (("--out", out), ("--report", report)):
-            if target is not None and _same_file(target, plan_path):
-                raise UsageError(f"{option} {target} is the plan file and would be overwritten; choose another")
-    if report is not None and _same_file(out, report):
-        raise UsageError(f"--out and --report are the same file ({out}); give each its own name")
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """The same file on disk, or, where either does not exist yet, the same path."""
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
-    except (OSError, ValueError):
-        return False
+@contextlib.contextmanager
+def _progress(sources: list[Source]) -> Iterator[Callable[[Source], None]]:
+    """A progress bar on the terminal while several returns are read; nothing otherwise."""
+    show = len(sources) > 1 and sys.stderr.isatty()
+    with click.progressbar(length=len(sources), label="Reading returns", file=sys.stderr, hidden=not show) as bar:
+        yield lambda _: bar.update(1)
 
 
 def _printable(text: str) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 from openpyxl import Workbook
 
 from . import layout as L
-from .build import build_template
+from .outputs.template import build_template
+from .outputs.xlsx import put, save
 from .plan import ROLES, Plan
-from .xlsx import put, save
 
 Entries = Mapping[str, Sequence[Mapping[str, Any]]]  # sheet name -> rows of role -> value
 

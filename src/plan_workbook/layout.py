@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import re
 
+OWN_REPORT_MARK = b'<meta name="generator" content="plan-workbook">'  # in the head of every board report
+OWN_REPORT_SKIPPED = "Skipped: this is a board report written by plan-workbook, not a partner's return."
+
 TEMPLATE_VERSION = "1"  # bump when the template's layout changes in a way the reader must know
 
 FRONT_SHEET = "Front"
 LISTS_SHEET = "Lists"
 META_SHEET = "_meta"
 FEEDBACK_SHEET = "Feedback"  # added by `plan-workbook feedback`; ignored when a return is read
+# The summary's machine contract: hidden and protected, read back by later rounds (rounds/readback.py).
+DATA_SHEET = "_data"
+# The template's own sheets, the one list of them: a plan may not give a priority sheet one of these names (in any
+# case), the reader never takes them for priority or extra sheets, and the guard skips the cells of those never read.
+RESERVED_SHEETS = (FRONT_SHEET, LISTS_SHEET, META_SHEET, FEEDBACK_SHEET)
+UNREAD_SHEETS = frozenset({LISTS_SHEET, FEEDBACK_SHEET})
+EXCEL_RESERVED = ("History",)  # Excel keeps this name for itself
 PARTNER_LABEL = "Partner organisation"
 # A nil return: the partner says, on the Front sheet, that there is nothing to report this round.
 NIL_LABEL = "Nothing to report this round"
@@ -70,3 +80,8 @@ def template_formula(sheet: str, formula: str) -> bool:
 
 _LISTS_REF = re.compile(rf"(?<![\w.'])(?:'{LISTS_SHEET}'|{LISTS_SHEET})!")
 _LISTS_CELL = re.compile(rf"(?:'{LISTS_SHEET}'|{LISTS_SHEET})!\$?[A-Z]{{1,3}}\$?[0-9]{{1,7}}")
+
+
+def is_reserved(sheet: str) -> bool:
+    """A name a plan may not give a priority sheet: one of the template's own, or Excel's, in any case."""
+    return sheet.casefold() in {s.casefold() for s in (*RESERVED_SHEETS, *EXCEL_RESERVED)}

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import stat
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, partial
@@ -15,27 +13,48 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import layout as L
+from .debug import DEBUG
 from .errors import UsageError
-from .fixes import Action, Read, read_and_fix
-from .isolate import Failure, Limits, MiB, run_isolated
-from .normalise import partner_in_name
+from .personal import scan_actions
 from .plan import Plan
 from .problems import Problem, count, short
-from .read import OWN_REPORT_MARK, OWN_REPORT_SKIPPED, Return
-from .text import display_name
-from .validate import check_actions
-
-EXTENSIONS = (".xlsx", ".xlsm")
-# Found in folders too, so a partner who saved in another format is told how to fix it.
-OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".csv", ".xltx", ".xltm")
-IGNORED = {"thumbs.db", "desktop.ini", ".ds_store"}
-
+from .reading import WORKER_IMPORTS
+from .reading.fixes import Action, Read, read_and_fix
+from .reading.isolate import Failure, Limits, MiB, run_isolated
+from .reading.normalise import partner_in_name
+from .reading.reader import Return
+from .rules import check_actions
+from .sources.files import file_source, not_a_file
+from .sources.source import Refused, Source
 
 # What became of one returned file; `received`, `nil` and `duplicate` count as a return from the partner.
 FileState = Literal["received", "nil", "empty", "duplicate", "copy", "superseded", "rejected", "unreadable"]
 # Where each returning partner stands this round.
 PartnerState = Literal["received", "nil", "empty", "unreadable", "missing"]
+Prefer = Literal["newest"]
+# A partner's return counts as received: with actions, or a nil return (nothing to report this round).
+RECEIVED: frozenset[PartnerState] = frozenset({"received", "nil"})
 RETURNED: frozenset[FileState] = frozenset({"received", "nil", "duplicate"})
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The round's headline figures, computed once (Result.figures): the summary workbook, the board page and the
+    JSON all show these, so no two outputs can disagree. Status counts include 'No status'."""
+
+    returns_expected: int
+    returns_received: int  # partners whose return counts: with actions, or a nil return
+    nil: list[str]
+    empty: list[str]
+    unreadable: list[str]
+    missing: list[str]
+    actions: int
+    status: dict[str, int]  # every action
+    by_priority: dict[str, dict[str, int]]  # priority title -> counts, in the plan's order
+    by_partner: dict[str, dict[str, int] | None]  # None: no return that counts (shown blank, never as zeros)
+    errors: int
+    warnings: int
+    fixed: int
 
 
 @dataclass
@@ -45,6 +64,7 @@ class Result:
     actions: list[Action]
     problems: list[Problem]  # every problem, in file order
     notes: list[Problem] = field(default_factory=list)  # about the search, not a return
+    sources: dict[str, Source] = field(default_factory=dict)  # each return's source, by its name (Return.file)
 
     @property
     def errors(self) -> int:
@@ -137,22 +157,45 @@ class Result:
                                            sum(severities[r.file, "warning"] for r in mine))
         return out
 
-    def summary(self) -> dict[str, Any]:
-        """The headline counts, without the per-file and per-problem lists as_dict also builds."""
+    @cached_property
+    def figures(self) -> Figures:
+        """The headline figures, the one place they are computed."""
         states = self.partner_states
+        by_priority: dict[str, list[Action]] = {p.title: [] for p in self.plan.priorities}
+        by_partner: dict[str, list[Action]] = {p: [] for p in states}
+        for a in self.actions:
+            by_priority.setdefault(a.row.priority, []).append(a)
+            by_partner.setdefault(a.partner, []).append(a)
+        return Figures(
+            returns_expected=len(self.plan.returning_partners),
+            returns_received=sum(1 for s in states.values() if s in RECEIVED),
+            nil=[p for p, s in states.items() if s == "nil"],
+            empty=[p for p, s in states.items() if s == "empty"],
+            unreadable=[p for p, s in states.items() if s == "unreadable"],
+            missing=[p for p, s in states.items() if s == "missing"],
+            actions=len(self.actions),
+            status=self.status_counts(self.actions),
+            by_priority={p.title: self.status_counts(by_priority[p.title]) for p in self.plan.priorities},
+            # a nil return's zero is a real zero; no return (or none that could be read or had actions) is not
+            by_partner={p: self.status_counts(by_partner[p]) if s in RECEIVED else None for p, s in states.items()},
+            errors=self.errors, warnings=self.warnings, fixed=count(self.problems, "fixed"))
+
+    def summary(self) -> dict[str, Any]:
+        """The headline counts for the JSON, from the figures."""
+        f = self.figures
         return {
             "plan": self.plan.id,
-            "returns_expected": len(self.plan.returning_partners),
-            "returns_received": sum(1 for s in states.values() if s in ("received", "nil")),
-            "nil_returns": [p for p, s in states.items() if s == "nil"],
-            "empty": [p for p, s in states.items() if s == "empty"],
-            "unreadable": [p for p, s in states.items() if s == "unreadable"],
-            "missing": [p for p, s in states.items() if s == "missing"],
-            "actions": len(self.actions),
-            "status": self.status_counts(self.actions),
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "fixed": count(self.problems, "fixed"),
+            "returns_expected": f.returns_expected,
+            "returns_received": f.returns_received,
+            "nil_returns": f.nil,
+            "empty": f.empty,
+            "unreadable": f.unreadable,
+            "missing": f.missing,
+            "actions": f.actions,
+            "status": f.status,
+            "errors": f.errors,
+            "warnings": f.warnings,
+            "fixed": f.fixed,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -172,86 +215,6 @@ def still_to_do(errors: int, warnings: int) -> list[str]:
             if n]
 
 
-def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Files given, and spreadsheet files under folders given, sorted; Excel lock files and other
-    files in folders are skipped with a note. A file named on the command line is always read.
-    Whatever in a folder is neither a file nor a folder (a pipe, a socket, a device, a link that leads
-    nowhere) and any sub-folder that cannot be listed are kept too, so the reader names each one in a
-    problem; none of them is opened here."""
-    paths = list(paths)
-    found: list[Path] = []
-    seen: set[str] = set()
-    notes: list[Problem] = []
-    for path in paths:
-        if path.is_dir():
-            candidates = []
-            files, odd = _walk(path, notes)
-            for p in sorted([*files, *odd]):
-                if p in odd or p.suffix.lower() in EXTENSIONS + OTHER_SPREADSHEETS:
-                    candidates.append(p)
-                elif p.suffix.lower() in (".html", ".htm") and _is_own_report(p):
-                    notes.append(Problem(display_name(p), "", "", "own-output-skipped", OWN_REPORT_SKIPPED))
-                elif not p.name.startswith(".") and p.name.lower() not in IGNORED:
-                    notes.append(Problem(display_name(p), "", "", "file-skipped",
-                                         "Skipped: not a spreadsheet file, so not a return."))
-        elif path.exists() or path.is_symlink():
-            candidates = [path]
-        else:
-            raise UsageError(f"{display_name(path)} does not exist")
-        for p in candidates:
-            if p.name.startswith("~$"):
-                notes.append(Problem(display_name(p), "", "", "lock-file-skipped",
-                                     "Skipped: this is Excel's lock file for a workbook that is open, not a return."))
-            elif os.path.realpath(p) not in seen:  # the same path given twice is read once; never raises on loops
-                seen.add(os.path.realpath(p))
-                found.append(p)
-    if not found:
-        raise UsageError("no returned workbooks (.xlsx or .xlsm) were found in "
-                         + ", ".join(display_name(p) for p in paths))
-    return found, notes
-
-
-def _is_own_report(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            return OWN_REPORT_MARK in f.read(2048)
-    except OSError:
-        return False
-
-
-def _walk(folder: Path, notes: list[Problem]) -> tuple[list[Path], list[Path]]:
-    """(regular files, other entries) under a folder, without following links to folders (they could
-    lead round in a loop) and without opening anything but folders."""
-    files: list[Path] = []
-    odd: list[Path] = []
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        return files, [folder]  # cannot be listed: the reader reports it with the reason
-    for entry in entries:
-        path = Path(entry.path)
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                sub_files, sub_odd = _walk(path, notes)
-                files += sub_files
-                odd += sub_odd
-                continue
-            mode = os.stat(path).st_mode if entry.is_symlink() else entry.stat(follow_symlinks=False).st_mode
-        except OSError:  # a link that leads nowhere, or round in a loop
-            odd.append(path)
-            continue
-        if stat.S_ISREG(mode):
-            files.append(path)
-        elif stat.S_ISDIR(mode):
-            notes.append(Problem(display_name(path), "", "", "file-skipped",
-                                 "Skipped: this is a link to a folder, and folders behind links are not searched. "
-                                 "Give the folder itself if it holds returns."))
-        else:
-            odd.append(path)
-    return files, odd
-
-
 FILES_PER_WORKER = 10  # below this, more than one worker process costs more than it saves
 
 
@@ -260,99 +223,79 @@ def default_jobs(n_files: int) -> int:
     return max(1, min(cores, n_files // FILES_PER_WORKER))
 
 
-WORKER_IMPORTS = ["plan_workbook.fixes"]  # what a worker needs: the guard, the reader and the fixes; no pandas
 
 
-def read_returns(plan: Plan, files: list[Path], jobs: int = 1, limits: Limits | None = None,
+def read_returns(plan: Plan, sources: list[Source], jobs: int = 1, limits: Limits | None = None,
                  method: str | None = None) -> Iterator[Read]:
-    """Each file read and fixed, in the order given, in `jobs` worker processes (one for jobs <= 1), so
-    a file that crashes the reader, exhausts its memory or hangs is a problem for that file alone."""
-    refused = [_not_a_file(p) for p in files]  # decided here: nothing that could block is handed on
-    wanted = [p for p, r in zip(files, refused, strict=True) if r is None]
+    """Each return read and fixed, in the order given, in `jobs` worker processes (one for jobs <= 1), so
+    a return that crashes the reader, exhausts its memory or hangs is a problem for that return alone. A worker
+    is given the source itself: a file's path (it reads the file) or an in-memory source's bytes."""
+    # decided here, for files: nothing that could block is handed on
+    refused = [_unread(s, r) if s.path is not None and (r := not_a_file(s.path)) else None for s in sources]
+    wanted = [s for s, r in zip(sources, refused, strict=True) if r is None]
     limits = limits or Limits()
-    read = run_isolated(partial(read_and_fix, plan), wanted, jobs, limits, preload=WORKER_IMPORTS, method=method)
+    work = partial(read_and_fix, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
+    read = run_isolated(work, wanted, jobs, limits, preload=WORKER_IMPORTS, method=method)
     with contextlib.closing(read):  # stops the workers even if the caller stops early
-        for path, early in zip(files, refused, strict=True):
+        for source, early in zip(sources, refused, strict=True):
             if early is not None:
                 yield early
                 continue
             outcome = next(read)
-            yield _failed(path, outcome, limits) if isinstance(outcome, Failure) else outcome
+            yield _failed(source, outcome, limits) if isinstance(outcome, Failure) else outcome
 
 
-def _unread(path: Path, code: str, message: str) -> Read:
-    name = display_name(path)
-    return Return(name, path=str(path), readable=False, problems=[Problem(name, "", "", code, message)]), [], []
+def _unread(source: Source, why: Refused) -> Read:
+    ret = Return(source.name, path=str(source.path or ""), readable=False,
+                 problems=[Problem(source.name, "", "", why.code, why.message)])
+    return ret, [], []
 
 
-_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISCHR, "a device (character special file)"), (stat.S_ISBLK, "a device (block special file)"))
-
-
-def _not_a_file(path: Path) -> Read | None:
-    """A problem for anything that is not a regular file, found without opening it; None for a file."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            return _unread(path, "unreadable-file", "This is a link that leads round in a loop, not a file, so it "
-                           "was not read.")
-        return _unread(path, "unreadable-file", f"This cannot be opened ({e.strerror or e}), so it was not read. "
-                       "If it is a link, the file it points to may have been moved or deleted.")
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        try:
-            with os.scandir(path):
-                pass
-        except OSError as e:
-            return _unread(path, "unreadable-file", f"This folder could not be searched ({e.strerror or e}), so "
-                           "any returns in it were not read. Check that you are allowed to open it.")
-        return None  # listed after all: the reader says it is not a workbook
-    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-    return _unread(path, "not-a-file", f"This is {kind}, not a file, so it was not read.")
-
-
-def _failed(path: Path, failure: Failure, limits: Limits) -> Read:
+def _failed(source: Source, failure: Failure, limits: Limits) -> Read:
     """The problem for a file whose reading crashed, ran out of memory or did not finish."""
-    if failure.kind == "crashed" and os.environ.get("PLAN_WORKBOOK_DEBUG"):  # --debug: the traceback instead
-        raise RuntimeError(f"reading {display_name(path)} failed in a worker: {failure.detail}\n{failure.traceback}")
+    if failure.kind == "crashed" and DEBUG.get():  # --debug: the traceback instead
+        raise RuntimeError(f"reading {source.name} failed in a worker: {failure.detail}\n{failure.traceback}")
     if failure.kind == "memory":
-        return _unread(path, "too-large", f"Reading this file needed more than the {limits.memory // MiB:,} MB of "
-                       f"memory the tool allows for one return ({short(failure.detail)}), so it was not read. It may "
-                       "be built to harm the tool: do not open it in Excel either. Ask the partner to save a new copy "
-                       "from the template and resend it.")
+        return _unread(source, Refused("too-large", f"Reading this file needed more than the {limits.memory // MiB:,} "
+                       f"MB of memory the tool allows for one return ({short(failure.detail)}), so it was not read. It "
+                       "may be built to harm the tool: do not open it in Excel either. Ask the partner to save a new "
+                       "copy from the template and resend it."))
     if failure.kind == "timeout":
-        return _unread(path, "unreadable-file", f"Reading this file took {failure.detail}, so it was stopped and "
-                       "not read. Ask the partner to save it again as .xlsx and resend it; if that does not help, "
-                       "please report it as a fault.")
-    return _unread(path, "unreadable-file", f"The file made the reader fail ({short(failure.detail)}), so it was "
-                   "not read. Ask the partner to save it again as .xlsx; if that does not help, please report it "
-                   "as a fault.")
+        return _unread(source, Refused("unreadable-file", f"Reading this file took {failure.detail}, so it was "
+                       "stopped and not read. Ask the partner to save it again as .xlsx and resend it; if that does "
+                       "not help, please report it as a fault."))
+    return _unread(source, Refused("unreadable-file", f"The file made the reader fail ({short(failure.detail)}), so "
+                   "it was not read. Ask the partner to save it again as .xlsx; if that does not help, please report "
+                   "it as a fault."))
 
 
-def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None] | None = None,
-                  prefer: str | None = None, jobs: int = 1) -> Result:
-    """Read and validate every file. `prefer="newest"` keeps only the newest return of each partner.
-    Files are read in `jobs` worker processes (one for jobs <= 1), with the same result for any number,
-    so that whatever one file does to the reader, every other file is still read."""
+def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callable[[Source], None] | None = None,
+                  prefer: Prefer | None = None, jobs: int = 1) -> Result:
+    """Read and validate every return (a source, or a path read as a file source). `prefer="newest"` keeps
+    only the newest return of each partner. Returns are read in `jobs` worker processes (one for jobs <= 1),
+    with the same result for any number, so that whatever one return does to the reader, every other is read."""
+    sources = [file_source(s) if isinstance(s, Path) else s for s in inputs]
+    named = Counter(s.name for s in sources)
+    if any(n > 1 for n in named.values()):  # a name is how every output and every later step finds a return
+        raise UsageError("two returns have the same name: " + ", ".join(sorted(k for k, n in named.items() if n > 1)))
     reads = []
-    for path, read in zip(files, read_returns(plan, files, jobs), strict=True):
+    for source, read in zip(sources, read_returns(plan, sources, jobs), strict=True):
         reads.append(read)
         if progress:
-            progress(path)
+            progress(source)
     own = [ret for ret, _, _ in reads if ret.own_output]  # the tool's own summary in the folder: a note only
     reads = [read for read in reads if not read[0].own_output]
     returns = [ret for ret, _, _ in reads]
+    by_name = {s.name: s for s in sources}
     extra = _set_aside_copies(returns)
     extra += _set_aside_corrected(returns)
-    extra += _set_aside_older(returns) if prefer == "newest" else _report_duplicates(returns)
+    extra += _set_aside_older(returns, by_name) if prefer == "newest" else _report_duplicates(returns)
     actions = [a for ret, fixed, _ in reads if not ret.set_aside for a in fixed]
     by_file: dict[str, list[Problem]] = {r.file: list(r.problems) for r in returns}
     for ret, _, fixes in reads:
         if not ret.set_aside:
             by_file[ret.file] += fixes
-    for p in [*check_actions(plan, actions), *extra]:
+    for p in [*check_actions(plan, actions), *scan_actions(plan, actions), *extra]:
         by_file[p.file].append(p)
     rank = {"": 0, L.FRONT_SHEET: 1, **{pr.sheet: i for i, pr in enumerate(plan.priorities, 2)}}
 
@@ -363,7 +306,8 @@ def check_returns(plan: Plan, files: list[Path], progress: Callable[[Path], None
         return (rank.get(p.sheet, 99), p.sheet, int(digits) if digits else 0, len(letters), letters, p.code)
 
     problems = [p for r in returns for p in sorted(by_file[r.file], key=order)]
-    return Result(plan, returns, actions, problems, notes=[p for r in own for p in r.problems])
+    return Result(plan, returns, actions, problems, notes=[p for r in own for p in r.problems],
+                  sources={r.file: by_name[r.file] for r in returns})
 
 
 def _set_aside_copies(returns: list[Return]) -> list[Problem]:
@@ -417,14 +361,11 @@ def _report_duplicates(returns: list[Return]) -> list[Problem]:
     return problems
 
 
-def _saved(r: Return) -> tuple[float, float, str]:
-    """Newest first by the time saved inside the workbook, then the file's own time, then name."""
+def _saved(r: Return, source: Source | None) -> tuple[float, float, str]:
+    """Newest first by the time saved inside the workbook, then the time the source was received, then name."""
     inside = _seconds(r.saved) if r.saved else 0.0
-    try:
-        mtime = Path(r.path or r.file).stat().st_mtime
-    except OSError:
-        mtime = 0.0
-    return inside, mtime, r.file
+    received = _seconds(source.received) if source is not None and source.received else 0.0
+    return inside, received, r.file
 
 
 def _seconds(when: datetime) -> float:
@@ -439,10 +380,10 @@ def _seconds(when: datetime) -> float:
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
-def _set_aside_older(returns: list[Return]) -> list[Problem]:
+def _set_aside_older(returns: list[Return], sources: dict[str, Source]) -> list[Problem]:
     problems = []
     for partner, rets in _by_partner(returns).items():
-        newest = max(rets, key=_saved)
+        newest = max(rets, key=lambda r: _saved(r, sources.get(r.file)))
         for r in rets:
             if r is not newest:
                 r.set_aside = "superseded"

@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .fixes import Action
 from .plan import Plan
 from .problems import Problem
+from .reading.fixes import Action
 
 # UK postcode areas (the letters before the first digit). A code such as "RA1 2AB" (an action numbered by its
 # priority's initials) has the shape of a postcode but no such area, so it is not one.

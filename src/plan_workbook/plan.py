@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import layout as L
 from .errors import PlanError
 
 DEFAULT_PLAN = "llr-hate-crime-2021-23.toml"
@@ -21,7 +22,6 @@ ROLES = ("theme", "aim", "objective", "action", "lead", "time_frame", "status", 
 TEXT_ROLES = ("theme", "aim", "objective", "action")  # what makes an example row "the same text"
 MIN_INPUT_ROWS = 100
 BAD_SHEET_CHARS = set("\\/?*[]:")
-RESERVED_SHEETS = {"front", "lists", "_meta"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,21 @@ class Priority:
 
 
 @dataclass(frozen=True)
+class Challenge:
+    """The challenge rules' thresholds (challenge.py), from the plan's optional [challenge] table."""
+
+    overdue_grace_days: int = 0  # days past due before an action with no new date is flagged
+    min_update_words: int = 5  # a Red or Amber update with fewer words than this is flagged
+    stale_rounds: int = 2  # rounds an update may stay the same before it is flagged (1 or 2)
+    slip_days: int = 0  # days a due date may move later since last round before it is flagged
+
+
+# Each threshold's lowest and highest allowed value.
+CHALLENGE_LIMITS = {"overdue_grace_days": (0, 366), "min_update_words": (1, 100), "stale_rounds": (1, 2),
+                    "slip_days": (0, 366)}
+
+
+@dataclass(frozen=True)
 class Plan:
     id: str
     version: str
@@ -76,6 +91,7 @@ class Plan:
     return_date: str = ""
     contact: str = ""
     marking: str = ""  # protective marking such as OFFICIAL, printed in page headers and footers
+    challenge: Challenge = Challenge()
     source: str = field(default="", compare=False)
 
     @property
@@ -99,9 +115,10 @@ class Plan:
         return {word.casefold(): s.name for s in self.statuses for word in (s.name, *s.aliases)}
 
     @cached_property
-    def memo(self) -> dict[tuple[str, str], Any]:
-        """Answers worth keeping for the plan's life, such as the closest partner to a misspelt lead."""
-        return {}
+    def example_texts(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(priority title, role) -> the examples' own text in that column, as printed in the template."""
+        return {(p.title, role): frozenset(e[role] for e in p.examples if e.get(role))
+                for p in self.priorities for role in ROLES}
 
     @cached_property
     def partner_index(self) -> dict[str, str]:
@@ -146,10 +163,16 @@ def load_plan(path: str | Path | None = None) -> Plan:
         raise PlanError(str(p), [f"cannot read the plan file ({e})"]) from None
     except tomllib.TOMLDecodeError as e:
         raise PlanError(str(p), [f"not valid TOML: {e}"]) from None
+    return plan_from_dict(raw, str(p))
+
+
+def plan_from_dict(raw: dict[str, Any], source: str = "<plan>") -> Plan:
+    """Check a plan given as data (the TOML file's tables) and make the Plan: the pure part of loading, so a web
+    page or a test can check a plan without a file. Raises PlanError listing every mistake."""
     checker = _Checker()
-    plan = checker.plan(raw, str(p))
+    plan = checker.plan(raw, source)
     if checker.mistakes or plan is None:
-        raise PlanError(str(p), checker.mistakes)
+        raise PlanError(source, checker.mistakes)
     return plan
 
 
@@ -206,7 +229,7 @@ class _Checker:
         return date(y, mo, calendar.monthrange(y, mo)[1] if end else 1)
 
     def plan(self, raw: dict[str, Any], source: str) -> Plan | None:
-        top = self.table(raw, "", {"plan", "columns", "statuses", "partners", "priorities"},
+        top = self.table(raw, "", {"plan", "columns", "statuses", "partners", "priorities", "challenge"},
                          {"plan", "columns", "statuses", "partners", "priorities"})
         meta = self.table(top.get("plan", {}), "plan",
                           {"id", "version", "title", "partnership", "period_start", "period_end", "key",
@@ -247,6 +270,7 @@ class _Checker:
             return_date=self.text(meta, "return_date", "plan", ""),
             contact=self.text(meta, "contact", "plan", ""),
             marking=self.marking(meta),
+            challenge=self.challenge(top.get("challenge", {})),
             source=source,
         )
 
@@ -257,6 +281,17 @@ class _Checker:
                      "page headers and footers)")
             return ""
         return text
+
+    def challenge(self, raw: Any) -> Challenge:
+        d = self.table(raw, "challenge", set(CHALLENGE_LIMITS), set())
+        values = {}
+        for k, (low, high) in CHALLENGE_LIMITS.items():
+            v = d.get(k, getattr(Challenge, k))
+            if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+                self.bad(f"challenge.{k}", f"should be a whole number from {low} to {high}, not {v!r}")
+                continue
+            values[k] = v
+        return Challenge(**values)
 
     def columns(self, raw: Any) -> tuple[Column, ...]:
         d = self.table(raw, "columns", set(ROLES), set(ROLES))
@@ -363,5 +398,6 @@ class _Checker:
             self.bad(key, f"{name!r} has characters Excel does not allow in sheet names: {' '.join(bad)}")
         if name.startswith("'") or name.endswith("'"):
             self.bad(key, f"{name!r} may not start or end with an apostrophe")
-        if name.casefold() in RESERVED_SHEETS or name.casefold() == "history":
-            self.bad(key, f"{name!r} is a name the template uses for its own sheets")
+        if L.is_reserved(name):
+            self.bad(key, f"{name!r} is a name the template uses for its own sheets ({', '.join(L.RESERVED_SHEETS)}, "
+                     "in any case) or Excel keeps for itself (History); give the priority sheet another name")

@@ -23,12 +23,14 @@ from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import layout as L
-from .errors import OutputError
-from .merge import Result
-from .problems import ASK, Problem
-from .read import Return
-from .text import cell_text, valid
+from .. import layout as L
+from ..errors import OutputError
+from ..merge import Result
+from ..problems import ASK, Problem
+from ..reading.reader import Return
+from ..sources.files import file_source
+from ..sources.source import Refused, Source
+from ..text import cell_text, valid
 from .xlsx import WRAP, fit_row_heights, header, print_setup, put, save
 
 # Purple for what must be fixed, blue for what to check: never mistaken for Red, Amber or Green.
@@ -69,13 +71,16 @@ class _CannotCopy(Exception):
     """This one return cannot be copied; the others still get theirs."""
 
 
-def _open(ret: Return) -> Workbook:
-    """The return's workbook from its bytes, read once and checked against what was checked."""
+def _open(ret: Return, source: Source | None) -> Workbook:
+    """The return's workbook from its source's bytes: held in memory, or a file read again (with the file
+    source's protections) and checked against what was checked."""
+    if source is None:  # a result put together by hand, without its sources
+        source = file_source(Path(ret.path or ret.file))
     try:
-        data = Path(ret.path or ret.file).read_bytes()
-    except OSError as e:
-        raise _CannotCopy(f"the file cannot be read again ({e.strerror or type(e).__name__}). Check that it "
-                          "is still there, then run feedback again.") from e
+        data = source.read()
+    except Refused as e:
+        raise _CannotCopy(f"the file cannot be read again ({e.reason}). Check that it is still there, then run "
+                          "feedback again.") from e
     if ret.digest and hashlib.sha256(data).hexdigest() != ret.digest:
         raise _CannotCopy("the file changed after it was checked. Run feedback again.")
     try:
@@ -86,7 +91,7 @@ def _open(ret: Return) -> Workbook:
 
 
 def _feedback(result: Result, ret: Return, problems: list[Problem]) -> Workbook:
-    wb = _open(ret)
+    wb = _open(ret, result.sources.get(ret.file))
     ws = wb.create_sheet(L.FEEDBACK_SHEET, 0)
     _list(ws, result, ret, problems, set(wb.sheetnames))
     marked: dict[str, dict[str, str]] = {}  # sheet -> cell -> worst severity

@@ -20,11 +20,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import layout as L
+from .. import layout as L
+from ..errors import UsageError
+from ..plan import ROLES, Plan, Priority, partner_named
+from ..reading.normalise import suggest_partners
 from .checks import add_checks, panel_rows
-from .errors import UsageError
-from .normalise import suggest_partners
-from .plan import ROLES, Plan, Priority, partner_named
 from .xlsx import WRAP, fit_row_heights, header, print_setup, put, save, solid
 
 UNLOCKED = Protection(locked=False)

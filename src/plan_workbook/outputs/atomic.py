@@ -24,8 +24,8 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from .errors import OutputError
-from .isolate import process_alive
+from ..errors import OutputError
+from ..reading.isolate import process_alive
 
 HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"
 _OURS = re.compile(r"\.~pw-([0-9a-f]{8})-([0-9]+)-[0-9a-z]+\.(tmp|new|journal)$")

@@ -16,10 +16,10 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import layout as L
-from .errors import OutputError
-from .outputs import settle, temp_name
-from .text import cell_text
+from .. import layout as L
+from ..errors import OutputError
+from ..text import cell_text
+from .atomic import settle, temp_name
 
 FIXED_TIME = datetime(2021, 4, 1)
 BOLD = Font(bold=True)

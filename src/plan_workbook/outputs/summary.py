@@ -11,20 +11,23 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_range_abs
 from xlsxwriter.worksheet import Worksheet
 
-from . import layout as L
-from .compare import DIRECTIONS, Change, direction_counts
-from .errors import OutputError
-from .fixes import Action
-from .merge import Result, still_to_do
-from .problems import count
-from .text import cell_text
+from .. import layout as L
+from ..errors import OutputError
+from ..merge import Result, still_to_do
+from ..plan import ROLES
+from ..reading.fixes import Action
+from ..rounds.compare import DIRECTIONS, Change, direction_counts
+from ..rounds.readback import DATA_FIELDS
+from ..text import cell_text
 from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
 
 PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never confused with the theme column
@@ -61,7 +64,9 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
-    wb.set_properties({"author": "plan-workbook", "created": FIXED_TIME})
+    # Excel's accessibility checker asks for a document title; no person's name or path goes in the properties.
+    wb.set_properties({"title": f"{result.plan.title}: combined summary", "author": "plan-workbook",
+                       "created": FIXED_TIME})
     styles = _Styles(wb, result)
     _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of, changes)
     widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
@@ -77,12 +82,14 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
                ["Partner", PRIORITY, "Action", "Change", "Last round", "This round", "Direction", "Update",
                 "Source"], ([c.partner, c.priority, c.action, c.change, c.before, c.now, c.direction, c.update,
                              c.where] for c in changes), [20, 18, 40, 16, 10, 10, 11, 40, 40], printed=8)
+    returns = _returns_rows(result)
     _table(wb, "Returns", styles,
            ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding"],
-           _returns_rows(result), [28, 11, 36, 9, 10, 8, 9, 36], numeric={3, 4, 5, 6})
+           (row for row, _ in returns), [28, 11, 36, 9, 10, 8, 9, 36], numeric={3, 4, 5, 6})
     _table(wb, "Issues", styles, [f.capitalize() for f in ISSUE_FIELDS],
            ([p.as_dict()[f] for f in ISSUE_FIELDS] for p in result.problems), [24, 18, 6, 9, 70, 14, 24, 20],
            printed=ISSUE_FIELDS.index("message") + 1)
+    _data(wb, styles, result, returns, changes or [])
     wb.close()
     write_atomic(out, buf.getvalue())
     return out
@@ -137,22 +144,55 @@ def put(ws: Worksheet, row: int, col: int, value: Any, styles: _Styles, fmt: For
     _written(code, ws, row, col)
 
 
-def _returns_rows(result: Result) -> list[list[Any]]:
-    rows: list[list[Any]] = []
+def _returns_rows(result: Result) -> list[tuple[list[Any], bool]]:
+    """The Returns table's rows, each with whether its partner is to be chased for it."""
+    rows: list[tuple[list[Any], bool]] = []
     owed = result.outstanding()
     for partner, state in result.partner_states.items():
         if state == "missing":
-            rows.append([partner, "missing", None, None, None, None, None, "; ".join(owed[partner])])
+            rows.append(([partner, "missing", None, None, None, None, None, "; ".join(owed[partner])], True))
     for f in result.file_rows():  # one row per file, whatever became of it
         # a copy, superseded or rejected file is left out of the merge: nothing to do on it but what Issues says
         own = ([] if f["state"] in ("copy", "superseded") else
                ["return has no actions"] if f["state"] == "empty" else
                ["return could not be read"] if f["state"] == "unreadable" else [])
         own += still_to_do(f["errors"], f["warnings"]) if f["state"] not in ("copy", "superseded") else []
-        rows.append([f["partner"] or "(partner not known)", f["state"], f["file"], f["actions"],
-                     f["examples_ignored"], f["errors"], f["warnings"], "; ".join(own) or "nothing"])
+        rows.append(([f["partner"] or "(partner not known)", f["state"], f["file"], f["actions"],
+                      f["examples_ignored"], f["errors"], f["warnings"], "; ".join(own) or "nothing"], bool(own)))
     order = {p: i for i, p in enumerate(result.plan.returning_partners)}
-    return sorted(rows, key=lambda r: (order.get(r[0], len(order)), str(r[2] or "")))
+    return sorted(rows, key=lambda r: (order.get(r[0][0], len(order)), str(r[0][2] or "")))
+
+
+def _data(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, returns: list[tuple[list[Any], bool]],
+          changes: list[Change]) -> None:
+    """The machine contract (rounds/readback.py): what later rounds read back, keyed by role, on a hidden and
+    protected sheet; past Excel's last row it goes on to "_data (2)" and so on."""
+    blank = [None] * len(ROLES)
+    change = {c.where: c.change for c in changes}  # an action's change since last round, by where it is
+    records = chain(
+        (["action", a.partner, a.row.priority, *(a.values[r] for r in ROLES), a.row.file, a.row.source,
+          None, None, None, None, None, change.get(f"{a.row.file} {a.row.source}")] for a in result.actions),
+        (["return", row[0], None, *blank, row[2], None, row[1], int(owes), None, None, None, None]
+         for row, owes in returns),
+        (["issue", None, None, *blank, p.file, p.cell, None, None, p.sheet, p.severity, p.message, None]
+         for p in result.problems))
+    def sheet(part: int) -> Worksheet:
+        ws = wb.add_worksheet(L.DATA_SHEET if part == 1 else f"{L.DATA_SHEET} ({part})")
+        ws.hide()
+        ws.protect()
+        _print_setup(ws, styles.marking)  # hidden, but marked like every sheet should it be printed
+        for col, field in enumerate(DATA_FIELDS):
+            put(ws, 0, col, field, styles)
+        return ws
+
+    ws, part, n = sheet(1), 1, 0
+    for values in records:
+        if n == SHEET_ROWS - 1:
+            part += 1
+            ws, n = sheet(part), 0
+        n += 1
+        for col, v in enumerate(values):
+            put(ws, n, col, v, styles)
 
 
 def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[str], rows: Iterable[list[Any]],
@@ -178,6 +218,8 @@ def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[st
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, part: int, styles: _Styles, headers: list[str],
                  widths: list[float], numeric: set[int] | frozenset[int]) -> Worksheet:
     ws = wb.add_worksheet(name)
+    # The header row named as screen readers (JAWS, NVDA) look for it; constant-memory mode has no Excel tables.
+    wb.define_name(f"'{name}'!ColumnTitle", f"='{name}'!{xl_range_abs(0, 0, 0, len(headers) - 1)}")
     for col, width in enumerate(widths):
         _written(ws.set_column(col, col, width, styles.wrap), ws, 0, col)
     _written(ws.set_row(0, row_height(zip(headers, widths, strict=True))), ws, 0, 0)
@@ -211,7 +253,7 @@ def _print_setup(ws: Worksheet, marking: str, repeat_header: bool = False) -> No
 def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Result, as_of: date,
              changes: list[Change] | None) -> None:
     plan = result.plan
-    summary = result.summary()
+    figures = result.figures
     last = len(plan.statuses) + 2  # the statuses, No status and Total
     ws.set_column(0, 0, 48)
     ws.set_column(1, last, 11)
@@ -219,28 +261,27 @@ def _summary(wb: xlsxwriter.Workbook, ws: Worksheet, styles: _Styles, result: Re
     put(ws, 0, 0, f"{plan.title}: combined summary", styles, styles.title)
     facts = [
         ("As of", as_of),
-        ("Returns received", f"{summary['returns_received']} of {summary['returns_expected']} expected"),
-        ("Actions", summary["actions"]),
-        ("Errors in returns", summary["errors"]),
-        ("Warnings in returns", summary["warnings"]),
-        ("Fixed automatically", count(result.problems, "fixed")),  # shown with the original value in Issues
+        ("Returns received", f"{figures.returns_received} of {figures.returns_expected} expected"),
+        ("Actions", figures.actions),
+        ("Errors in returns", figures.errors),
+        ("Warnings in returns", figures.warnings),
+        ("Fixed automatically", figures.fixed),  # shown with the original value in Issues
     ]
     for r, (label, value) in enumerate(facts, 2):
         put(ws, r, 0, label, styles, styles.bold)
         put(ws, r, 1, value, styles, styles.left_date if isinstance(value, date) else styles.left)
     names = [*plan.status_names, "No status"]
     top = 2 + len(facts) + 1
-    priority_rows = [[p.title, *result.status_counts(a for a in result.actions if a.row.priority == p.title).values()]
-                     for p in plan.priorities]
-    overall = ["All priorities", *result.status_counts(result.actions).values()]
+    priority_rows = [[title, *counts.values()] for title, counts in figures.by_priority.items()]
+    overall = ["All priorities", *figures.status.values()]
     end = _count_table(ws, styles, top, "Status by priority", PRIORITY, names, [*priority_rows, overall])
     if changes is not None:
         end = _count_table(ws, styles, end + 2, "Direction of travel since last round", PRIORITY,
                            list(DIRECTIONS), direction_counts(result, changes), total=False)
     partner_rows: list[list[Any]] = []
     for p, state in result.partner_states.items():
-        if state in ("received", "nil"):  # a nil return's zero is a real zero
-            counts = result.status_counts(a for a in result.actions if a.partner == p)
+        counts = figures.by_partner[p]
+        if counts is not None:
             partner_rows.append([p, *counts.values(), sum(counts.values()), PARTNER_STATE_WORDS[state]])
         else:  # blank counts: no return (or none that could be read or had actions) is not a return of zero
             partner_rows.append([p, *([None] * (len(names) + 1)), PARTNER_STATE_WORDS[state]])
@@ -289,4 +330,6 @@ def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: i
     })
     chart.set_title({"name": "Actions by status and priority"})
     chart.set_size({"width": 680, "height": 300})
-    _written(ws.insert_chart(at, 0, chart), ws, at, 0)
+    alt = ("Stacked bar chart of actions by status for each strategic priority; the same counts are in the "
+           "Status by priority table above.")
+    _written(ws.insert_chart(at, 0, chart, {"description": alt}), ws, at, 0)

@@ -11,36 +11,34 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .plan import Plan
-from .problems import ASK
-from .readback import read_summary
-from .text import one_line
+from ..plan import Plan
+from ..problems import ASK
+from ..text import one_line
+from .readback import read_data
 
-# notes are for the coordinator, and fixes need nothing from the partner: only these are chased
-NEEDED = {"Returns": ("Partner", "Return", "File", "Outstanding"),
-          "Issues": ("File", "Sheet", "Cell", "Severity", "Message")}
 DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%d/%m/%Y", "%B %d %Y", "%b %d %Y")
 
 
 def messages(plan: Plan, summary: Path, as_of: date | None = None) -> list[tuple[str, str]]:
     """(partner, message) for each partner with something outstanding, in the plan's order. A deadline
     (`return_date`) already past on `as_of` (default today) is not given as the deadline."""
-    sheets = read_summary(summary, NEEDED)
-    returns, issues = sheets["Returns"], sheets["Issues"]
+    data = read_data(summary, "Returns")
+    returns, issues = data["return"], data["issue"]
     deadline = _deadline(plan.return_date, as_of or date.today())
     contact = f"\n\nIf anything is unclear, contact {plan.contact}." if plan.contact else ""
     out = []
     order = {p: i for i, p in enumerate(plan.returning_partners)}
-    for row in sorted(returns, key=lambda r: (order.get(str(r["Partner"]), len(order)), str(r["File"]))):
-        partner, state, file = str(row["Partner"]), str(row["Return"]), str(row["File"])
-        if partner not in order or str(row["Outstanding"]) in ("", "nothing"):
+    for row in sorted(returns, key=lambda r: (order.get(str(r["partner"]), len(order)), str(r["file"]))):
+        partner, state, file = str(row["partner"]), str(row["state"]), str(row["file"])
+        if partner not in order or row["owes"] != 1:
             continue
         if state == "missing":
             body = (f"We have not yet received your return for the {plan.title}. Please fill in the template "
                     f"and send it back{deadline}.")
             subject = f"{plan.title}: your return"
         else:
-            points = [i for i in issues if i["File"] == file and i["Severity"] in ASK]
+            # notes are for the coordinator, and fixes need nothing from the partner: only these are chased
+            points = [i for i in issues if i["file"] == file and i["severity"] in ASK]
             lines = "\n".join(point(i) for i in points)
             body = (f"Thank you for your return ({one_line(Path(file).name)}). Before it goes to the board, please "
                     f"correct each point marked 'Must be fixed' and complete or explain each point marked 'Please "
@@ -52,11 +50,11 @@ def messages(plan: Plan, summary: Path, as_of: date | None = None) -> list[tuple
 
 def point(issue: dict[str, Any]) -> str:
     """One line per point: what to do about it, where it is (its cell named once), and the message."""
-    sheet, cell, message = (one_line(str(issue[k])) for k in ("Sheet", "Cell", "Message"))
+    sheet, cell, message = (one_line(str(issue[k])) for k in ("sheet", "cell", "message"))
     if cell and re.search(rf"\b{re.escape(cell)}\b", message):
         cell = ""  # the message already says which cell
     where = " ".join(w for w in (sheet, cell) if w)
-    return f"- {ASK[str(issue['Severity'])]}: {where + ': ' if where else ''}{message}"
+    return f"- {ASK[str(issue['severity'])]}: {where + ': ' if where else ''}{message}"
 
 
 def _deadline(text: str, today: date) -> str:

@@ -4,54 +4,39 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from pathlib import Path
+from datetime import datetime
+from pathlib import Path, PurePath
 from typing import Any
 
 import python_calamine
 
+from .. import layout as L
+from ..plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
+from ..problems import ASK, Code, Problem, short
+from ..sources.files import file_source
+from ..sources.source import Refused, Source
+from ..text import units
 from . import guard
-from . import layout as L
-from .normalise import suggest_partners, trim
-from .plan import ROLES, TEXT_ROLES, Plan, Priority, partner_named
-from .problems import ASK, Problem, short
-from .text import units
+from .normalise import suggest_partners
+from .rows import (
+    Row,
+    carried_columns,
+    classify,
+    column_letter,
+    display,
+    find_header,
+    is_blank,
+    key,
+    renamed_column,
+)
 
-OWN_REPORT_MARK = b'<meta name="generator" content="plan-workbook">'  # in the head of every board report
-OWN_REPORT_SKIPPED = "Skipped: this is a board report written by plan-workbook, not a partner's return."
+OWN_REPORT_MARK, OWN_REPORT_SKIPPED = L.OWN_REPORT_MARK, L.OWN_REPORT_SKIPPED
 OWN_SUMMARY_SHEETS = {"Summary", "Actions", "Returns", "Issues"}  # what `merge` writes: skipped, not a return
 # What stops the program itself, never to be taken for one file's failure.
 STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit)
-HEADER_SEARCH_ROWS = 30  # where the header is looked for first; then the rest of the sheet
 PER_AREA = 100  # problems of one kind on one sheet listed one by one; the rest are summed up in one more
 LISTED_CHARS = 30_000  # the most of the rest's cells and values kept in that one problem (a cell holds 32,767)
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One started row of a priority sheet, as the partner left it."""
-
-    file: str
-    sheet: str
-    row: int  # Excel row number
-    priority: str  # the priority's full title
-    kind: str  # "adopted example", "adapted example" or "new"
-    values: dict[str, Any]  # role -> cell value as read (str, float, bool, date, or None)
-    columns: dict[str, str]  # role -> column letter, shared by the sheet's rows; "" where the column is missing
-
-    @property
-    def source(self) -> str:
-        """Where the row is: 'Sheet'!A10, at its first column present."""
-        first = next((letter for letter in self.columns.values() if letter), "A")
-        return f"'{self.sheet}'!{first}{self.row}"
-
-    def cell(self, role: str) -> str:
-        """The A1 reference of a role's cell in the partner's sheet, or "" where the column is missing."""
-        letter = self.columns[role]
-        return f"{letter}{self.row}" if letter else ""
 
 
 @dataclass
@@ -73,56 +58,31 @@ class Return:
     path: str = ""  # where the file really is, for the commands that open it again (feedback)
 
 
-def display(value: Any) -> str:
-    """A cell value as the partner sees it, for messages and text columns."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):  # Excel shows at most 15 significant digits
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ") if value.time() != time(0) else value.date().isoformat()
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not trim(value))
-
-
-def column_letter(index: int) -> str:
-    """0-based column index to letters."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def _key(text: Any) -> str:
-    return " ".join(display(text).split()).casefold()
-
-
-def read_return(plan: Plan, path: Path, name: str | None = None) -> Return:
-    """Read one return. Never raises for a bad workbook: problems say what is wrong."""
-    ret = Return(name or str(path), path=str(path))
+def read_return(plan: Plan, source: Source | Path, name: str | None = None, debug: bool = False) -> Return:
+    """Read one return, from its source (a path is read as a file source). Never raises for a bad workbook:
+    problems say what is wrong (with `debug`, an unforeseen error is let through with its traceback)."""
+    if isinstance(source, Path):
+        source = file_source(source)
+    ret = Return(name or source.name, path=str(source.path or ""))
     try:
-        return _read_return(plan, path, ret)
+        return _read_return(plan, source, ret)
     except MemoryError:
         raise  # the worker reports it as too large, and is replaced
     except Exception as e:  # a file nobody foresaw must not stop the other returns being merged
-        if os.environ.get("PLAN_WORKBOOK_DEBUG"):
+        if debug:
             raise
         return Return(ret.file, path=ret.path, readable=False, digest=ret.digest, problems=[Problem(
             ret.file, "", "", "unreadable-file", f"The file could not be read ({type(e).__name__}: {short(str(e))}). "
             "Ask the partner to save it again as .xlsx; if that does not help, please report it as a fault.")])
 
 
-def _read_return(plan: Plan, path: Path, ret: Return) -> Return:
-    scan = guard.scan(path, unread=frozenset({L.LISTS_SHEET, L.FEEDBACK_SHEET}))
+def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
+    try:
+        data = source.read()
+    except Refused as e:
+        scan = guard.Scan(fatal=(e.code, e.message))
+    else:
+        scan = guard.scan_bytes(PurePath(source.name).name, data, unread=L.UNREAD_SHEETS)
     ret.digest, ret.saved = scan.digest, scan.saved
     if scan.fatal and OWN_REPORT_MARK in scan.data[:2048]:
         ret.own_output = True
@@ -171,9 +131,9 @@ class _Reader:
         self.grids: dict[str, list[list[Any]] | None] = {}
         self.merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
         self.counts: dict[tuple[str, str], int] = {}
-        self.overflow: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.overflow: dict[tuple[str, Code], list[tuple[str, str]]] = {}
 
-    def problem(self, sheet: str, cell: str, code: str, message: str, **kw: str) -> None:
+    def problem(self, sheet: str, cell: str, code: Code, message: str, **kw: str) -> None:
         key = (sheet, code)
         self.counts[key] = self.counts.get(key, 0) + 1
         if self.counts[key] > PER_AREA and cell:  # e.g. a sheet of stray cells: one problem each would
@@ -270,7 +230,7 @@ class _Reader:
     def read(self) -> None:
         plan, names = self.plan, self.names
         meta = self._meta()
-        claimed = {n for n in names if n in (L.FRONT_SHEET, L.LISTS_SHEET, L.META_SHEET, L.FEEDBACK_SHEET)}
+        claimed = {n for n in names if n in L.RESERVED_SHEETS}
         found: dict[str, str] = {p.sheet: p.sheet for p in plan.priorities if p.sheet in names}
         claimed.update(found.values())
         if not meta and not found and L.FRONT_SHEET not in names and set(names) >= OWN_SUMMARY_SHEETS:
@@ -322,7 +282,7 @@ class _Reader:
     def _nil_or_empty(self) -> None:
         """A return with no actions says so (a nil return), or is chased as empty."""
         cell, typed = self._front_value(L.NIL_LABEL)
-        said_nil = isinstance(typed, str) and _key(typed) in {"yes", "y", "true"}
+        said_nil = isinstance(typed, str) and key(typed) in {"yes", "y", "true"}
         if self.ret.partner is None:
             return
         if said_nil and not self.ret.rows:
@@ -342,7 +302,7 @@ class _Reader:
         grid = self.grid(L.FRONT_SHEET) if L.FRONT_SHEET in self.names else None
         for r, row in enumerate(grid or []):
             for c, v in enumerate(row):
-                if isinstance(v, str) and _key(v) == _key(label):
+                if isinstance(v, str) and key(v) == key(label):
                     return f"{column_letter(c + 1)}{r + 1}", row[c + 1] if c + 1 < len(row) else None
         return "", None
 
@@ -397,12 +357,12 @@ class _Reader:
 
     def _title_of(self, sheet: str) -> str:
         grid = self.grid(sheet)
-        return _key(grid[0][0]) if grid and grid[0] else ""
+        return key(grid[0][0]) if grid and grid[0] else ""
 
     def _renamed(self, priority: Priority, claimed: set[str]) -> str | None:
         """A priority sheet under another name: found by its title cell or a close name."""
         free = [n for n in self.names if n not in claimed]
-        by_title = [n for n in free if self._title_of(n) == _key(priority.title)]
+        by_title = [n for n in free if self._title_of(n) == key(priority.title)]
         close = difflib.get_close_matches(priority.sheet, free, n=1, cutoff=0.75)
         found = (by_title or close or [""])[0]
         if found:
@@ -420,7 +380,7 @@ class _Reader:
     def _copy_of(self, sheet: str) -> Priority | None:
         """The priority whose sheet this one copies: same title cell, or Excel's 'Name (2)'."""
         for p in self.plan.priorities:
-            if self._title_of(sheet) == _key(p.title) or _key(sheet).startswith(_key(p.sheet) + " ("):
+            if self._title_of(sheet) == key(p.title) or key(sheet).startswith(key(p.sheet) + " ("):
                 return p
         return None
 
@@ -454,7 +414,7 @@ class _Reader:
         if sheet in self.hidden:
             self.problem(sheet, "", "sheet-hidden", f"The sheet '{sheet}' is hidden. It was read; please unhide "
                          "it (right-click a sheet tab > Unhide) so everyone can see its actions.", value=sheet)
-        found = _header(plan, grid)
+        found = find_header(plan, grid)
         if found is None:
             self.problem(sheet, "", "header-missing",
                          f"The header row ({', '.join(c.header for c in plan.columns)}) cannot be found on this "
@@ -473,7 +433,7 @@ class _Reader:
                          f"{', '.join(short(display(header[cols[r]]), 30) for r in placed)}). They were read by their "
                          "headings.")
         self._check_columns(sheet, head_r, header, cols)
-        used = set(cols.values()) | _carried(header)
+        used = set(cols.values()) | carried_columns(header)
         self._check_layout(sheet, grid, head_r)
 
         letters = {role: column_letter(cols[role]) if role in cols else "" for role in ROLES}
@@ -501,7 +461,7 @@ class _Reader:
             if all(is_blank(v) for v in values.values()):
                 zone += 1 if in_zone and zone < 2 * len(examples) else 0
                 continue
-            kind = _classify(values, examples, matched, in_zone, present=set(cols))
+            kind = classify(values, examples, matched, in_zone, present=set(cols))
             if kind == "new" and in_zone and zone < 2 * len(examples):
                 zone += 1  # a row inserted among the examples pushes the rest down
             if kind == "untouched example":
@@ -526,12 +486,12 @@ class _Reader:
         """Whether the row under the header is the template's guidance row; text typed over the guidance is
         reported at its cell (kept, never read as an action). A row holding an example is not the guidance row:
         that row was deleted."""
-        guidance = {role: _key(self.plan.column(role).guidance) for role in ROLES}
+        guidance = {role: key(self.plan.column(role).guidance) for role in ROLES}
         texts = [display(values[role]).replace("\r\n", "\n") for role in TEXT_ROLES]
         if any(texts == [ex[role] for role in TEXT_ROLES] for ex in examples):
             return False
         for role, v in values.items():
-            if not is_blank(v) and _key(v) != guidance[role] and letters[role]:
+            if not is_blank(v) and key(v) != guidance[role] and letters[role]:
                 self.problem(sheet, f"{letters[role]}{r + 1}", "guidance-edited",
                              f"Text was typed into the guidance row ({letters[role]}{r + 1}), which is never read as "
                              f"an action: '{short(display(v))}'. Type actions in the rows below the examples.",
@@ -545,7 +505,7 @@ class _Reader:
             if role in cols:
                 continue
             expected = self.plan.column(role).header
-            neighbour = _renamed_column(header, cols, used, role, expected)
+            neighbour = renamed_column(header, cols, used, role, expected)
             if neighbour is not None:
                 cols[role] = neighbour
                 used.add(neighbour)
@@ -558,7 +518,7 @@ class _Reader:
                              f"The column '{expected}' is missing from the header row. Restore it from the "
                              "template.", column=expected)
         for c in range(len(header)):
-            if c not in used | _carried(header) and not is_blank(header[c]):
+            if c not in used | carried_columns(header) and not is_blank(header[c]):
                 self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "column-extra",
                              f"The column '{short(display(header[c]))}' is not part of the template. Its cells are "
                              "listed as issues so they are not lost; move them into the template's columns.",
@@ -596,90 +556,3 @@ def _set(grid: list[list[Any]], cell: str, value: Any) -> None:
     row[c] = value
 
 
-def _carried(header: list[Any]) -> set[int]:
-    """Columns the template adds right of its own, shown and never read: last round's status and update in a
-    rolled-forward workbook, and the check column."""
-    shown = {*L.CARRIED_HEADERS, L.CHECK_HEADER}
-    return {c for c, h in enumerate(header) if isinstance(h, str) and h in shown}
-
-
-def _header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
-    """(row index, role -> column index) of the row that holds most of the plan's headers: near the top
-    first, then anywhere on the sheet (many rows inserted above it)."""
-    return _header_in(plan, grid, 0, HEADER_SEARCH_ROWS) or _header_in(plan, grid, HEADER_SEARCH_ROWS, len(grid))
-
-
-def _header_in(plan: Plan, grid: list[list[Any]], first: int, stop: int) -> tuple[int, dict[str, int]] | None:
-    wanted = {_key(c.header): c.role for c in plan.columns}
-    longest = max(len(h) for h in wanted) + 20  # room for stray spaces; longer text is no heading
-    best: tuple[int, dict[str, int]] | None = None
-    for r in range(first, min(stop, len(grid))):
-        row = grid[r]
-        found = {}
-        for c, v in enumerate(row):
-            role = wanted.get(_key(v)) if isinstance(v, str) and len(v) < longest else None
-            if role is not None:
-                found[role] = c
-        if len(found) >= len(ROLES) // 2 and (best is None or len(found) > len(best[1])):
-            best = (r, found)
-    return best
-
-
-def _similar(a: str, b: str) -> float:
-    """How alike two headings are: by characters, or by words in any order ('RAG status', 'Status (RAG)')."""
-    x, y = _key(a), _key(b)
-    words = set(re.findall(r"\w+", x)), set(re.findall(r"\w+", y))
-    overlap = len(words[0] & words[1]) / len(words[0] | words[1]) if words[0] | words[1] else 0.0
-    return max(difflib.SequenceMatcher(None, x, y).ratio(), overlap)
-
-
-def _renamed_column(header: list[Any], cols: dict[str, int], used: set[int], role: str, expected: str) -> int | None:
-    """The column a missing role's heading was renamed to: the unclaimed heading most like the expected one,
-    else the only unclaimed heading between the role's neighbours. None when it cannot be told."""
-    free = [c for c in range(len(header)) if c not in used and not is_blank(header[c])]
-    alike = max(free, key=lambda c: _similar(display(header[c]), expected), default=None)
-    if alike is not None and _similar(display(header[alike]), expected) >= 0.6:
-        return alike
-    i = ROLES.index(role)
-    before = next((cols[r] for r in reversed(ROLES[:i]) if r in cols), -1)
-    after = next((cols[r] for r in ROLES[i + 1:] if r in cols), len(header))
-    between = [c for c in free if before < c < after]
-    return between[0] if len(between) == 1 else None
-
-
-def _classify(values: dict[str, Any], examples: list[dict[str, str]], matched: set[int], in_zone: bool,
-              present: set[str]) -> str:
-    """Untouched or adopted: an example's text, unchanged. Adapted: a row among the examples that still
-    looks like one of them (two of its text cells unchanged, or most of its wording), matched by content so
-    an inserted row does not shift the rest. Otherwise new."""
-
-    text: dict[str, str] = {}
-
-    def same(role: str, example: dict[str, str]) -> bool:
-        # exact, so a partner's small edit (case, a space) is never dropped as "untouched"
-        if role not in text:
-            text[role] = display(values[role]).replace("\r\n", "\n")
-        return role not in present or text[role] == example[role]
-
-    for i, ex in enumerate(examples):
-        if i not in matched and all(same(role, ex) for role in TEXT_ROLES):
-            matched.add(i)
-            return "untouched example" if all(same(role, ex) for role in ROLES) else "adopted example"
-    if not in_zone:
-        return "new"
-    # theme and aim are shared headings: an example is told by its objective and action
-    own = ("objective", "action")
-    mine = " ".join(_key(values[r]) for r in own)  # similarity ignores case and spacing
-    best, best_score = -1, 0.0
-    for i, ex in enumerate(examples):
-        if i in matched:
-            continue
-        ratio = difflib.SequenceMatcher(None, mine, " ".join(_key(ex[r]) for r in own)).ratio()
-        kept = sum(same(r, ex) for r in TEXT_ROLES) >= 2 and any(same(r, ex) for r in own)
-        score = max(ratio, 1.0 if kept else 0.0)
-        if score >= 0.6 and score > best_score:
-            best, best_score = i, score
-    if best >= 0:
-        matched.add(best)
-        return "adapted example"
-    return "new"

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
-from .plan import Plan
+from ..plan import Partner, Plan
 
 SPACES = " \t\n\r\u00a0\u2007\u202f"
 LEAD_SEPARATORS = re.compile(r"\s*[/,&;+]\s*")
@@ -63,22 +64,23 @@ def initials(name: str) -> str:
 def ranked_partners(plan: Plan, text: str, returning_only: bool = False, cutoff: float = 0.6) -> list[str]:
     """Partners close to a typed name, closest first. Initials win outright ('LCC' and 'L.C.C.' are Leicester
     City Council, never Rutland's 'RCC'); otherwise each name and alias is compared ('Charnwod' finds Charnwood)."""
-    key = ("ranked", f"{returning_only}\x1f{cutoff}\x1f{text}")
-    if key not in plan.memo:  # difflib over every name: the same misspelling recurs across returns
-        wanted = " ".join(trim(text).split()).casefold()
-        letters = "".join(ch for ch in wanted if ch.isalnum())
-        partners = [p for p in plan.partners if p.returns or not returning_only]
-        found = [p.name for p in partners if letters and letters == initials(p.name)]
-        if not found:
-            scored = []
-            for order, p in enumerate(partners):
-                score = max(difflib.SequenceMatcher(None, wanted, w.casefold()).ratio() for w in (p.name, *p.aliases))
-                if score >= cutoff:
-                    scored.append((-score, order, p.name))
-            found = [name for _, _, name in sorted(scored)]
-        plan.memo[key] = found
-    ranked: list[str] = plan.memo[key]
-    return ranked
+    return list(_ranked(plan.partners, text, returning_only, cutoff))
+
+
+@lru_cache(maxsize=4096)  # difflib over every name: the same misspelling recurs across returns
+def _ranked(partners: tuple[Partner, ...], text: str, returning_only: bool, cutoff: float) -> tuple[str, ...]:
+    wanted = " ".join(trim(text).split()).casefold()
+    letters = "".join(ch for ch in wanted if ch.isalnum())
+    mine = [p for p in partners if p.returns or not returning_only]
+    found = [p.name for p in mine if letters and letters == initials(p.name)]
+    if not found:
+        scored = []
+        for order, p in enumerate(mine):
+            score = max(difflib.SequenceMatcher(None, wanted, w.casefold()).ratio() for w in (p.name, *p.aliases))
+            if score >= cutoff:
+                scored.append((-score, order, p.name))
+        found = [name for _, _, name in sorted(scored)]
+    return tuple(found)
 
 
 def closest_partner(plan: Plan, text: str) -> str | None:

@@ -17,12 +17,12 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import layout as L
-from .build import GREY_TEXT, GRID, build_template, carried_key, font, heading, slug
+from .. import layout as L
+from ..errors import OutputError, UsageError
+from ..outputs.template import GREY_TEXT, GRID, build_template, carried_key, font, heading, slug
+from ..outputs.xlsx import WRAP, fit_row_heights, put, save, solid
+from ..plan import ROLES, TEXT_ROLES, Plan, Priority
 from .compare import read_previous
-from .errors import OutputError, UsageError
-from .plan import ROLES, TEXT_ROLES, Plan, Priority
-from .xlsx import WRAP, fit_row_heights, put, save, solid
 
 LOCKED = Protection(locked=True)
 LAST_ROUND = ("status", "update")  # blank to fill in; last round's shown read-only in the CARRIED_HEADERS columns

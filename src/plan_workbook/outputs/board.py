@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
-from .challenge import RULES
-from .merge import Result
-from .personal import redact as redact_text
-from .plan import Plan
-from .problems import Problem
+from ..merge import Result
+from ..personal import redact as redact_text
+from ..plan import Plan
+from ..problems import Problem
+from ..rounds.challenge import RULES
 
 SHAPES = ("▲", "◆", "●", "■", "★", "✚", "⬟", "⬢")  # by the status's place in the plan, worst first
 NO_STATUS = "No status"

@@ -10,16 +10,19 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from .errors import UsageError
-from .fixes import Action
-from .merge import Result
-from .plan import Plan
-from .read import display
-from .readback import read_summary
+from ..merge import Result
+from ..plan import ROLES, Plan
+from ..reading.fixes import Action
+from ..reading.rows import display
+from .readback import read_data
 
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
+
+
+ChangeKind = Literal["status changed", "new", "dropped", "no return this round", "update unchanged", "unchanged"]
+Direction = Literal["improved", "worsened", "unchanged", ""]  # "": nothing to compare
 
 
 @dataclass(frozen=True)
@@ -27,30 +30,24 @@ class Change:
     partner: str
     priority: str
     action: str
-    change: str  # "status changed", "new", "dropped", "no return this round", "update unchanged", "unchanged"
+    change: ChangeKind
     before: str  # last round's status
     now: str  # this round's status
-    direction: str  # "improved", "worsened", "unchanged", or "" where there is nothing to compare
+    direction: Direction
     update: str
     where: str  # this round's source cell, or last round's for a dropped action
 
 
-PRIORITY_HEADERS = ("Priority sheet", "Priority")  # this version's heading, then the one summaries had before
-
-
 def read_previous(plan: Plan, path: Path) -> list[dict[str, str]]:
-    """Last round's actions from its summary's Actions sheet, as text keyed by column header (the priority
-    under "Priority", whichever heading the summary gave it)."""
-    needed = ["Partner", *(c.header for c in plan.columns), "Source file", "Source cell"]
-    rows = read_summary(path, {"Actions": needed})["Actions"]
+    """Last round's actions from its summary's machine contract (read by role, so this round's plan may have
+    renamed any heading), as text keyed by this plan's column headers, with Partner, Priority, Source file,
+    Source cell and Change (its change the round before, as this round's Changes sheet has it)."""
     out = []
-    for row in rows:
-        heading = next((h for h in PRIORITY_HEADERS if h in row), None)
-        if heading is None:
-            raise UsageError(f"the 'Actions' sheet of {path} has no {PRIORITY_HEADERS[0]} column: it is not a "
-                             "summary written by plan-workbook. Run merge again to make a new summary.")
-        text = {h: display(v) for h, v in row.items()}
-        text["Priority"] = text[heading]
+    for row in read_data(path, "Actions")["action"]:
+        text = {plan.column(role).header: display(row[role]) for role in ROLES}
+        text.update({"Partner": display(row["partner"]), "Priority": display(row["priority"]),
+                     "Source file": display(row["file"]), "Source cell": display(row["cell"]),
+                     "Change": display(row.get("change"))})
         out.append(text)
     return out
 
@@ -67,14 +64,14 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
     matched: set[int] = set()
     for a in result.actions:
         candidates = [o for o in old_by_key.get((a.partner, a.row.priority), []) if id(o) not in matched]
-        last = _best(str(a.values["action"] or ""), candidates, head["action"])
+        last = best_match(str(a.values["action"] or ""), candidates, head["action"])
         if last is None:
             changes.append(_change(a, "new", "", ""))
             continue
         matched.add(id(last))
         before, now = last[head["status"]], a.status
         if before != now:
-            direction = "improved" if rank.get(now, -1) > rank.get(before, -1) else "worsened"
+            direction: Direction = "improved" if rank.get(now, -1) > rank.get(before, -1) else "worsened"
             if before not in rank or now not in rank:
                 direction = ""
             changes.append(_change(a, "status changed", before, direction))
@@ -84,7 +81,7 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
             changes.append(_change(a, "unchanged", before, "unchanged"))
     for old in previous:
         if id(old) not in matched:
-            gone = "dropped" if old["Partner"] in returned else "no return this round"
+            gone: ChangeKind = "dropped" if old["Partner"] in returned else "no return this round"
             changes.append(Change(old["Partner"], old["Priority"], old[head["action"]], gone, old[head["status"]], "",
                                   "", old[head["update"]], f"{old['Source file']} {old['Source cell']}"))
     order = {p.title: i for i, p in enumerate(plan.priorities)}
@@ -105,7 +102,8 @@ def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
     return rows
 
 
-def _best(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
+def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
+    """Last round's row for an action: the same text, or nearly the same (a reworded action keeps its history)."""
     key = " ".join(text.split()).casefold()
     for old in candidates:
         if " ".join(old[header].split()).casefold() == key:
@@ -116,6 +114,6 @@ def _best(text: str, candidates: list[dict[str, str]], header: str) -> dict[str,
     return candidates[best[1]] if best[0] >= NEARLY else None
 
 
-def _change(a: Action, change: str, before: str, direction: str) -> Change:
+def _change(a: Action, change: ChangeKind, before: str, direction: Direction) -> Change:
     return Change(a.partner, a.row.priority, str(a.values["action"] or ""), change, before, a.status, direction,
                   str(a.values["update"] or ""), f"{a.row.file} {a.row.source}")

@@ -3,27 +3,23 @@
 Each rule is a problem code of severity `note` (for the coordinator and the board, never chased), listed on
 the board page under "For challenge" with its partner, cell and reason. The thresholds come from the plan's
 optional `[challenge]` table. The rules that look back need last round's summary (`--previous`); the one
-about an update unchanged for two rounds also reads last round's own Changes sheet.
+about an update unchanged for two rounds reads what last round's summary recorded as that action's change.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-import python_calamine
-
-from .compare import PRIORITY_HEADERS, _best
-from .fixes import Action
-from .merge import Result
-from .problems import Problem, short
-from .readback import read_summary
-from .timeframes import parse_time_frame
+from ..merge import Result
+from ..plan import Challenge
+from ..problems import Code, Problem, short
+from ..reading.fixes import Action
+from ..reading.timeframes import parse_time_frame
+from .compare import best_match
 
 # The rules, in the order the board page lists them: (code, what it asks), for the README and the page.
-RULES: tuple[tuple[str, str], ...] = (
+RULES: tuple[tuple[Code, str], ...] = (
     ("challenge-overdue-no-date", "past its due date, not done, and the update gives no new date"),
     ("challenge-update-short", "at a status that needs an update, with an update of only a few words"),
     ("challenge-improved-same-update", "status improved since last round, but the update is last round's"),
@@ -42,49 +38,15 @@ _MONTH_ONLY = re.compile(rf"\b(?:by|in|until|till|to|for|from|before|during|end 
                          re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Challenge:
-    """The thresholds, from the plan's optional [challenge] table."""
-
-    overdue_grace_days: int = 0  # days past due before an action with no new date is flagged
-    min_update_words: int = 5  # fewer words than this in a Red or Amber update is flagged
-    stale_rounds: int = 2  # rounds an update may stay the same before it is flagged (1 or 2)
-    slip_days: int = 0  # days a due date may move later since last round before it is flagged
-
-
-@dataclass(frozen=True)
-class Previous:
-    """Last round, as far as the challenge rules need it: its actions and its own Changes sheet."""
-
-    actions: list[dict[str, str]]  # compare.read_previous
-    changes: list[dict[str, str]]  # last round's Changes sheet; empty when it had none
-
-    @classmethod
-    def read(cls, path: Path, actions: list[dict[str, str]]) -> Previous:
-        return cls(actions, read_changes(path))
-
-
-def read_changes(path: Path) -> list[dict[str, str]]:
-    """Last round's Changes sheet (it has one when that round was itself compared with the one before)."""
-    wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        present = "Changes" in wb.sheet_names
-    finally:
-        wb.close()
-    if not present:
-        return []
-    rows = read_summary(path, {"Changes": ["Partner", "Action", "Change", "Update"]})["Changes"]
-    return [{k: str(v) for k, v in row.items()} for row in rows]
-
-
-def challenges(result: Result, as_of: date, previous: Previous | None = None,
+def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None,
                settings: Challenge | None = None) -> list[Problem]:
-    """Every challenge flag for this round's actions, in the actions' order."""
+    """Every challenge flag for this round's actions, in the actions' order; `previous` is last round's actions
+    (compare.read_previous), `settings` the thresholds (default: the plan's)."""
     plan = result.plan
-    rules = settings or Challenge()
+    rules = settings or plan.challenge
     needs_update = {s.name for s in plan.statuses if s.update_required}
     rank = {name: i for i, name in enumerate(plan.status_names)}  # worst first
-    matched = _matches(result, previous.actions) if previous else {}
+    matched = _matches(result, previous) if previous else {}
     out: list[Problem] = []
     for a in result.actions:
         if not _action(a).strip():
@@ -92,7 +54,7 @@ def challenges(result: Result, as_of: date, previous: Previous | None = None,
         update = " ".join(str(a.values["update"] or "").split())
         last = matched.get(id(a))
 
-        def flag(code: str, role: str, message: str, value: str = "", action: Action = a) -> None:
+        def flag(code: Code, role: str, message: str, value: str = "", action: Action = a) -> None:
             out.append(Problem(action.row.file, action.row.sheet, action.row.cell(role), code,
                                message, column=plan.column(role).header, value=value))
 
@@ -115,7 +77,7 @@ def challenges(result: Result, as_of: date, previous: Previous | None = None,
             flag("challenge-improved-same-update", "status",
                  f"'{short(_action(a), 60)}' moved from {before} to {a.status}, but the update is the same as "
                  "last round's.", update)
-        if same_update and _stale(previous, last, plan.column("action").header, rules.stale_rounds):
+        if same_update and (rules.stale_rounds == 1 or last.get("Change") == "update unchanged"):
             flag("challenge-update-stale", "update",
                  f"'{short(_action(a), 60)}' has had the same update for {rules.stale_rounds} rounds running.",
                  update)
@@ -124,6 +86,14 @@ def challenges(result: Result, as_of: date, previous: Previous | None = None,
             flag("challenge-due-slipped", "time_frame", f"'{short(_action(a), 60)}' {slipped}.",
                  str(a.values["time_frame"] or ""))
     return out
+
+
+def add_challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None) -> list[Problem]:
+    """The challenge flags, also added to the result's problems (so to Issues), after each file's own."""
+    flags = challenges(result, as_of, previous)
+    order = {r.file: i for i, r in enumerate(result.returns)}
+    result.problems = sorted([*result.problems, *flags], key=lambda p: order.get(p.file, len(order)))  # stable
+    return flags
 
 
 def mentions_new_date(update: str, due: date) -> bool:
@@ -146,28 +116,16 @@ def _matches(result: Result, previous: list[dict[str, str]]) -> dict[int, dict[s
     header = result.plan.column("action").header
     by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
     for old in previous:
-        priority = next((old[h] for h in ("Priority", *PRIORITY_HEADERS) if h in old), "")
-        by_key.setdefault((old.get("Partner", ""), priority), []).append(old)
+        by_key.setdefault((old["Partner"], old["Priority"]), []).append(old)
     out: dict[int, dict[str, str]] = {}
     taken: set[int] = set()
     for a in result.actions:
         candidates = [o for o in by_key.get((a.partner, a.row.priority), []) if id(o) not in taken]
-        last = _best(_action(a), candidates, header)
+        last = best_match(_action(a), candidates, header)
         if last is not None:
             taken.add(id(last))
             out[id(a)] = last
     return out
-
-
-def _stale(previous: Previous | None, last: dict[str, str], action_header: str, rounds: int) -> bool:
-    """The update is unchanged since last round, and (for two rounds) was unchanged in last round's Changes."""
-    if rounds <= 1:
-        return True
-    if previous is None:
-        return False
-    text = " ".join(last.get(action_header, "").split())
-    return any(c.get("Partner") == last.get("Partner") and " ".join(c.get("Action", "").split()) == text
-               and c.get("Change") == "update unchanged" for c in previous.changes)
 
 
 def _slipped(a: Action, last: dict[str, str], time_frame_header: str, slip_days: int) -> str:
@@ -188,9 +146,5 @@ _ONGOING = frozenset({"ongoing", "on-going", "on going", "continuous"})
 
 
 def _due(row: dict[str, str], time_frame_header: str) -> date | None:
-    """Last round's due date: its Due column, or its time frame read again."""
-    text = row.get("Due", "")
-    try:
-        return date.fromisoformat(text[:10]) if text else parse_time_frame(row.get(time_frame_header, ""))[0]
-    except ValueError:
-        return None
+    """Last round's due date: its time frame read again (a real date is kept as one in the record)."""
+    return parse_time_frame(row.get(time_frame_header, ""))[0]

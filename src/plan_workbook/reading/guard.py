@@ -14,10 +14,8 @@ import contextlib
 import hashlib
 import io
 import math
-import os
 import posixpath
 import re
-import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -27,8 +25,10 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-MiB = 1024 * 1024
-MAX_FILE_BYTES = 50 * MiB  # a filled return is 30-100 kB; pictures pasted in can make it a few MB
+from ..problems import Code
+from ..sources.files import read_bytes
+from ..sources.source import MAX_FILE_BYTES, MiB, Refused
+
 MAX_PARTS = 1000  # files inside the zip; the template has about 20
 MAX_UNPACKED_BYTES = 100 * MiB  # all parts together, uncompressed, as the zip declares them
 MAX_RATIO = 100  # uncompressed / compressed for any part over 1 MiB; real workbooks measure 5-20
@@ -70,7 +70,7 @@ class Scan:
     """A checked file: its bytes (read once), and either a fatal problem or the facts per sheet."""
 
     data: bytes = b""
-    fatal: tuple[str, str] | None = None  # (problem code, message) when the file cannot be read
+    fatal: tuple[Code, str] | None = None  # (problem code, message) when the file cannot be read
     kind: str = ""  # "xlsx" or "xlsm" when readable
     sheets: dict[str, SheetFacts] = field(default_factory=dict)  # by name; for a repeated name, the first
     macros: bool = False
@@ -84,7 +84,7 @@ class Scan:
 
 
 class _Refuse(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: Code, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -97,11 +97,9 @@ def scan(path: Path, unread: frozenset[str] = frozenset()) -> Scan:
     """Check one file. Never raises for bad content; a fatal problem is returned instead.
     Sheets named in `unread` are never loaded by the reader, so their cells are not scanned."""
     try:
-        data = _read_file(path)
-    except _Refuse as e:
+        data = read_bytes(path, MAX_FILE_BYTES)
+    except Refused as e:
         return Scan(fatal=(e.code, e.message))
-    except OSError as e:
-        return Scan(fatal=("unreadable-file", f"The file cannot be opened ({e.strerror or e})."))
     return scan_bytes(path.name, data, unread)
 
 
@@ -116,28 +114,6 @@ def scan_bytes(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> 
     except _Refuse as e:
         out.fatal = (e.code, e.message)
     return out
-
-
-def _read_file(path: Path) -> bytes:
-    """At most MAX_FILE_BYTES + 1 bytes of a regular file; never opens a FIFO, device or socket."""
-    kind = _not_regular(os.stat(path).st_mode)
-    if kind:
-        raise _Refuse("not-a-file", f"'{path.name}' is {kind}, not a file; it was not opened. Save the return as a "
-                      "file and give that instead.")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as f:
-        kind = _not_regular(os.fstat(fd).st_mode)  # replaced between the two looks
-        if kind:
-            raise _Refuse("not-a-file", f"'{path.name}' is {kind}, not a file; it was not opened.")
-        return f.read(MAX_FILE_BYTES + 1)
-
-
-def _not_regular(mode: int) -> str:
-    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
-        if test(mode):
-            return kind
-    return "" if stat.S_ISREG(mode) else "not a regular file"
 
 
 def _check(out: Scan, name: str, unread: frozenset[str]) -> None:
@@ -188,7 +164,7 @@ def _refuse_ole(data: bytes) -> None:
     raise _Refuse("wrong-format", "This is an old-style Office file, not an .xlsx workbook. " + SAVE_AS)
 
 
-def _not_zip(data: bytes) -> tuple[str, str]:
+def _not_zip(data: bytes) -> tuple[Code, str]:
     head = data[:4096]
     if head.startswith(b"%PDF"):
         return "wrong-format", "This is a PDF, not a workbook. Ask the partner to send the filled .xlsx template."

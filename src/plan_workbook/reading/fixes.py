@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from ..plan import ROLES, Plan
+from ..problems import Code, Problem, short
+from ..sources.source import Source
 from .normalise import match_leads, match_status, trim
-from .plan import ROLES, Plan
-from .problems import Problem, short
-from .read import Return, Row, display, read_return
-from .text import display_name
+from .reader import Return, read_return
+from .rows import Row, display
 from .timeframes import parse_time_frame
 
 
@@ -42,18 +42,13 @@ class Action:
 
 def _example_texts(plan: Plan, priority: str, role: str) -> frozenset[str]:
     """The examples' own text for one role of a priority, as printed in the template."""
-    key = ("example", f"{priority}\x1f{role}")
-    if key not in plan.memo:
-        plan.memo[key] = frozenset(e[role] for p in plan.priorities if p.title == priority
-                                   for e in p.examples if e[role])
-    found: frozenset[str] = plan.memo[key]
-    return found
+    return plan.example_texts.get((priority, role), frozenset())
 
 
 def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
     """Apply the automatic fixes to one row, reporting each with the original value."""
 
-    def note(role: str, code: str, original: Any, message: str) -> None:
+    def note(role: str, code: Code, original: Any, message: str) -> None:
         problems.append(Problem(row.file, row.sheet, row.cell(role), code, message,
                                 column=plan.column(role).header, value=display(original)))
 
@@ -103,8 +98,8 @@ def fix_rows(plan: Plan, partner: str, rows: list[Row]) -> tuple[list[Action], l
 Read = tuple[Return, list[Action], list[Problem]]
 
 
-def read_and_fix(plan: Plan, path: Path) -> Read:
+def read_and_fix(plan: Plan, source: Source, debug: bool = False) -> Read:
     """One return read, with the automatic fixes applied to its rows: the per-file work, done in a worker."""
-    ret = read_return(plan, path, display_name(path))
+    ret = read_return(plan, source, debug=debug)
     actions, problems = fix_rows(plan, ret.partner or "", ret.rows)
     return ret, actions, problems

@@ -26,10 +26,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import layout as L
-from .normalise import SPACES
-from .plan import ROLES, TEXT_ROLES, Plan, Priority
-from .timeframes import ONGOING, parse_time_frame
+from .. import layout as L
+from ..plan import ROLES, TEXT_ROLES, Plan, Priority
+from ..reading.normalise import SPACES
+from ..reading.timeframes import ONGOING, parse_time_frame
 from .xlsx import WRAP, put, solid
 
 # Python's str.split() splits on these; partner and action texts are compared as " ".join(text.split()).
@@ -298,7 +298,7 @@ def _sheet(ws: Worksheet, lists: Worksheet, plan: Plan, priority: Priority, cols
 
 def _check_column(ws: Worksheet, reason: str, first: int, last: int, col: int) -> None:
     """The reason for every count, beside the row, readable without hovering; locked, so never typed over."""
-    from .build import GREY_TEXT, font, heading  # build calls this module: imported here to avoid a cycle
+    from .template import GREY_TEXT, font, heading  # the template calls this module: imported here to avoid a cycle
 
     letter = get_column_letter(col)
     ws.column_dimensions[letter].width = 40

@@ -6,11 +6,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .fixes import Action
-from .normalise import closest_partner, match_leads
 from .plan import Plan
-from .problems import Problem, short
-from .read import display
+from .problems import CATALOGUE, Code, Problem, short
+from .reading.fixes import Action
+from .reading.normalise import closest_partner, match_leads
+from .reading.rows import display
 
 
 def schema(plan: Plan) -> pa.DataFrameSchema:
@@ -44,7 +44,7 @@ def schema(plan: Plan) -> pa.DataFrameSchema:
 
 
 # Checks named after their problem code report it directly; the others by (column, pandera's check).
-CODE_FOR = {
+CODE_FOR: dict[tuple[str, str], Code] = {
     ("action", "not_nullable"): "action-missing",
     ("status", "not_nullable"): "status-missing",
     ("status", "isin"): "status-invalid",
@@ -52,13 +52,10 @@ CODE_FOR = {
     ("time_frame", "not_nullable"): "time-frame-missing",
     ("same_action", "field_uniqueness"): "action-duplicate",
 }
-# Which cell each rule's problem points at.
-ROLE_FOR_CODE = {
-    "action-missing": "action", "status-missing": "status", "status-invalid": "status",
-    "lead-missing": "lead", "lead-unknown": "lead", "time-frame-missing": "time_frame",
-    "time-frame-unparsed": "time_frame", "time-frame-outside-plan": "time_frame",
-    "update-missing": "update", "action-duplicate": "action", "update-is-example": "update",
-}
+# The codes the rules report; each points at the cell of its column in the catalogue.
+RULE_CODES: dict[str, Code] = {code: code for code in (
+    "action-missing", "status-missing", "status-invalid", "lead-missing", "lead-unknown", "time-frame-missing",
+    "time-frame-unparsed", "time-frame-outside-plan", "update-missing", "action-duplicate", "update-is-example")}
 # A started row with no Action is one mistake: its other empty cells are not reported as well.
 FOLLOWS_NO_ACTION = {"status-missing", "lead-missing", "time-frame-missing", "update-missing"}
 
@@ -94,11 +91,11 @@ def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:
         for case in e.failure_cases.itertuples(index=False):
             check = str(case.check)
             kind = check.split("(", maxsplit=1)[0]
-            code = check if check in ROLE_FOR_CODE else CODE_FOR.get((str(case.column), kind))
+            code = RULE_CODES.get(check) or CODE_FOR.get((str(case.column), kind))
             if code is None or pd.isna(case.index):
                 raise RuntimeError(f"unexpected validation failure: {case}") from e  # a bug, not bad input
             i = int(case.index)
-            if (code, i) not in seen and actions[i].row.cell(ROLE_FOR_CODE[code]):
+            if (code, i) not in seen and actions[i].row.cell(CATALOGUE[code].column):
                 seen.add((code, i))  # a frame-wide check lists every column of a row: report it once
                 problems.append(_problem(plan, code, actions, df, i))
     no_action = {(p.file, p.sheet, _row_of(p.cell)) for p in problems
@@ -111,10 +108,10 @@ def _row_of(cell: str) -> str:
     return cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def _problem(plan: Plan, code: str, actions: list[Action], df: pd.DataFrame, i: int) -> Problem:
+def _problem(plan: Plan, code: Code, actions: list[Action], df: pd.DataFrame, i: int) -> Problem:
     action = actions[i]
     row, v = action.row, action.values
-    role = ROLE_FOR_CODE[code]
+    role = CATALOGUE[code].column
     cell, header, value = row.cell(role), plan.column(role).header, display(row.values[role])
     statuses = ", ".join(plan.status_names)
     if code == "action-missing":

@@ -1,0 +1,4 @@
+"""Reading one returned workbook safely: the guard, the reader, the fixes, and the worker processes that run them."""
+
+# What a worker process imports before its first return: the guard, the reader and the fixes; never pandas.
+WORKER_IMPORTS = ["plan_workbook.reading.fixes"]

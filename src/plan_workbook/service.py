@@ -1,0 +1,163 @@
+"""What a coordinator does in a round, as plain functions: what the command line, a web page or another program
+calls. Each takes its settings as parameters (nothing from the environment or a command line), returns data and
+raises a PlanWorkbookError only when it cannot run.
+
+    plan = load_plan()
+    sources, notes = find_sources([Path("returns")])
+    result = run_round(plan, sources, Path("summary.xlsx"), as_of=date(2022, 3, 31), notes=notes)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import OutputError, UsageError
+from .plan import Plan, load_plan
+from .problems import Problem
+from .sources import Source, find_sources
+
+if TYPE_CHECKING:  # merge imports pandas: only the functions that check returns need it, so --help stays quick
+    from .merge import Prefer, Result
+
+__all__ = ["build_all_templates", "build_template", "chase", "check", "feedback", "find_sources", "load_plan",
+           "roll_forward", "run_round"]
+
+def build_template(plan: Plan, out: Path, partner: str | None = None, password: str | None = None) -> str | None:
+    """Write the template (personalised for `partner`, a name or alias, when given); returns the partner's name."""
+    from .outputs.template import resolve_partner, write_template
+
+    name = resolve_partner(plan, partner) if partner else None
+    write_template(plan, out, name, password)
+    return name
+
+
+def build_all_templates(plan: Plan, out_dir: Path, password: str | None = None) -> list[Path]:
+    """One personalised template per partner that sends a return, in `out_dir` (made when missing)."""
+    from .outputs.template import write_all_partners
+
+    folder(out_dir)
+    return write_all_partners(plan, out_dir, password)
+
+
+def check(plan: Plan, sources: Sequence[Source], prefer: Prefer | None = None, jobs: int = 0,
+          progress: Callable[[Source], None] | None = None, notes: Iterable[Problem] = ()) -> Result:
+    """Read and validate returns; writes nothing. `jobs` 0: one worker per core when there are many;
+    `notes` (what finding the sources skipped) go first in the result's notes."""
+    from .reading import WORKER_IMPORTS
+    from .reading.isolate import warm_up
+
+    warm_up(WORKER_IMPORTS)  # the workers' server imports the reader while this process imports pandas
+    from .merge import check_returns, default_jobs
+
+    result = check_returns(plan, sources, progress=progress, prefer=prefer, jobs=jobs or default_jobs(len(sources)))
+    result.notes = [*notes, *result.notes]
+    return result
+
+
+def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, previous: Path | None = None,
+              reports: Sequence[Path] = (), prefer: Prefer | None = None, jobs: int = 0,
+              progress: Callable[[Source], None] | None = None, notes: Iterable[Problem] = (),
+              plan_path: Path | None = None, redact: bool = False) -> Result:
+    """Check the returns, compare with last round's summary (`previous`), flag what the board should challenge,
+    and write the summary and the board `reports` (HTML, or PDF for a name ending .pdf) as one set; with
+    `redact`, the personal data found in partners' text is replaced in the reports (never in the summary).
+    No output may overwrite a return, last round's summary, the plan file or another output."""
+    from .outputs.atomic import settle, write_set
+    from .outputs.summary import write_summary
+
+    check_outputs(out, reports, previous, plan_path)
+    for target in (out, *reports):
+        if any(s.path is not None and same_file(target, s.path) for s in sources):
+            raise UsageError(f"the output {target} is one of the returns; choose another")
+    settle([p for p in (out, *reports, previous) if p is not None])  # complete a set a killed run left half-renamed
+    result = check(plan, sources, prefer, jobs, progress, notes)
+    changes, last = None, None
+    if previous is not None:
+        from .rounds.compare import compare, read_previous
+
+        last = read_previous(result.plan, previous)
+        changes = compare(result, last)
+    from .rounds.challenge import add_challenges
+
+    flags = add_challenges(result, as_of, last)
+    writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, as_of, changes)}
+    if reports:
+        from .outputs.report import write_report, write_report_pdf
+
+        for report in reports:
+            write = write_report_pdf if is_pdf(report) else write_report
+            writers[report] = partial(lambda w, p: w(result, p, as_of, changes, flags, redact), write)
+    write_set(writers)  # all written in full beside their targets, then renamed together
+    return result
+
+
+def is_pdf(path: Path) -> bool:
+    return path.suffix.lower() == ".pdf"
+
+
+def feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """A marked-up copy of each return with errors or warnings, made from the bytes that were checked; returns
+    the files written and a problem for each return no copy could be made of."""
+    from .outputs.feedback import write_feedback
+
+    return write_feedback(result, out_dir)
+
+
+def chase(plan: Plan, summary: Path, as_of: date | None = None) -> list[tuple[str, str]]:
+    """(partner, message) for each partner who still owes something, from a summary written by run_round."""
+    from .rounds.chase import messages
+
+    return messages(plan, summary, as_of)
+
+
+def roll_forward(plan: Plan, summary: Path, out_dir: Path, round_name: str) -> list[Path]:
+    """Next round's workbook for every partner, pre-filled with their actions from a summary."""
+    from .rounds.roll import roll_forward as roll
+
+    folder(out_dir)
+    return roll(plan, summary, out_dir, round_name)
+
+
+def folder(path: Path) -> None:
+    """An output folder, made (with its parents) when missing."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot write to {path}: {e.strerror or e}") from None
+
+
+def check_outputs(out: Path, reports: Sequence[Path], previous: Path | None, plan_path: Path | None) -> None:
+    """Refuse outputs that would overwrite an input or each other, and a PDF that cannot be printed."""
+    if previous is not None and any(same_file(o, previous) for o in (out, *reports)):
+        raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
+    if plan_path is not None:
+        for option, target in (("--out", out), *(("--report", r) for r in reports)):
+            if same_file(target, plan_path):
+                raise UsageError(f"{option} {target} is the plan file and would be overwritten; choose another")
+    for report in reports:
+        if same_file(out, report):
+            raise UsageError(f"--out and --report are the same file ({out}); give each its own name")
+    if len(reports) > 2 or (len(reports) == 2 and (same_file(*reports) or is_pdf(reports[0]) == is_pdf(reports[1]))):
+        raise UsageError("--report may be given twice only for one HTML and one PDF (a name ending .pdf)")
+    pdf = next((r for r in reports if is_pdf(r)), None)
+    if pdf is not None:
+        from .outputs.pdf import find_browser
+
+        if find_browser() is None:
+            raise OutputError(f"cannot write {pdf}: the PDF is printed by Chromium, which is not installed "
+                              "(apt-get install chromium); write the HTML report instead")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """The same file on disk, or, where either does not exist yet, the same path."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+    except (OSError, ValueError):
+        return False
