@@ -110,15 +110,19 @@ def feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Problem]]:
 
 def chase(plan: Plan, summary: Path, as_of: date | None = None) -> list[tuple[str, str]]:
     """(partner, message) for each partner who still owes something, from a summary written by run_round."""
+    from .outputs.atomic import settle
     from .rounds.chase import messages
 
+    settle([summary])  # a merge killed between its renames is completed first: never half a set
     return messages(plan, summary, as_of)
 
 
 def roll_forward(plan: Plan, summary: Path, out_dir: Path, round_name: str) -> list[Path]:
     """Next round's workbook for every partner, pre-filled with their actions from a summary."""
+    from .outputs.atomic import settle
     from .rounds.roll import roll_forward as roll
 
+    settle([summary])  # a merge killed between its renames is completed first: never half a set
     folder(out_dir)
     return roll(plan, summary, out_dir, round_name)
 
