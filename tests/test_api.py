@@ -125,7 +125,7 @@ def test_every_output_shows_the_same_figures(plan: Plan, tmp_path: Path) -> None
     html = build_report(result, date(2022, 3, 31))
     for title, counts in f.by_priority.items():
         cells = "".join(f'<td class="n">{n}</td>' for n in counts.values())
-        assert f"<tr><td>{escape(title)}</td>{cells}" in html
-    received = re.search(r"Returns received</b></td><td>([^<]*)<", html)
+        assert f'<tr><th scope="row">{escape(title)}</th>{cells}' in html
+    received = re.search(r"<dt>Returns received</dt><dd>([^<]*)<", html)
     assert received is not None
     assert received.group(1) == f"{f.returns_received} of {f.returns_expected} expected"

@@ -170,8 +170,8 @@ def test_prefer_newest_and_the_same_file_twice(corpus: tuple[Path, dict[str, set
     assert [(Path(f["file"]).name, f["state"], f["actions"]) for f in data["files"]] == [
         ("charnwood-march.xlsx", "superseded", 0), ("charnwood-april.xlsx", "received", 3),
         ("copy-of-charnwood-april.xlsx", "copy", 0)]  # the path given twice is read once
-    assert [(Path(p["file"]).name, p["code"]) for p in data["problems"]] == [
-        ("charnwood-march.xlsx", "return-superseded"), ("copy-of-charnwood-april.xlsx", "same-file")]
+    read = [(Path(p["file"]).name, p["code"]) for p in data["problems"] if not p["code"].startswith("challenge-")]
+    assert read == [("charnwood-march.xlsx", "return-superseded"), ("copy-of-charnwood-april.xlsx", "same-file")]
     assert result.exit_code == 0
     returns = {r["File"].rsplit("/", 1)[-1]: r["Return"] for r in table(out, "Returns") if r["File"]}
     assert returns == {"charnwood-march.xlsx": "superseded", "charnwood-april.xlsx": "received",

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).parent.parent / "src" / "plan_workbook"
 # Lower layers first; a module may import from its own layer or any layer below it, never above.
 LAYERS: list[set[str]] = [
     {"errors", "debug", "text", "layout", "problems", "plan"},
-    {"sources", "reading", "rules"},
+    {"sources", "reading", "rules", "personal"},
     {"merge"},
     {"rounds", "outputs", "fill"},
     {"service"},

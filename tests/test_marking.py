@@ -39,9 +39,9 @@ def test_marking_on_every_printed_page(tmp_path: Path) -> None:
     for ws in summary.worksheets:
         assert (ws.oddHeader.center.text, ws.oddFooter.center.text) == ("OFFICIAL && SENSITIVE",) * 2, ws.title
     html = build_report(result, date(2022, 3, 31))
-    assert html.count("OFFICIAL &amp; SENSITIVE</div>") == 2
-    assert '<div class="marking top">' in html
-    assert '<div class="marking bottom">' in html
+    assert html.count('<p class="marking">OFFICIAL &amp; SENSITIVE</p>') == 2
+    assert '<header><p class="marking">' in html
+    assert '<footer><p class="marking">' in html
 
 
 def test_no_marking_by_default_and_a_bad_one_is_refused(plan: Plan, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from plan_workbook.cli import main
 from plan_workbook.errors import PlanError
-from plan_workbook.plan import ROLES, Plan, load_plan, plan_from_dict
+from plan_workbook.plan import ROLES, Challenge, Plan, default_plan_path, load_plan, plan_from_dict
 
 SEED = Path(__file__).parent / "data" / "appendix-b-draft-template-2021-23.txt"
 
@@ -185,3 +185,21 @@ def test_a_plan_is_checked_from_data_without_a_file() -> None:
     raw["priorities"][2]["examples"][0]["status"] = "Green"
     plan = plan_from_dict(raw, "test")
     assert ([p.sheet for p in plan.priorities], plan.status_names) == (["Awareness", "Second", "Third"], ["Green"])
+
+
+def test_challenge_thresholds_from_the_plan(plan: Plan, tmp_path: Path) -> None:
+    assert plan.challenge == Challenge()  # the LLR plan states the defaults
+    text = default_plan_path().read_text(encoding="utf-8")
+    path = tmp_path / "plan.toml"
+    path.write_text(text.replace("min_update_words = 5", "min_update_words = 3"), encoding="utf-8")
+    assert load_plan(path).challenge == Challenge(min_update_words=3)
+    path.write_text(text.replace("stale_rounds = 2", "stale_rounds = 3\nmin_words = 2")
+                    .replace("slip_days = 0", 'slip_days = "a week"'), encoding="utf-8")
+    with pytest.raises(PlanError) as err:
+        load_plan(path)
+    assert sorted(m.split(":")[0] for m in err.value.mistakes) == ["challenge.min_words", "challenge.slip_days",
+                                                                  "challenge.stale_rounds"]
+    assert "from 1 to 2, not 3" in " ".join(err.value.mistakes)
+    start = text.index("[challenge]")
+    path.write_text(text[:start] + text[text.index("[columns]"):], encoding="utf-8")
+    assert load_plan(path).challenge == Challenge()  # the table is optional

@@ -126,21 +126,24 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
 @jobs_option
 @click.option("--previous", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Last round's summary: adds a Changes sheet and the direction of travel per priority.")
-@click.option("--report", type=click.Path(path_type=Path),
-              help="Also write a one-page HTML report for the board (self-contained, printable).")
+@click.option("--report", "reports", type=click.Path(path_type=Path), multiple=True,
+              help="Also write the board's one-page report: HTML (self-contained, printable), or PDF when the name "
+              "ends in .pdf (printed by Chromium). Give it twice for both.")
+@click.option("--redact", is_flag=True, help="Replace the personal data found in partners' text (emails, phone "
+              "numbers, names ...) in the board report. The summary keeps the text as typed.")
 def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
-          prefer: Prefer | None, jobs: int, previous: Path | None, report: Path | None) -> None:
+          prefer: Prefer | None, jobs: int, previous: Path | None, reports: tuple[Path, ...], redact: bool) -> None:
     """Check returned workbooks, or the emails and zips they came in (files or folders), and write the combined
     summary.
 
-    Example: plan-workbook merge samples/returns --out summary.xlsx --as-of 2022-03-31
+    Example: plan-workbook merge samples/returns --out summary.xlsx --report board.pdf --redact
     """
-    service.check_outputs(out, report, previous, plan_path)  # before anything is read
+    service.check_outputs(out, reports, previous, plan_path)  # before anything is read
     plan = _plan(plan_path)
     sources, notes = service.find_sources(list(paths))
     with _progress(sources) as step:
-        result = service.run_round(plan, sources, out, as_of.date() if as_of else date.today(), previous, report,
-                                   prefer, jobs, step, notes, plan_path)
+        result = service.run_round(plan, sources, out, as_of.date() if as_of else date.today(), previous, reports,
+                                   prefer, jobs, step, notes, plan_path, redact)
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from . import layout as L
 from .debug import DEBUG
 from .errors import UsageError
+from .personal import scan_actions
 from .plan import Plan
 from .problems import Problem, count, short
 from .reading import WORKER_IMPORTS
@@ -302,7 +303,7 @@ def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callabl
     for ret, _, fixes in reads:
         if not ret.set_aside:
             by_file[ret.file] += fixes
-    for p in [*check_actions(plan, actions), *extra]:
+    for p in [*check_actions(plan, actions), *scan_actions(plan, actions), *extra]:
         by_file[p.file].append(p)
     rank = {"": 0, L.FRONT_SHEET: 1, **{pr.sheet: i for i, pr in enumerate(plan.priorities, 2)}}
 

@@ -59,6 +59,21 @@ class Priority:
 
 
 @dataclass(frozen=True)
+class Challenge:
+    """The challenge rules' thresholds (challenge.py), from the plan's optional [challenge] table."""
+
+    overdue_grace_days: int = 0  # days past due before an action with no new date is flagged
+    min_update_words: int = 5  # a Red or Amber update with fewer words than this is flagged
+    stale_rounds: int = 2  # rounds an update may stay the same before it is flagged (1 or 2)
+    slip_days: int = 0  # days a due date may move later since last round before it is flagged
+
+
+# Each threshold's lowest and highest allowed value.
+CHALLENGE_LIMITS = {"overdue_grace_days": (0, 366), "min_update_words": (1, 100), "stale_rounds": (1, 2),
+                    "slip_days": (0, 366)}
+
+
+@dataclass(frozen=True)
 class Plan:
     id: str
     version: str
@@ -77,6 +92,7 @@ class Plan:
     return_date: str = ""
     contact: str = ""
     marking: str = ""  # protective marking such as OFFICIAL, printed in page headers and footers
+    challenge: Challenge = Challenge()
     source: str = field(default="", compare=False)
 
     @property
@@ -214,7 +230,7 @@ class _Checker:
         return date(y, mo, calendar.monthrange(y, mo)[1] if end else 1)
 
     def plan(self, raw: dict[str, Any], source: str) -> Plan | None:
-        top = self.table(raw, "", {"plan", "columns", "statuses", "partners", "priorities"},
+        top = self.table(raw, "", {"plan", "columns", "statuses", "partners", "priorities", "challenge"},
                          {"plan", "columns", "statuses", "partners", "priorities"})
         meta = self.table(top.get("plan", {}), "plan",
                           {"id", "version", "title", "partnership", "period_start", "period_end", "key",
@@ -255,6 +271,7 @@ class _Checker:
             return_date=self.text(meta, "return_date", "plan", ""),
             contact=self.text(meta, "contact", "plan", ""),
             marking=self.marking(meta),
+            challenge=self.challenge(top.get("challenge", {})),
             source=source,
         )
 
@@ -265,6 +282,17 @@ class _Checker:
                      "page headers and footers)")
             return ""
         return text
+
+    def challenge(self, raw: Any) -> Challenge:
+        d = self.table(raw, "challenge", set(CHALLENGE_LIMITS), set())
+        values = {}
+        for k, (low, high) in CHALLENGE_LIMITS.items():
+            v = d.get(k, getattr(Challenge, k))
+            if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+                self.bad(f"challenge.{k}", f"should be a whole number from {low} to {high}, not {v!r}")
+                continue
+            values[k] = v
+        return Challenge(**values)
 
     def columns(self, raw: Any) -> tuple[Column, ...]:
         d = self.table(raw, "columns", set(ROLES), set(ROLES))

@@ -73,6 +73,12 @@ Code = Literal[
     "update-missing",
     "update-is-example",
     "action-duplicate",
+    "personal-data",
+    "challenge-overdue-no-date",
+    "challenge-update-short",
+    "challenge-improved-same-update",
+    "challenge-update-stale",
+    "challenge-due-slipped",
 ]
 
 
@@ -149,6 +155,14 @@ CATALOGUE: dict[Code, Entry] = {
     "update-missing": Entry("warning", "update", "No Update beside a status that needs one."),
     "update-is-example": Entry("warning", "update", "The Update is still the example's own text."),
     "action-duplicate": Entry("warning", "action", "The same action twice on one sheet."),
+    # safe to publish, and challenge the green: the board's checks (issue 17)
+    "personal-data": Entry("warning", "", "An Action or Update that seems to hold personal data (README: Safe to "
+                           "publish)."),
+    "challenge-overdue-no-date": Entry("note", "update", "Past its due date, not done, and no new date given."),
+    "challenge-update-short": Entry("note", "update", "A Red or Amber update of only a few words."),
+    "challenge-improved-same-update": Entry("note", "status", "Status improved, but the update is last round's."),
+    "challenge-update-stale": Entry("note", "update", "The same update for two rounds running."),
+    "challenge-due-slipped": Entry("note", "time_frame", "The due date moved later since last round."),
 }
 CODES: dict[str, Severity] = {code: entry.severity for code, entry in CATALOGUE.items()}
 

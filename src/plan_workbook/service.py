@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,32 +60,44 @@ def check(plan: Plan, sources: Sequence[Source], prefer: Prefer | None = None, j
 
 
 def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, previous: Path | None = None,
-              report: Path | None = None, prefer: Prefer | None = None, jobs: int = 0,
+              reports: Sequence[Path] = (), prefer: Prefer | None = None, jobs: int = 0,
               progress: Callable[[Source], None] | None = None, notes: Iterable[Problem] = (),
-              plan_path: Path | None = None) -> Result:
-    """Check the returns, compare with last round's summary (`previous`), and write the summary (and the board
-    `report`) as one set. No output may overwrite a return, last round's summary, the plan file or another output."""
+              plan_path: Path | None = None, redact: bool = False) -> Result:
+    """Check the returns, compare with last round's summary (`previous`), flag what the board should challenge,
+    and write the summary and the board `reports` (HTML, or PDF for a name ending .pdf) as one set; with
+    `redact`, the personal data found in partners' text is replaced in the reports (never in the summary).
+    No output may overwrite a return, last round's summary, the plan file or another output."""
     from .outputs.atomic import settle, write_set
     from .outputs.summary import write_summary
 
-    check_outputs(out, report, previous, plan_path)
-    for target in (out, report):
-        if target is not None and any(s.path is not None and same_file(target, s.path) for s in sources):
+    check_outputs(out, reports, previous, plan_path)
+    for target in (out, *reports):
+        if any(s.path is not None and same_file(target, s.path) for s in sources):
             raise UsageError(f"the output {target} is one of the returns; choose another")
-    settle([p for p in (out, report, previous) if p is not None])  # complete a set a killed run left half-renamed
+    settle([p for p in (out, *reports, previous) if p is not None])  # complete a set a killed run left half-renamed
     result = check(plan, sources, prefer, jobs, progress, notes)
-    changes = None
+    changes, last = None, None
     if previous is not None:
         from .rounds.compare import compare, read_previous
 
-        changes = compare(result, read_previous(result.plan, previous))
-    writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, as_of, changes)}
-    if report is not None:
-        from .outputs.report import write_report
+        last = read_previous(result.plan, previous)
+        changes = compare(result, last)
+    from .rounds.challenge import add_challenges
 
-        writers[report] = lambda p: write_report(result, p, as_of, changes)
-    write_set(writers)  # both written in full beside their targets, then renamed together
+    flags = add_challenges(result, as_of, last)
+    writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, as_of, changes)}
+    if reports:
+        from .outputs.report import write_report, write_report_pdf
+
+        for report in reports:
+            write = write_report_pdf if is_pdf(report) else write_report
+            writers[report] = partial(lambda w, p: w(result, p, as_of, changes, flags, redact), write)
+    write_set(writers)  # all written in full beside their targets, then renamed together
     return result
+
+
+def is_pdf(path: Path) -> bool:
+    return path.suffix.lower() == ".pdf"
 
 
 def feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Problem]]:
@@ -122,16 +135,26 @@ def folder(path: Path) -> None:
         raise OutputError(f"cannot write to {path}: {e.strerror or e}") from None
 
 
-def check_outputs(out: Path, report: Path | None, previous: Path | None, plan_path: Path | None) -> None:
-    """Refuse outputs that would overwrite an input or each other."""
-    if previous is not None and any(same_file(o, previous) for o in (out, report) if o is not None):
+def check_outputs(out: Path, reports: Sequence[Path], previous: Path | None, plan_path: Path | None) -> None:
+    """Refuse outputs that would overwrite an input or each other, and a PDF that cannot be printed."""
+    if previous is not None and any(same_file(o, previous) for o in (out, *reports)):
         raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
     if plan_path is not None:
-        for option, target in (("--out", out), ("--report", report)):
-            if target is not None and same_file(target, plan_path):
+        for option, target in (("--out", out), *(("--report", r) for r in reports)):
+            if same_file(target, plan_path):
                 raise UsageError(f"{option} {target} is the plan file and would be overwritten; choose another")
-    if report is not None and same_file(out, report):
-        raise UsageError(f"--out and --report are the same file ({out}); give each its own name")
+    for report in reports:
+        if same_file(out, report):
+            raise UsageError(f"--out and --report are the same file ({out}); give each its own name")
+    if len(reports) > 2 or (len(reports) == 2 and (same_file(*reports) or is_pdf(reports[0]) == is_pdf(reports[1]))):
+        raise UsageError("--report may be given twice only for one HTML and one PDF (a name ending .pdf)")
+    pdf = next((r for r in reports if is_pdf(r)), None)
+    if pdf is not None:
+        from .outputs.pdf import find_browser
+
+        if find_browser() is None:
+            raise OutputError(f"cannot write {pdf}: the PDF is printed by Chromium, which is not installed "
+                              "(apt-get install chromium); write the HTML report instead")
 
 
 def same_file(a: Path, b: Path) -> bool:

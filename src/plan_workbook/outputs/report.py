@@ -1,31 +1,42 @@
-"""The board report: one self-contained, printable HTML page from a merge result.
+"""The board report: one self-contained, printable HTML page from a merge result, and the same page as a PDF.
 
-Everything is inline (styles and an SVG chart), so the file can be emailed or opened offline. Status is
-always a word as well as a colour. Partner text is HTML-escaped, so nothing typed in a return can run.
+Everything is inline (styles and an SVG chart), so the file can be emailed or opened offline. It is built to
+WCAG 2.2 AA (tests run axe-core on it): landmarks, headings in order, tables with scoped headers, a chart with
+a name and its numbers in a table, status as a word and a shape as well as a readable colour. Partner text is
+HTML-escaped, so nothing typed in a return can run, and with `redact` its personal data is replaced.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from .. import layout as L
 from ..merge import Result
+from ..problems import Problem
 from ..reading.fixes import Action
+from ..rounds.challenge import RULES
 from ..rounds.compare import DIRECTIONS, Change, direction_counts
 from ..text import valid
-from .summary import NO_STATUS_FILL
+from .board import NO_STATUS, badge, colours, for_challenge, partner_text, shape, table
+from .pdf import write_pdf
 from .xlsx import write_atomic
 
 CSS = """
-body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; margin: 2em; color: #222; }
-h1 { font-size: 18pt; margin: 0.2em 0; } h2 { font-size: 13pt; margin-top: 1.4em; border-bottom: 1px solid #999; }
-table { border-collapse: collapse; margin: 0.4em 0; } th, td { border: 1px solid #bbb; padding: 3px 6px;
-  vertical-align: top; text-align: left; } th { background: #D9E1F2; } td.n, th.n { text-align: right; }
-.marking { text-align: center; font-weight: bold; letter-spacing: 0.1em; }
-.facts td { border: none; padding: 1px 12px 1px 0; } .status { font-weight: bold; white-space: nowrap; }
+body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; margin: 2em; color: #222; line-height: 1.35; }
+h1 { font-size: 18pt; margin: 0.2em 0; } h2 { font-size: 13pt; margin-top: 1.4em; border-bottom: 1px solid #767676; }
+table { border-collapse: collapse; margin: 0.4em 0; } th, td { border: 1px solid #8c8c8c; padding: 3px 6px;
+  vertical-align: top; text-align: left; } thead th { background: #D9E1F2; } tbody th { font-weight: normal; }
+td.n, th.n { text-align: right; }
+.marking { text-align: center; font-weight: bold; letter-spacing: 0.1em; margin: 0; }
+dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 0.6em 0; }
+dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; }
+.status { font-weight: bold; white-space: nowrap; padding: 0 3px; }
 .none { font-style: italic; color: #9C0006; }
+figure { margin: 0.6em 0; }
 @media print { body { margin: 0; } h2 { break-after: avoid; } tr { break-inside: avoid; }
   thead { display: table-header-group; } .marking { display: none; } }
 """
@@ -40,46 +51,78 @@ NO_UPDATE = "No update given"
 LABEL_CHARS = 36  # a chart label's line, broken between words
 
 
-def write_report(result: Result, out: Path, as_of: date, changes: list[Change] | None = None) -> Path:
-    write_atomic(out, valid(build_report(result, as_of, changes)).encode("utf-8"))
+def write_report(result: Result, out: Path, as_of: date, changes: list[Change] | None = None,
+                 flags: list[Problem] | None = None, redact: bool = False) -> Path:
+    write_atomic(out, valid(build_report(result, as_of, changes, flags, redact)).encode("utf-8"))
     return out
 
 
-def build_report(result: Result, as_of: date, changes: list[Change] | None = None) -> str:
+def write_report_pdf(result: Result, out: Path, as_of: date, changes: list[Change] | None = None,
+                     flags: list[Problem] | None = None, redact: bool = False) -> Path:
+    """The same page, printed to PDF by headless Chromium."""
+    return write_pdf(valid(build_report(result, as_of, changes, flags, redact)), out)
+
+
+def build_report(result: Result, as_of: date, changes: list[Change] | None = None,
+                 flags: list[Problem] | None = None, redact: bool = False) -> str:
+    """The board page. `flags` are the challenge flags (challenge.challenges); with `redact`, the personal
+    data found in partners' text is replaced on the page."""
     plan = result.plan
     s = result.figures
     worst = _worst(result)
     listed = _listed(result)
     shown = {id(a) for a in listed}
+    text = partner_text(plan, redact)
     overdue = [a for a in result.overdue(as_of) if id(a) in shown]
-    top, bottom = (f'<div class="marking {where}">{escape(plan.marking)}</div>' if plan.marking else ""
-                   for where in ("top", "bottom"))
+    flags = flags or []
+    marking = escape(plan.marking)
     page = PAGE.replace('"MARK"', f'"{_css_string(plan.marking)}"')
     unlisted = len(result.actions) - len(listed)
     left_out = (f"<p>{unlisted} row(s) with no Action are not listed here: the partner must fix them first "
                 "(see Returns outstanding).</p>" if unlisted else "")
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', L.OWN_REPORT_MARK.decode(),
-        f"<title>{escape(plan.title)}: board report</title><style>{CSS}{page}</style></head><body>", top,
-        f"<h1>{escape(plan.title)}</h1>",
+        "<!DOCTYPE html>", '<html lang="en-GB"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">', L.OWN_REPORT_MARK.decode(),
+        f"<title>{escape(plan.title)}: board report</title><style>{CSS}{page}</style></head><body>",
+        f'<header><p class="marking">{marking}</p></header>' if plan.marking else "",
+        "<main>", f"<h1>{escape(plan.title)}</h1>",
         f"<p>Combined summary of partners' returns, as of {as_of:%d %B %Y}.</p>",
-        '<table class="facts">',
-        *(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in (
+        '<dl class="facts">',
+        *(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in (
             ("Returns received", f"{s.returns_received} of {s.returns_expected} expected"),
-            ("Actions", s.actions), ("Overdue", len(overdue)), (escape(worst), s.status.get(worst, 0)))),
-        "</table>",
-        "<h2>Status by strategic priority</h2>", _status_table(result), _chart(result),
+            ("Actions", s.actions), ("Overdue", len(overdue)), (escape(worst), s.status.get(worst, 0)),
+            ("For challenge", len(flags)))),
+        "</dl>",
+        '<h2 id="by-priority">Status by strategic priority</h2>', _status_table(result), _chart(result),
     ]
     if changes is not None:
-        parts += ["<h2>Direction of travel since last round</h2>",
-                  _table(["Strategic priority", *DIRECTIONS], direction_counts(result, changes))]
-    parts += [f"<h2>{escape(worst)} actions</h2>",
-              _actions(result, [a for a in listed if a.status == worst], with_update=True),
-              "<h2>Overdue actions</h2>", _actions(result, overdue, as_of=as_of), left_out,
-              "<h2>Returns outstanding</h2>",
-              _table(["Partner", "Outstanding"], [[p, "; ".join(o)] for p, o in result.outstanding().items() if o]),
-              bottom, "</body></html>"]
-    return "\n".join(parts)
+        parts += ['<h2 id="direction">Direction of travel since last round</h2>',
+                  _counts(["Strategic priority", *DIRECTIONS], direction_counts(result, changes), "direction")]
+    parts += [f'<h2 id="worst">{escape(worst)} actions</h2>',
+              _actions(result, [a for a in listed if a.status == worst], text, "worst", with_update=True),
+              '<h2 id="overdue">Overdue actions</h2>', _actions(result, overdue, text, "overdue", as_of=as_of),
+              left_out,
+              '<h2 id="for-challenge">For challenge</h2>',
+              "<p>Reports the board may wish to question: " + "; ".join(why for _, why in RULES) + ".</p>",
+              for_challenge(result, flags, text),
+              '<h2 id="outstanding">Returns outstanding</h2>',
+              table(["Partner", "Outstanding"], [[escape(p), text("; ".join(o))]
+                                                 for p, o in result.outstanding().items() if o], "outstanding"),
+              _personal_note(result, redact), "</main>",
+              f'<footer><p class="marking">{marking}</p></footer>' if plan.marking else "",
+              "</body></html>"]
+    return "\n".join(part for part in parts if part)
+
+
+def _personal_note(result: Result, redact: bool) -> str:
+    n = sum(1 for p in result.problems if p.code == "personal-data")
+    if not n:
+        return ""
+    if redact:
+        return (f"<p>{n} cell(s) in the returns seemed to hold personal data; it is replaced on this page "
+                "(for example [name removed]).</p>")
+    return (f"<p>{n} cell(s) in the returns seem to hold personal data, shown here as typed (see the "
+            "summary's Issues sheet): check before publishing, or write this page with --redact.</p>")
 
 
 def _listed(result: Result) -> list[Action]:
@@ -99,42 +142,29 @@ def _worst(result: Result) -> str:
     return result.plan.status_names[0]  # statuses are listed worst first
 
 
-def _status(result: Result, name: str) -> str:
-    found = next((s for s in result.plan.statuses if s.name == name), None)
-    if found is None:
-        return escape(name or "No status")
-    return f'<span class="status" style="background:#{found.fill};color:#{found.font}">{escape(name)}</span>'
-
-
-def _table(headers: list[str], rows: list[list[object]]) -> str:
-    if not rows:
-        return "<p>None.</p>"
-    numeric = [isinstance(v, int) for v in rows[0]]
-    head = "".join(f'<th class="n">{escape(h)}</th>' if n else f"<th>{escape(h)}</th>"
-                   for h, n in zip(headers, numeric, strict=True))
-    body = "".join("<tr>" + "".join(f'<td class="n">{v}</td>' if isinstance(v, int) else f"<td>{v}</td>"
-                                    for v in (escape(c) if isinstance(c, str) else c for c in row)) + "</tr>"
-                   for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _counts(headers: list[str], rows: list[list[Any]], label: str) -> str:
+    numeric = frozenset(range(1, len(headers)))
+    return table(headers, [[escape(str(r[0])), *(str(v) for v in r[1:])] for r in rows], label, numeric)
 
 
 def _status_table(result: Result) -> str:
-    names = [*result.plan.status_names, "No status"]
-    head = "".join(f'<th class="n">{_status(result, n) if n != "No status" else n}</th>' for n in names)
+    plan = result.plan
+    names = [*plan.status_names, NO_STATUS]
     rows = []
     for title, counts in [*result.figures.by_priority.items(), ("All priorities", result.figures.status)]:
-        rows.append(f"<tr><td>{escape(title)}</td>" + "".join(f'<td class="n">{counts[n]}</td>' for n in names)
-                    + f'<td class="n">{sum(counts.values())}</td></tr>')
-    return (f'<table><thead><tr><th>Strategic priority</th>{head}<th class="n">Total</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+        rows.append([escape(title), *(str(counts[n]) for n in names), str(sum(counts.values()))])
+    heads = ["Strategic priority", *names, "Total"]
+    return table(heads, rows, "by-priority", frozenset(range(1, len(heads))),
+                 head_html=[escape(heads[0]), *(badge(plan, n) for n in names), "Total"])
 
 
 def _chart(result: Result) -> str:
     """Stacked horizontal bars per priority, each status in its colour and labelled with its word where it
-    fits, the total at the end of each bar, and a legend: the same counts as the table, No status included."""
+    fits, the total at the end of each bar, and a legend with each status's shape: the same counts as the
+    table above, No status included. Named for screen readers, which are pointed to the table."""
     plan = result.plan
     width, bar, gap, label, line = 480, 22, 14, 260, 13
-    fills = [(s.name, s.fill, s.font) for s in plan.statuses] + [("No status", NO_STATUS_FILL, "333333")]
+    fills = [(n, *colours(plan, n)) for n in [*plan.status_names, NO_STATUS]]
     rows = [(_wrap(title), counts) for title, counts in result.figures.by_priority.items()]
     most = max((sum(c.values()) for _, c in rows), default=0) or 1
     out, y = [], 0
@@ -157,12 +187,16 @@ def _chart(result: Result) -> str:
         y += max(bar, line * len(lines) + 4) + gap
     legend_x = label
     for name, fill, font in fills:
-        out.append(f'<rect x="{legend_x}" y="{y}" width="12" height="12" fill="#{fill}" stroke="#{font}"/>'
-                   f'<text x="{legend_x + 16}" y="{y + 10}">{escape(name)}</text>')
-        legend_x += 24 + len(name) * 7
+        out.append(f'<rect x="{legend_x}" y="{y}" width="14" height="14" fill="#{fill}" stroke="#{font}"/>'
+                   f'<text x="{legend_x + 3}" y="{y + 11}" fill="#{font}" font-size="10">{shape(plan, name)}</text>'
+                   f'<text x="{legend_x + 18}" y="{y + 11}">{escape(name)}</text>')
+        legend_x += 28 + len(name) * 7
     height = y + 20
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{label + width + 40}" height="{height}" role="img" '
-            f'aria-label="Actions by status and priority" font-size="11">' + "".join(out) + "</svg>")
+    return (f'<figure><svg xmlns="http://www.w3.org/2000/svg" width="{label + width + 40}" height="{height}" '
+            'role="img" aria-labelledby="chart-title chart-desc" font-size="11">'
+            '<title id="chart-title">Actions by status and priority</title>'
+            '<desc id="chart-desc">A bar for each strategic priority, split by status; the same counts are in '
+            "the table above.</desc>" + "".join(out) + "</svg></figure>")
 
 
 def _wrap(title: str) -> list[str]:
@@ -176,23 +210,21 @@ def _wrap(title: str) -> list[str]:
     return lines or [""]
 
 
-def _actions(result: Result, actions: list[Action], with_update: bool = False, as_of: date | None = None) -> str:
-    if not actions:
-        return "<p>None.</p>"
-    head = ["Partner", "Priority", "Action", "Lead", "Time frame", "Status"]
+def _actions(result: Result, actions: list[Action], text: Callable[[str], str], label: str,
+             with_update: bool = False, as_of: date | None = None) -> str:
+    """Actions with the action itself as each row's header."""
+    head = ["Action", "Partner", "Priority", "Lead", "Time frame", "Status"]
     head += ["Update"] if with_update else ["Days overdue"]
     needs_update = {s.name for s in result.plan.statuses if s.update_required}
     rows = []
     for a in actions:
         v = a.values
-        cells = [escape(a.partner), escape(a.row.priority), escape(str(v["action"] or "")),
-                 escape(str(v["lead"] or "")), escape(str(v["time_frame"] or "")), _status(result, a.status)]
+        cells = [text(str(v["action"] or "")), escape(a.partner), escape(a.row.priority), text(str(v["lead"] or "")),
+                 text(str(v["time_frame"] or "")), badge(result.plan, a.status)]
         if with_update:
-            update = escape(str(v["update"] or "")).replace("\n", "<br>")
+            update = text(str(v["update"] or ""))
             cells.append(update or (f'<span class="none">{NO_UPDATE}</span>' if a.status in needs_update else ""))
         else:
             cells.append(str((as_of - a.due).days) if as_of and a.due else "")
-        rows.append("<tr>" + "".join(f'<td class="n">{c}</td>' if i == 6 and not with_update else f"<td>{c}</td>"
-                                     for i, c in enumerate(cells)) + "</tr>")
-    heads = "".join(f'<th class="n">{h}</th>' if h == "Days overdue" else f"<th>{h}</th>" for h in head)
-    return f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        rows.append(cells)
+    return table(head, rows, label, frozenset() if with_update else frozenset({6}))

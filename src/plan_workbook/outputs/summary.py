@@ -17,6 +17,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_range_abs
 from xlsxwriter.worksheet import Worksheet
 
 from .. import layout as L
@@ -63,7 +64,9 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
-    wb.set_properties({"author": "plan-workbook", "created": FIXED_TIME})
+    # Excel's accessibility checker asks for a document title; no person's name or path goes in the properties.
+    wb.set_properties({"title": f"{result.plan.title}: combined summary", "author": "plan-workbook",
+                       "created": FIXED_TIME})
     styles = _Styles(wb, result)
     _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of, changes)
     widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
@@ -86,7 +89,7 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     _table(wb, "Issues", styles, [f.capitalize() for f in ISSUE_FIELDS],
            ([p.as_dict()[f] for f in ISSUE_FIELDS] for p in result.problems), [24, 18, 6, 9, 70, 14, 24, 20],
            printed=ISSUE_FIELDS.index("message") + 1)
-    _data(wb, styles, result, returns)
+    _data(wb, styles, result, returns, changes or [])
     wb.close()
     write_atomic(out, buf.getvalue())
     return out
@@ -160,15 +163,18 @@ def _returns_rows(result: Result) -> list[tuple[list[Any], bool]]:
     return sorted(rows, key=lambda r: (order.get(r[0][0], len(order)), str(r[0][2] or "")))
 
 
-def _data(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, returns: list[tuple[list[Any], bool]]) -> None:
+def _data(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, returns: list[tuple[list[Any], bool]],
+          changes: list[Change]) -> None:
     """The machine contract (rounds/readback.py): what later rounds read back, keyed by role, on a hidden and
     protected sheet; past Excel's last row it goes on to "_data (2)" and so on."""
     blank = [None] * len(ROLES)
+    change = {c.where: c.change for c in changes}  # an action's change since last round, by where it is
     records = chain(
         (["action", a.partner, a.row.priority, *(a.values[r] for r in ROLES), a.row.file, a.row.source,
-          None, None, None, None, None] for a in result.actions),
-        (["return", row[0], None, *blank, row[2], None, row[1], int(owes), None, None, None] for row, owes in returns),
-        (["issue", None, None, *blank, p.file, p.cell, None, None, p.sheet, p.severity, p.message]
+          None, None, None, None, None, change.get(f"{a.row.file} {a.row.source}")] for a in result.actions),
+        (["return", row[0], None, *blank, row[2], None, row[1], int(owes), None, None, None, None]
+         for row, owes in returns),
+        (["issue", None, None, *blank, p.file, p.cell, None, None, p.sheet, p.severity, p.message, None]
          for p in result.problems))
     def sheet(part: int) -> Worksheet:
         ws = wb.add_worksheet(L.DATA_SHEET if part == 1 else f"{L.DATA_SHEET} ({part})")
@@ -212,6 +218,8 @@ def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[st
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, part: int, styles: _Styles, headers: list[str],
                  widths: list[float], numeric: set[int] | frozenset[int]) -> Worksheet:
     ws = wb.add_worksheet(name)
+    # The header row named as screen readers (JAWS, NVDA) look for it; constant-memory mode has no Excel tables.
+    wb.define_name(f"'{name}'!ColumnTitle", f"='{name}'!{xl_range_abs(0, 0, 0, len(headers) - 1)}")
     for col, width in enumerate(widths):
         _written(ws.set_column(col, col, width, styles.wrap), ws, 0, col)
     _written(ws.set_row(0, row_height(zip(headers, widths, strict=True))), ws, 0, 0)
@@ -322,4 +330,6 @@ def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: i
     })
     chart.set_title({"name": "Actions by status and priority"})
     chart.set_size({"width": 680, "height": 300})
-    _written(ws.insert_chart(at, 0, chart), ws, at, 0)
+    alt = ("Stacked bar chart of actions by status for each strategic priority; the same counts are in the "
+           "Status by priority table above.")
+    _written(ws.insert_chart(at, 0, chart, {"description": alt}), ws, at, 0)

@@ -40,13 +40,14 @@ class Change:
 
 def read_previous(plan: Plan, path: Path) -> list[dict[str, str]]:
     """Last round's actions from its summary's machine contract (read by role, so this round's plan may have
-    renamed any heading), as text keyed by this plan's column headers, with Partner, Priority, Source file and
-    Source cell."""
+    renamed any heading), as text keyed by this plan's column headers, with Partner, Priority, Source file,
+    Source cell and Change (its change the round before, as this round's Changes sheet has it)."""
     out = []
     for row in read_data(path, "Actions")["action"]:
         text = {plan.column(role).header: display(row[role]) for role in ROLES}
         text.update({"Partner": display(row["partner"]), "Priority": display(row["priority"]),
-                     "Source file": display(row["file"]), "Source cell": display(row["cell"])})
+                     "Source file": display(row["file"]), "Source cell": display(row["cell"]),
+                     "Change": display(row.get("change"))})
         out.append(text)
     return out
 
@@ -63,7 +64,7 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
     matched: set[int] = set()
     for a in result.actions:
         candidates = [o for o in old_by_key.get((a.partner, a.row.priority), []) if id(o) not in matched]
-        last = _best(str(a.values["action"] or ""), candidates, head["action"])
+        last = best_match(str(a.values["action"] or ""), candidates, head["action"])
         if last is None:
             changes.append(_change(a, "new", "", ""))
             continue
@@ -101,7 +102,8 @@ def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
     return rows
 
 
-def _best(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
+def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
+    """Last round's row for an action: the same text, or nearly the same (a reworded action keeps its history)."""
     key = " ".join(text.split()).casefold()
     for old in candidates:
         if " ".join(old[header].split()).casefold() == key:

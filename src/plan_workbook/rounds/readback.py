@@ -3,7 +3,8 @@
 What they read is the summary's machine contract: the hidden, protected `_data` sheet, one record per row keyed by
 role names the tool owns (never the plan's column headings, never the words a sheet shows people), so a plan may
 rename every heading between rounds. Records:
-  action: partner, priority (its title), the eight roles, file and cell where the action is
+  action: partner, priority (its title), the eight roles, file and cell where the action is, and its change
+          since the round before (compare.ChangeKind; empty in a first round and in summaries written before it)
   return: partner, state (a file's state, or `missing`), file, owes (1 when the partner is to be chased)
   issue:  file, sheet, cell, severity, message (one per problem)
 """
@@ -21,7 +22,8 @@ from ..errors import UsageError
 from ..plan import ROLES
 
 DATA_FIELDS = ("record", "partner", "priority", *ROLES, "file", "cell", "state", "owes", "sheet", "severity",
-               "message")
+               "message", "change")
+ADDED_FIELDS = ("change",)  # later than the first summaries with the record: read when there
 Record = Literal["action", "return", "issue"]
 
 
@@ -30,7 +32,7 @@ def read_data(path: Path, shown: str) -> dict[Record, list[dict[str, Any]]]:
     one without the `shown` sheet the command is known by (Returns, Actions) is not a summary at all; one with it
     was written by an older plan-workbook."""
     try:
-        rows = read_summary(path, {L.DATA_SHEET: list(DATA_FIELDS)})[L.DATA_SHEET]
+        rows = read_summary(path, {L.DATA_SHEET: [f for f in DATA_FIELDS if f not in ADDED_FIELDS]})[L.DATA_SHEET]
     except UsageError as e:
         if f"no '{L.DATA_SHEET}' sheet" not in str(e):
             raise

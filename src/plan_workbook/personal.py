@@ -1,0 +1,155 @@
+"""Personal data in partners' text: found before a board paper (which is published) is written.
+
+Each pattern is deliberately narrow: a board paper with a false alarm costs the coordinator a glance, but a
+pattern that fires on every action code or date would be ignored. Every pattern is listed in the README and
+tested on true and false cases (`tests/test_personal.py`). `--redact` replaces what is found in the board page
+and PDF only; the summary workbook is the coordinator's own record and keeps the text as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .plan import Plan
+from .problems import Problem
+from .reading.fixes import Action
+
+# UK postcode areas (the letters before the first digit). A code such as "RA1 2AB" (an action numbered by its
+# priority's initials) has the shape of a postcode but no such area, so it is not one.
+POSTCODE_AREAS = frozenset(str.split("""
+AB AL B BA BB BD BF BH BL BN BR BS BT BX CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX FK
+FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR
+NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC
+WD WF WN WR WS WV YO ZE
+"""))
+# Words that follow "victim" or "witness" in the names of services and schemes, not of people.
+NOT_NAMES = frozenset(str.split("""
+First Support Services Service Code Care Awareness Hub Voice Champions Champion Lead Leads Team Unit Officer
+Officers Liaison Advocate Advocates Contact Centre Pathway Scheme Statement Statements Strategy Surveys Survey
+Satisfaction Engagement Right Rights Commissioner Panel Group Groups Forum Board Week Day Month Fund Funding
+Referral Referrals Journey Needs Assessment Assessments Feedback Information Personal Impact Offer
+"""))
+
+_DATE = r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
+_NAME = r"[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    kind: str  # what it is, in a message: "an email address"
+    label: str  # what replaces it under --redact: "[email address removed]"
+    regex: re.Pattern[str]
+    group: int = 0  # the part that is personal: the name after "victim", not the word "victim"; -1: the last found
+    accept: Callable[[re.Match[str], frozenset[str]], bool] | None = None  # a further test of a match
+    example: str = ""  # a true case, for the README
+    not_example: str = ""  # a false case, for the README
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern("an email address", "[email removed]",
+            re.compile(r"(?<![\w.+\-])[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"),
+            example="j.smith@example.org", not_example="@LeicsPolice (a handle, no domain)"),
+    Pattern("a UK phone number", "[phone number removed]",
+            re.compile(r"(?<![\w+])(?:\(0\d{2,4}\)\s?\d(?:[\s\-]?\d){4,7}"
+                       r"|(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s\-]{0,2}\d){8,9})(?![\d/])"),
+            example="0116 222 2222, +44 7700 900123", not_example="2021/22, 01/04/2022, 100000 leaflets"),
+    Pattern("a UK postcode", "[postcode removed]",
+            re.compile(r"\b([A-Za-z]{1,2})\d[A-Za-z\d]?\s?\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}\b"),
+            accept=lambda m, _: m.group(1).upper() in POSTCODE_AREAS,
+            example="LE1 6ZG", not_example="RA1 2AB (an action code: RA is no postcode area)"),
+    Pattern("a National Insurance number", "[NI number removed]",
+            re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"),
+            example="AB 12 34 56 C", not_example="GB123456A (never issued), AB123456E (no such last letter)"),
+    Pattern("a police crime reference", "[crime reference removed]",
+            re.compile(r"(?i:\b(?:crime|incident|occurrence|log)\s*(?:ref(?:erence)?|number|no)\b\.?|\bCRN\b|\bURN\b)"
+                       r"[\s:#.\-]*(?:(?i:is)\s+)?([A-Z]{0,4}[/\-*]?\d[\dA-Z]*(?:[/\-*]\d[\dA-Z]*)*)"
+                       r"|\b(\d{2}\*\d{5,})\b"),
+            group=-1, example="crime ref 21*0123456, CRN: CR/012345/21",
+            not_example="crime reference numbers are given to every victim"),
+    Pattern("a date of birth", "[date of birth removed]",
+            re.compile(rf"(?i:\bd\.?o\.?b\b\.?|\bdate\s+of\s+birth\b|\bborn(?:\s+on)?\b)[\s:\-]*({_DATE})"),
+            group=1, example="DOB 02/03/1985, born on 2 March 1985", not_example="due 31/03/2022"),
+    Pattern("a person's name", "[name removed]",
+            re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_NAME})"
+                       rf"|(?i:\b(?:victim|witness|suspect|offender|complainant|perpetrator)s?\b)[,:]?\s+"
+                       rf"(?:(?i:named|called|is)\s+)?({_NAME})"),
+            group=-1, accept=lambda m, partners: not _names_a_service(m, partners),
+            example="Mrs Patel, the victim John Smith",
+            not_example="Victim First, victim support, Victims' Code"),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    label: str
+    text: str  # what was found, exactly as typed
+    start: int
+    end: int
+
+
+def scan(text: str, ignore: Iterable[str] = ()) -> list[Finding]:
+    """Personal data in `text`, in order of position; `ignore` holds names that are never a person's (the
+    plan's partners, such as 'Victim First'). Overlapping finds keep the earlier, longer one."""
+    ignored = frozenset(" ".join(w.split()).casefold() for w in ignore)
+    found: list[Finding] = []
+    for p in PATTERNS:
+        for m in p.regex.finditer(text):
+            if p.accept is not None and not p.accept(m, ignored):
+                continue
+            start, end = _span(m, p.group)
+            found.append(Finding(p.kind, p.label, text[start:end], start, end))
+    found.sort(key=lambda f: (f.start, -f.end))
+    kept: list[Finding] = []
+    for f in found:
+        if not kept or f.start >= kept[-1].end:
+            kept.append(f)
+    return kept
+
+
+def redact(text: str, ignore: Iterable[str] = ()) -> str:
+    """`text` with every finding replaced by its label, such as "[email removed]"."""
+    out, at = [], 0
+    for f in scan(text, ignore):
+        out += [text[at:f.start], f.label]
+        at = f.end
+    return "".join([*out, text[at:]])
+
+
+SCANNED = ("action", "update")  # the roles a board reads in full
+
+
+def scan_actions(plan: Plan, actions: Iterable[Action]) -> list[Problem]:
+    """A `personal-data` warning at each action or update cell that seems to hold personal data."""
+    partners = [w for p in plan.partners for w in (p.name, *p.aliases)]
+    out = []
+    for a in actions:
+        for role in SCANNED:
+            found = scan(str(a.values[role] or ""), partners)
+            if found:
+                kinds = ", ".join(dict.fromkeys(f.kind for f in found))
+                cell = a.row.cell(role)
+                out.append(Problem(a.row.file, a.row.sheet, cell, "personal-data",
+                                   f"{cell} seems to hold personal data ({kinds}). Board papers are published: "
+                                   "take it out of the return, or write the board outputs with --redact.",
+                                   column=plan.column(role).header, value="; ".join(f.text for f in found)))
+    return out
+
+
+def _span(m: re.Match[str], group: int) -> tuple[int, int]:
+    """The span of the personal part: group 0 is the whole match; -1 the last group that matched."""
+    if group >= 0:
+        return m.span(group)
+    last = max(i for i in range(1, (m.re.groups or 0) + 1) if m.group(i) is not None)
+    return m.span(last)
+
+
+def _names_a_service(m: re.Match[str], partners: frozenset[str]) -> bool:
+    """'Victim Support', 'witness Care Unit' or a partner's own name (such as 'Victim First'): not a person."""
+    start, end = _span(m, -1)
+    if m.string[start:end].split()[0] in NOT_NAMES:
+        return True
+    rest = " ".join(m.string[m.start():].split()).casefold()
+    return any(rest.startswith(name) for name in partners)

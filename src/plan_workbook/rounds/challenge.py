@@ -1,0 +1,150 @@
+"""Challenge the green: "watermelon" reporting (green outside, red inside) that the board should question.
+
+Each rule is a problem code of severity `note` (for the coordinator and the board, never chased), listed on
+the board page under "For challenge" with its partner, cell and reason. The thresholds come from the plan's
+optional `[challenge]` table. The rules that look back need last round's summary (`--previous`); the one
+about an update unchanged for two rounds reads what last round's summary recorded as that action's change.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..merge import Result
+from ..plan import Challenge
+from ..problems import Code, Problem, short
+from ..reading.fixes import Action
+from ..reading.timeframes import parse_time_frame
+from .compare import best_match
+
+# The rules, in the order the board page lists them: (code, what it asks), for the README and the page.
+RULES: tuple[tuple[Code, str], ...] = (
+    ("challenge-overdue-no-date", "past its due date, not done, and the update gives no new date"),
+    ("challenge-update-short", "at a status that needs an update, with an update of only a few words"),
+    ("challenge-improved-same-update", "status improved since last round, but the update is last round's"),
+    ("challenge-update-stale", "the same update for two rounds running"),
+    ("challenge-due-slipped", "due date moved later since last round"),
+)
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# Date phrases an update may give as a new date; each is read by the Time Frame parser.
+_DATE_PHRASE = re.compile(
+    rf"\bq[1-4]\s*\d{{2,4}}\s*/\s*\d{{2,4}}\b|\b\d{{1,2}}\s*[/.\-]\s*\d{{1,2}}\s*[/.\-]\s*\d{{2,4}}\b"
+    rf"|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{_MONTH},?\s+\d{{2,4}}\b"
+    rf"|\b\d{{4}}\s*/\s*\d{{2}}\b", re.IGNORECASE)
+# "by June", "until September": a month with no year, which people write for the coming one.
+_MONTH_ONLY = re.compile(rf"\b(?:by|in|until|till|to|for|from|before|during|end of)\s+{_MONTH}(?!\s*\d)",
+                         re.IGNORECASE)
+
+
+def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None,
+               settings: Challenge | None = None) -> list[Problem]:
+    """Every challenge flag for this round's actions, in the actions' order; `previous` is last round's actions
+    (compare.read_previous), `settings` the thresholds (default: the plan's)."""
+    plan = result.plan
+    rules = settings or plan.challenge
+    needs_update = {s.name for s in plan.statuses if s.update_required}
+    rank = {name: i for i, name in enumerate(plan.status_names)}  # worst first
+    matched = _matches(result, previous) if previous else {}
+    out: list[Problem] = []
+    for a in result.actions:
+        if not _action(a).strip():
+            continue  # a row with no Action is an error the partner must fix first, not an action to challenge
+        update = " ".join(str(a.values["update"] or "").split())
+        last = matched.get(id(a))
+
+        def flag(code: Code, role: str, message: str, value: str = "", action: Action = a) -> None:
+            out.append(Problem(action.row.file, action.row.sheet, action.row.cell(role), code,
+                               message, column=plan.column(role).header, value=value))
+
+        if (a.due and (as_of - a.due).days > rules.overdue_grace_days and a.status != plan.done_status
+                and not mentions_new_date(update, a.due)):
+            flag("challenge-overdue-no-date", "update",
+                 f"'{short(_action(a), 60)}' was due {a.due:%d %b %Y} and is {a.status or 'without a status'}, "
+                 f"but the update gives no new date.", update)
+        words = len(update.split())
+        if a.status in needs_update and 0 < words < rules.min_update_words:
+            flag("challenge-update-short", "update",
+                 f"'{short(_action(a), 60)}' is {a.status} but its update is only {words} word(s): "
+                 f"'{short(update, 60)}'.", update)
+        if last is None:
+            continue
+        before = last.get(plan.column("status").header, "")
+        old_update = " ".join(last.get(plan.column("update").header, "").split())
+        same_update = bool(update) and update == old_update
+        if same_update and rank.get(a.status, -1) > rank.get(before, len(rank)) >= 0:
+            flag("challenge-improved-same-update", "status",
+                 f"'{short(_action(a), 60)}' moved from {before} to {a.status}, but the update is the same as "
+                 "last round's.", update)
+        if same_update and (rules.stale_rounds == 1 or last.get("Change") == "update unchanged"):
+            flag("challenge-update-stale", "update",
+                 f"'{short(_action(a), 60)}' has had the same update for {rules.stale_rounds} rounds running.",
+                 update)
+        slipped = _slipped(a, last, plan.column("time_frame").header, rules.slip_days)
+        if slipped:
+            flag("challenge-due-slipped", "time_frame", f"'{short(_action(a), 60)}' {slipped}.",
+                 str(a.values["time_frame"] or ""))
+    return out
+
+
+def add_challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None) -> list[Problem]:
+    """The challenge flags, also added to the result's problems (so to Issues), after each file's own."""
+    flags = challenges(result, as_of, previous)
+    order = {r.file: i for i, r in enumerate(result.returns)}
+    result.problems = sorted([*result.problems, *flags], key=lambda p: order.get(p.file, len(order)))  # stable
+    return flags
+
+
+def mentions_new_date(update: str, due: date) -> bool:
+    """Whether an update gives a date later than `due` (a month alone, 'by June', counts as a new date)."""
+    if _MONTH_ONLY.search(update):
+        return True
+    for m in _DATE_PHRASE.finditer(update):
+        found, _ = parse_time_frame(m.group(0))
+        if found is not None and found > due:
+            return True
+    return False
+
+
+def _action(a: Action) -> str:
+    return str(a.values["action"] or "")
+
+
+def _matches(result: Result, previous: list[dict[str, str]]) -> dict[int, dict[str, str]]:
+    """id(action) -> last round's row for the same action, matched as the Changes sheet matches them."""
+    header = result.plan.column("action").header
+    by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for old in previous:
+        by_key.setdefault((old["Partner"], old["Priority"]), []).append(old)
+    out: dict[int, dict[str, str]] = {}
+    taken: set[int] = set()
+    for a in result.actions:
+        candidates = [o for o in by_key.get((a.partner, a.row.priority), []) if id(o) not in taken]
+        last = best_match(_action(a), candidates, header)
+        if last is not None:
+            taken.add(id(last))
+            out[id(a)] = last
+    return out
+
+
+def _slipped(a: Action, last: dict[str, str], time_frame_header: str, slip_days: int) -> str:
+    """Why the due date moved later since last round, or "" when it did not."""
+    before = _due(last, time_frame_header)
+    if before is None:
+        return ""
+    if a.due is None:
+        if str(a.values["time_frame"] or "").strip().casefold() in {"", *_ONGOING}:
+            return f"was due {before:%d %b %Y} last round and now has no due date"
+        return ""  # a time frame not understood is its own warning
+    if (a.due - before).days > slip_days:
+        return f"was due {before:%d %b %Y} last round and is now due {a.due:%d %b %Y}"
+    return ""
+
+
+_ONGOING = frozenset({"ongoing", "on-going", "on going", "continuous"})
+
+
+def _due(row: dict[str, str], time_frame_header: str) -> date | None:
+    """Last round's due date: its time frame read again (a real date is kept as one in the record)."""
+    return parse_time_frame(row.get(time_frame_header, ""))[0]
