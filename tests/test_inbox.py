@@ -125,6 +125,8 @@ def test_a_folder_of_emails_merges_to_the_same_actions_as_the_sample_files(tmp_p
     assert files[f"{folder}/hostile.zip{SEP}bomb.xlsx"]["state"] == "unreadable"
     returns = {r["File"]: r for r in table(tmp_path / "mail.xlsx", "Returns") if r["File"]}
     assert set(names) <= set(returns)
+    police = returns[f"{folder}/police-q3.eml{SEP}Hate crime return.xlsx"]
+    assert (police["Received"], police["From"]) == ("2022-03-30T09:00:00+00:00", "jo.smith@leics.police.uk")
     chase = CliRunner().invoke(main, ["chase", str(tmp_path / "mail.xlsx"), "--as-of", "2022-03-31"])
     assert f"Thank you for your return (city-and-fire.msg{SEP}City.xlsx)." in chase.output
 

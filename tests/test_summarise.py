@@ -88,7 +88,7 @@ def test_actions_overdue_returns_and_issues(plan: Plan, make_return: MakeReturn,
     assert len(returns) == 17
     assert returns[0] == {"Partner": "Leicestershire Police", "Return": "received", "File": str(police),
                           "Actions": 4, "Examples not used": 11, "Errors": 0, "Warnings": 0,
-                          "Outstanding": "nothing"}
+                          "Outstanding": "nothing", "Received": None, "From": None}  # a file, not an email
     assert {r["Return"] for r in returns[1:]} == {"missing"}
     ws = load_workbook(out)["Actions"]
     assert ws.freeze_panes == "A2"

@@ -84,8 +84,9 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
                              c.where] for c in changes), [20, 18, 40, 16, 10, 10, 11, 40, 40], printed=8)
     returns = _returns_rows(result)
     _table(wb, "Returns", styles,
-           ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding"],
-           (row for row, _ in returns), [28, 11, 36, 9, 10, 8, 9, 36], numeric={3, 4, 5, 6})
+           ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding",
+            "Received", "From"],  # an emailed return's Date and sender; blank for a file
+           (row for row, _ in returns), [28, 11, 36, 9, 10, 8, 9, 36, 20, 28], numeric={3, 4, 5, 6})
     _table(wb, "Issues", styles, [f.capitalize() for f in ISSUE_FIELDS],
            ([p.as_dict()[f] for f in ISSUE_FIELDS] for p in result.problems), [24, 18, 6, 9, 70, 14, 24, 20],
            printed=ISSUE_FIELDS.index("message") + 1)
@@ -150,7 +151,8 @@ def _returns_rows(result: Result) -> list[tuple[list[Any], bool]]:
     owed = result.outstanding()
     for partner, state in result.partner_states.items():
         if state == "missing":
-            rows.append(([partner, "missing", None, None, None, None, None, "; ".join(owed[partner])], True))
+            rows.append(([partner, "missing", None, None, None, None, None, "; ".join(owed[partner]), None, None],
+                         True))
     for f in result.file_rows():  # one row per file, whatever became of it
         # a copy, superseded or rejected file is left out of the merge: nothing to do on it but what Issues says
         own = ([] if f["state"] in ("copy", "superseded") else
@@ -158,7 +160,8 @@ def _returns_rows(result: Result) -> list[tuple[list[Any], bool]]:
                ["return could not be read"] if f["state"] == "unreadable" else [])
         own += still_to_do(f["errors"], f["warnings"]) if f["state"] not in ("copy", "superseded") else []
         rows.append(([f["partner"] or "(partner not known)", f["state"], f["file"], f["actions"],
-                      f["examples_ignored"], f["errors"], f["warnings"], "; ".join(own) or "nothing"], bool(own)))
+                      f["examples_ignored"], f["errors"], f["warnings"], "; ".join(own) or "nothing",
+                      f.get("received"), f.get("sender")], bool(own)))
     order = {p: i for i, p in enumerate(result.plan.returning_partners)}
     return sorted(rows, key=lambda r: (order.get(r[0][0], len(order)), str(r[0][2] or "")))
 
