@@ -83,13 +83,15 @@ class Scan:
         return hashlib.sha256(self.data).hexdigest()
 
 
-class _Refuse(Exception):
+class Refuse(Exception):
+    """A file that cannot be read: one problem for it (also raised by the .ods reader)."""
+
     def __init__(self, code: Code, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
 
-class _Unsafe(Exception):
+class Unsafe(Exception):
     """A part declares a DTD or entities."""
 
 
@@ -108,10 +110,10 @@ def scan_bytes(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> 
     out = Scan(data=data)
     try:
         if len(data) > MAX_FILE_BYTES:
-            raise _Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of up "
+            raise Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of up "
                           "to that size. Ask the partner to remove pictures or unused sheets.")
         _check(out, name, unread)
-    except _Refuse as e:
+    except Refuse as e:
         out.fatal = (e.code, e.message)
     return out
 
@@ -119,31 +121,31 @@ def scan_bytes(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> 
 def _check(out: Scan, name: str, unread: frozenset[str]) -> None:
     data = out.data
     if not data:
-        raise _Refuse("unreadable-file", "The file is empty (0 bytes). Ask the partner to send it again.")
+        raise Refuse("unreadable-file", "The file is empty (0 bytes). Ask the partner to send it again.")
     if data.startswith(OLE):
         _refuse_ole(data)
     if not data.startswith(b"PK"):
-        raise _Refuse(*_not_zip(data))
+        raise Refuse(*_not_zip(data))
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         names = zf.namelist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
-        raise _Refuse("unreadable-file", f"The file is damaged or incomplete ({e}), perhaps cut short when it "
+        raise Refuse("unreadable-file", f"The file is damaged or incomplete ({e}), perhaps cut short when it "
                       "was sent or saved. Ask the partner to send it again.") from None
     with zf:
         _refuse_other_zip(zf, names)
-        _check_sizes(zf)
+        check_sizes(zf.infolist())
         parts = _Parts(zf)
         out.kind = "xlsm" if parts.find("xl/vbaProject.bin") else "xlsx"
         out.macros = out.kind == "xlsm"
         try:
             _Book(parts, out, unread).read(name)
-        except _Unsafe:
-            raise _Refuse("unsafe-file", "The workbook's XML declares its own entities or a DTD, which Excel never "
+        except Unsafe:
+            raise Refuse("unsafe-file", "The workbook's XML declares its own entities or a DTD, which Excel never "
                           "writes; it was not read. Ask the partner to save a new copy from Excel.") from None
         except (expat.ExpatError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
                 RuntimeError) as e:  # RuntimeError: zipfile's encrypted member or unknown compression
-            raise _Refuse("unreadable-file", f"The workbook is damaged ({type(e).__name__}: {e}). " + RESAVE) from None
+            raise Refuse("unreadable-file", f"The workbook is damaged ({type(e).__name__}: {e}). " + RESAVE) from None
 
 
 def _refuse_ole(data: bytes) -> None:
@@ -153,15 +155,15 @@ def _refuse_ole(data: bytes) -> None:
         return stream.encode("utf-16-le") in data
 
     if has("EncryptionInfo") or has("EncryptedPackage"):
-        raise _Refuse("encrypted", "The workbook is protected with a password to open, so it cannot be read. "
+        raise Refuse("encrypted", "The workbook is protected with a password to open, so it cannot be read. "
                       "Ask the partner to remove the password (File > Info > Protect Workbook > Encrypt with "
                       "Password, clear it) and send an unencrypted copy.")
     if has("Workbook") or has("Book"):
-        raise _Refuse("wrong-format", "This is an old Excel 97-2003 workbook (.xls), not the template's .xlsx. "
+        raise Refuse("wrong-format", "This is an old Excel 97-2003 workbook (.xls), not the template's .xlsx. "
                       + SAVE_AS)
     if has("WordDocument"):
-        raise _Refuse("wrong-format", "This is a Word document (.doc), not a workbook. Check the attachment.")
-    raise _Refuse("wrong-format", "This is an old-style Office file, not an .xlsx workbook. " + SAVE_AS)
+        raise Refuse("wrong-format", "This is a Word document (.doc), not a workbook. Check the attachment.")
+    raise Refuse("wrong-format", "This is an old-style Office file, not an .xlsx workbook. " + SAVE_AS)
 
 
 def _not_zip(data: bytes) -> tuple[Code, str]:
@@ -196,44 +198,44 @@ def _refuse_other_zip(zf: zipfile.ZipFile, names: list[str]) -> None:
     if "mimetype" in names:
         kind = zf.read("mimetype")[:100].decode("ascii", "replace")
         if "spreadsheet" in kind:
-            raise _Refuse("wrong-format", "This is an OpenDocument spreadsheet (.ods), which LibreOffice saves "
+            raise Refuse("wrong-format", "This is an OpenDocument spreadsheet (.ods), which LibreOffice saves "
                           "by default, not the template's .xlsx. " + SAVE_AS)
-        raise _Refuse("wrong-format", f"This is an OpenDocument file ({kind}), not a workbook.")
+        raise Refuse("wrong-format", f"This is an OpenDocument file ({kind}), not a workbook.")
     if "xl/workbook.bin" in names:
-        raise _Refuse("wrong-format", "This is an Excel binary workbook (.xlsb), not the template's .xlsx. "
+        raise Refuse("wrong-format", "This is an Excel binary workbook (.xlsb), not the template's .xlsx. "
                       + SAVE_AS)
     if any(n.startswith("word/") for n in names):
-        raise _Refuse("wrong-format", "This is a Word document, not a workbook. Check the attachment.")
+        raise Refuse("wrong-format", "This is a Word document, not a workbook. Check the attachment.")
     if any(n.startswith("ppt/") for n in names):
-        raise _Refuse("wrong-format", "This is a PowerPoint file, not a workbook. Check the attachment.")
+        raise Refuse("wrong-format", "This is a PowerPoint file, not a workbook. Check the attachment.")
     if "[Content_Types].xml" not in names:
-        raise _Refuse("unreadable-file", "The file is a zip archive but not an Excel workbook. "
+        raise Refuse("unreadable-file", "The file is a zip archive but not an Excel workbook. "
                       "Ask the partner to save it again as .xlsx and resend it.")
 
 
-def _check_sizes(zf: zipfile.ZipFile) -> None:
-    """Uncompressed sizes as declared: the zip readers used here stop at the declared size."""
-    infos = zf.infolist()
+def check_sizes(infos: list[zipfile.ZipInfo], what: str = "workbook", opener: str = " in Excel") -> None:
+    """Uncompressed sizes as declared: the zip readers used here stop at the declared size. `what` and `opener`
+    name the kind of file in the message (the .ods reader says "spreadsheet")."""
     if len(infos) > MAX_PARTS:
-        raise _Refuse("too-large", f"The workbook holds {len(infos)} parts; the tool reads at most {MAX_PARTS}.")
+        raise Refuse("too-large", f"The {what} holds {len(infos)} parts; the tool reads at most {MAX_PARTS}.")
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED_BYTES:
-        raise _Refuse("too-large", f"The workbook unpacks to {total / MiB:,.0f} MB; the tool reads at most "
-                      f"{MAX_UNPACKED_BYTES // MiB} MB. It may be a 'zip bomb'; do not open it in Excel either.")
+        raise Refuse("too-large", f"The {what} unpacks to {total / MiB:,.0f} MB; the tool reads at most "
+                     f"{MAX_UNPACKED_BYTES // MiB} MB. It may be a 'zip bomb'; do not open it{opener} either.")
     for i in infos:
         if i.file_size > MiB and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise _Refuse("too-large", f"The part {i.filename} unpacks {i.file_size // max(i.compress_size, 1):,} "
-                          f"times larger than it is stored (the tool allows {MAX_RATIO}). It may be a 'zip bomb'; "
-                          "do not open it in Excel either.")
+            raise Refuse("too-large", f"The part {i.filename} unpacks {i.file_size // max(i.compress_size, 1):,} "
+                         f"times larger than it is stored (the tool allows {MAX_RATIO}). It may be a 'zip bomb'; "
+                         f"do not open it{opener} either.")
 
 
 def _refuse_dtd(*_: Any) -> None:
-    raise _Unsafe
+    raise Unsafe
 
 
-def _parser() -> Any:
+def xml_parser(namespace_separator: str | None = None) -> Any:
     """An expat parser that refuses any DTD or entity declaration (so no entity can ever be expanded)."""
-    p = expat.ParserCreate()
+    p = expat.ParserCreate(namespace_separator=namespace_separator)
     p.buffer_text = True
     p.StartDoctypeDeclHandler = _refuse_dtd
     p.EntityDeclHandler = _refuse_dtd
@@ -253,7 +255,7 @@ def _elements(data: bytes, wanted: str) -> list[dict[str, str]]:
         if _local(tag) == wanted:
             found.append(attrs)
 
-    p = _parser()
+    p = xml_parser()
     p.StartElementHandler = start
     p.Parse(data, True)
     return found
@@ -274,7 +276,7 @@ class _Parts:
         for info in zf.infolist():
             key = info.filename.replace("\\", "/").lower()
             if key in self.cache:
-                raise _Refuse("unsafe-file", f"The workbook holds two parts that Excel readers take for one "
+                raise Refuse("unsafe-file", f"The workbook holds two parts that Excel readers take for one "
                               f"('{self.cache[key]}' and '{info.filename}'), so what would be read cannot be "
                               "checked; it was not read. " + RESAVE)
             self.cache[key] = info.filename
@@ -297,7 +299,7 @@ class _Parts:
                 with self.zf.open(name) as stream:
                     head = stream.read(8192)
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head or (_utf16(head) and b"<\x00!" in head):
-                    raise _Unsafe
+                    raise Unsafe
 
 
 def _rels(parts: _Parts, part: str) -> dict[str, tuple[str, str]]:
@@ -325,18 +327,18 @@ class _Book:
         top = _rels(parts, "")
         office = [t for t, kind in top.values() if kind.endswith("/relationships/officeDocument")]
         if not office:
-            raise _Refuse("unreadable-file", "The file has no workbook in it (its package names none). " + RESAVE)
+            raise Refuse("unreadable-file", "The file has no workbook in it (its package names none). " + RESAVE)
         xl = office[-1][: office[-1].rfind("/") + 1].removeprefix("/")  # calamine takes the last one's folder
         strings = self._strings(xl)
         rels = _rels(parts, xl + "workbook.xml")  # calamine reads workbook.xml by this fixed name
         book = parts.read(xl + "workbook.xml")
         if book is None:
-            raise _Refuse("unreadable-file", "The workbook part (workbook.xml) is missing. " + RESAVE)
+            raise Refuse("unreadable-file", "The workbook part (workbook.xml) is missing. " + RESAVE)
         sheets = [self._sheet(attrs, rels, xl) for attrs in _elements(book, "sheet")]
         out.sheet_list = [(n, state, kind) for n, state, kind, _ in sheets]
         for n, _, kind, part in sheets:
             if kind == "macrosheet":
-                raise _Refuse("unsafe-file", f"The sheet '{n}' is an Excel 4.0 macro sheet ({part}): old-style macros "
+                raise Refuse("unsafe-file", f"The sheet '{n}' is an Excel 4.0 macro sheet ({part}): old-style macros "
                               "that can run code, and that the tool cannot read. Ask the partner to delete that sheet "
                               "(right-click its tab > Delete), save the workbook as .xlsx and resend it.")
         for n, _, _, part in sheets:
@@ -352,18 +354,18 @@ class _Book:
         name = attrs.get("name", "")
         rid = [v for k, v in attrs.items() if _local(k) == "id"][-1:]
         if not rid or rid[0] not in rels:
-            raise _Refuse("unreadable-file", f"The sheet '{name}' points to a part that is not in the file. " + RESAVE)
+            raise Refuse("unreadable-file", f"The sheet '{name}' points to a part that is not in the file. " + RESAVE)
         target, rel_type = rels[rid[0]]
         part = _calamine_path(xl, target)
         kind = _KINDS.get(rel_type.rsplit("/", 1)[-1].lower(), "")
         if not kind:
-            raise _Refuse("unreadable-file", f"The sheet '{name}' is of a kind the tool cannot read "
+            raise Refuse("unreadable-file", f"The sheet '{name}' is of a kind the tool cannot read "
                           f"({rel_type.rsplit('/', 1)[-1][:40]}). " + RESAVE)
         state = attrs.get("state", "visible")
         if state not in ("visible", "hidden", "veryHidden"):
             hint = next((s for s in ("visible", "hidden", "veryHidden") if s.lower() == state.lower()), "")
             written = f"'{state[:20]}' instead of '{hint}'" if hint else f"'{state[:20]}'"
-            raise _Refuse("unreadable-file", f"The sheet '{name}' has a visibility that Excel never writes "
+            raise Refuse("unreadable-file", f"The sheet '{name}' has a visibility that Excel never writes "
                           f"({written}), so the workbook cannot be read; another program made it. " + RESAVE)
         return name, state, kind, part
 
@@ -373,7 +375,7 @@ class _Book:
         if data is None:
             return 0
         if _utf16(data):
-            raise _Refuse("unreadable-file", "The workbook's text table (sharedStrings.xml) is stored as UTF-16, "
+            raise Refuse("unreadable-file", "The workbook's text table (sharedStrings.xml) is stored as UTF-16, "
                           "which the tool cannot read. " + RESAVE)
         return _SharedStrings(len(data)).count(data)
 
@@ -382,13 +384,13 @@ class _Book:
         if data is None:
             return SheetFacts()  # calamine finds nothing either: the reader reports the sheet as damaged
         if _utf16(data):
-            raise _Refuse("unreadable-file", f"The sheet '{sheet}' is stored as UTF-16 text, which the tool cannot "
+            raise Refuse("unreadable-file", f"The sheet '{sheet}' is stored as UTF-16 text, which the tool cannot "
                           "read (it would look empty). It was probably written by a program other than Excel. "
                           + RESAVE)
         try:
             facts = _SheetScan(sheet, strings).run(data)
         except expat.ExpatError as e:
-            raise _Refuse("unreadable-file", f"The sheet '{sheet}' is damaged (its XML is broken at line "
+            raise Refuse("unreadable-file", f"The sheet '{sheet}' is damaged (its XML is broken at line "
                           f"{e.lineno}, column {e.offset}). " + RESAVE) from None
         facts.notes = self._notes(part)
         return facts
@@ -410,7 +412,7 @@ class _Book:
         loaded = [f for f in self.out.sheets.values() if not f.too_large and not f.blocked]
         total = sum(f.size[0] * f.size[1] for f in loaded)
         if total > MAX_BOOK_CELLS:
-            raise _Refuse("too-large", f"The workbook '{name}' has {total:,} cells in use over {len(loaded)} "
+            raise Refuse("too-large", f"The workbook '{name}' has {total:,} cells in use over {len(loaded)} "
                           f"sheets; the tool reads at most {MAX_BOOK_CELLS:,} in one return. Ask the partner to "
                           "delete the sheets, rows and columns that are not part of the template and resend it.")
 
@@ -429,7 +431,7 @@ def _modified(core: bytes) -> datetime | None:
         if inside[0]:
             text.append(data)
 
-    p = _parser()
+    p = xml_parser()
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
     p.Parse(core, True)
     with contextlib.suppress(ValueError):  # an odd date just means "not known"
@@ -464,7 +466,7 @@ def _comments(data: bytes, notes: dict[str, str], threaded: bool) -> None:
         if ref[0] and not skip[0] and len(text[0]) < MAX_CELL_CHARS:
             text[0] += data
 
-    p = _parser()
+    p = xml_parser()
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
     p.Parse(data, True)
 
@@ -489,7 +491,7 @@ class _SharedStrings:
             declared = _COUNT.fullmatch(attrs.get("uniqueCount", ""))
             # calamine reserves memory for uniqueCount strings up front; each takes at least "<si/>" (5 bytes)
             if declared and int(declared.group(1)) > self.size // 5:
-                raise _Refuse("unsafe-file", f"The workbook's text table claims {int(declared.group(1)):,} different "
+                raise Refuse("unsafe-file", f"The workbook's text table claims {int(declared.group(1)):,} different "
                               f"texts, more than its {self.size:,} bytes could hold; reading it would exhaust "
                               "memory. It was not read. " + RESAVE)
 
@@ -500,7 +502,7 @@ class _SharedStrings:
             self.state = 2
 
     def count(self, data: bytes) -> int:
-        p = _parser()
+        p = xml_parser()
         p.StartElementHandler, p.EndElementHandler = self.start, self.end
         p.Parse(data, True)
         return self.strings
@@ -631,7 +633,7 @@ class _SheetScan:
         self.far_row = self.far_col = ""
 
     def run(self, data: bytes) -> SheetFacts:
-        p = _parser()
+        p = xml_parser()
         p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = self.start, self.end, self.chars
         usual: list[str] = []
         with contextlib.suppress(_TooLarge):

@@ -24,7 +24,18 @@ from xml.parsers import expat
 from ..problems import Code
 from ..sources.source import MAX_FILE_BYTES, MiB
 from . import guard
-from .guard import MAX_BOOK_CELLS, MAX_CELLS, MAX_COLUMNS, MAX_PARTS, MAX_RATIO, MAX_ROWS, SheetFacts, a1
+from .guard import (
+    MAX_BOOK_CELLS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    Refuse,
+    SheetFacts,
+    Unsafe,
+    a1,
+    check_sizes,
+    xml_parser,
+)
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 RESAVE = "Ask the partner to open it in LibreOffice, save it again and resend it."
@@ -55,16 +66,6 @@ class Book:
         return hashlib.sha256(self.data).hexdigest()
 
 
-class _Refuse(Exception):
-    def __init__(self, code: Code, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-class _Unsafe(Exception):
-    """A DTD or an entity declaration."""
-
-
 def is_ods(data: bytes) -> bool:
     """An OpenDocument spreadsheet: a zip whose `mimetype` member names one (first and stored, as the standard
     asks, or anywhere, as some writers put it)."""
@@ -87,10 +88,10 @@ def read_ods(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> Bo
     book = Book(data=data)
     try:
         if len(data) > MAX_FILE_BYTES:
-            raise _Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of "
+            raise Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of "
                           "up to that size. Ask the partner to remove pictures or unused sheets.")
         _read(book, name, unread)
-    except _Refuse as e:
+    except Refuse as e:
         book.fatal, book.sheets = (e.code, e.message), []
     return book
 
@@ -100,66 +101,39 @@ def _read(book: Book, name: str, unread: frozenset[str]) -> None:
         zf = zipfile.ZipFile(io.BytesIO(book.data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
-        raise _Refuse("unreadable-file", f"The file is damaged or incomplete ({e}), perhaps cut short when it was "
+        raise Refuse("unreadable-file", f"The file is damaged or incomplete ({e}), perhaps cut short when it was "
                       "sent or saved. Ask the partner to send it again.") from None
     with zf:
-        _check_sizes(infos)
+        check_sizes(infos, "spreadsheet", "")
         names = {i.filename for i in infos}
         kind = zf.read("mimetype")[:200].decode("ascii", "replace").strip() if "mimetype" in names else ""
         if kind != MIMETYPE:
-            raise _Refuse("wrong-format", f"This is an OpenDocument file ({kind or 'of no stated kind'}), not a "
+            raise Refuse("wrong-format", f"This is an OpenDocument file ({kind or 'of no stated kind'}), not a "
                           "spreadsheet. Check the attachment.")
         try:
             manifest = zf.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
             if b"encryption-data" in manifest:
-                raise _Refuse("encrypted", "The spreadsheet is protected with a password to open, so it cannot be "
+                raise Refuse("encrypted", "The spreadsheet is protected with a password to open, so it cannot be "
                               "read. Ask the partner to save it without the password (File > Save As, untick 'Save "
                               "with password') and send that copy.")
             if "content.xml" not in names:
-                raise _Refuse("unreadable-file", "The spreadsheet has no content (content.xml is missing). " + RESAVE)
+                raise Refuse("unreadable-file", "The spreadsheet has no content (content.xml is missing). " + RESAVE)
             for other in sorted(names - {"content.xml"}):
                 if other.endswith(".xml"):
                     with zf.open(other) as stream:
                         head = stream.read(8192)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise _Unsafe
+                        raise Unsafe
             _Content(book, name, unread).run(zf.read("content.xml"))
             if "meta.xml" in names:
                 book.saved = _modified(zf.read("meta.xml"))
-        except _Unsafe:
-            raise _Refuse("unsafe-file", "The spreadsheet's XML declares its own entities or a DTD, which LibreOffice "
+        except Unsafe:
+            raise Refuse("unsafe-file", "The spreadsheet's XML declares its own entities or a DTD, which LibreOffice "
                           "never writes; it was not read. " + RESAVE) from None
         except (expat.ExpatError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
                 RuntimeError, NotImplementedError) as e:
-            raise _Refuse("unreadable-file", f"The spreadsheet is damaged ({type(e).__name__}: {e}). "
+            raise Refuse("unreadable-file", f"The spreadsheet is damaged ({type(e).__name__}: {e}). "
                           + RESAVE) from None
-
-
-def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
-    if len(infos) > MAX_PARTS:
-        raise _Refuse("too-large", f"The spreadsheet holds {len(infos)} parts; the tool reads at most {MAX_PARTS}.")
-    total = sum(i.file_size for i in infos)
-    if total > guard.MAX_UNPACKED_BYTES:
-        raise _Refuse("too-large", f"The spreadsheet unpacks to {total / MiB:,.0f} MB; the tool reads at most "
-                      f"{guard.MAX_UNPACKED_BYTES // MiB} MB. It may be a 'zip bomb'; do not open it either.")
-    for i in infos:
-        if i.file_size > MiB and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise _Refuse("too-large", f"The part {i.filename} unpacks {i.file_size // max(i.compress_size, 1):,} "
-                          f"times larger than it is stored (the tool allows {MAX_RATIO}). It may be a 'zip bomb'; "
-                          "do not open it either.")
-
-
-def _parser() -> Any:
-    p = expat.ParserCreate(namespace_separator=" ")
-    p.buffer_text = True
-
-    def refuse(*_: Any) -> None:
-        raise _Unsafe
-
-    p.StartDoctypeDeclHandler = refuse
-    p.EntityDeclHandler = refuse
-    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    return p
 
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
@@ -200,7 +174,7 @@ class _Content:
         self.book_cells = 0
 
     def run(self, data: bytes) -> None:
-        p = _parser()
+        p = xml_parser(" ")
         p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = self.start, self.end, self.chars
         p.Parse(data, True)
 
@@ -350,7 +324,7 @@ class _Content:
             height, width = self.bottom + 1, self.right + 1
             self.book_cells += height * width
             if self.book_cells > MAX_BOOK_CELLS:
-                raise _Refuse("too-large", f"The spreadsheet '{self.name}' has more than {MAX_BOOK_CELLS:,} cells in "
+                raise Refuse("too-large", f"The spreadsheet '{self.name}' has more than {MAX_BOOK_CELLS:,} cells in "
                               "use; the tool reads at most that many in one return. Ask the partner to delete the "
                               "sheets, rows and columns that are not part of the template and resend it.")
             sheet.rows = [[None] * width for _ in range(height)]
@@ -430,7 +404,7 @@ def _modified(meta: bytes) -> datetime | None:
         if inside[0]:
             text.append(data)
 
-    p = _parser()
+    p = xml_parser(" ")
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
     p.Parse(meta, True)
     with contextlib.suppress(ValueError):
