@@ -1,0 +1,80 @@
+"""One round as the round store keeps it and the trend reads it: plain records keyed by role, never by the plan's
+column headings or the words a sheet shows people, so rounds compare across a plan that renamed its headings.
+
+A snapshot is made from a Result (this round) or loaded from the store (earlier rounds); the trend, the action
+histories, the stuck list and partner timeliness are all worked out from a list of snapshots, oldest first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from ..plan import ROLES
+from ..reading.rows import display
+
+if TYPE_CHECKING:
+    from ..merge import PartnerState, Result
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One action of a round, after the automatic fixes."""
+
+    partner: str
+    priority: str  # the priority's full title
+    values: dict[str, str]  # role (plan.ROLES) -> the text the summary shows
+    due: date | None
+    file: str  # the return it is in (Source.name)
+    sheet: str
+    cell: str  # the Action cell in the partner's sheet ("D7"), or the row's first cell where there is no Action column
+    change: str  # its change since the round before (compare.ChangeKind), "" in a first round
+
+    @property
+    def status(self) -> str:
+        return self.values["status"]
+
+
+@dataclass(frozen=True)
+class PartnerRecord:
+    """Where one returning partner stood at the end of a round."""
+
+    partner: str
+    state: PartnerState
+    errors: int  # in the returns that count for the partner (set-aside copies and superseded returns excluded)
+    warnings: int
+    received: datetime | None  # the earliest email Date of its counted returns; None for files or no return
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str  # "Q3 2021/22"
+    as_of: date
+    partners: tuple[PartnerRecord, ...]  # in the plan's order
+    actions: tuple[ActionRecord, ...]  # in file order
+
+
+def snapshot(result: Result, name: str, as_of: date, changes: dict[tuple[str, str], str] | None = None) -> Snapshot:
+    """This round's snapshot. `changes` maps (file, Source cell) of an action to its change kind, when compared."""
+    changes = changes or {}
+    severities = Counter((p.file, p.severity) for p in result.problems)
+    counted: dict[str, list[str]] = {}
+    for ret in result.returns:
+        partner = result.partner_of(ret)
+        if partner and not ret.set_aside:
+            counted.setdefault(partner, []).append(ret.file)
+    partners = []
+    for partner, state in result.partner_states.items():
+        files = counted.get(partner, [])
+        times = [t for f in files if (s := result.sources.get(f)) is not None and s.via is not None
+                 and (t := s.received) is not None]
+        partners.append(PartnerRecord(partner, state, sum(severities[f, "error"] for f in files),
+                                      sum(severities[f, "warning"] for f in files), min(times, default=None)))
+    actions = tuple(
+        ActionRecord(a.partner, a.row.priority, {r: display(a.values[r]) for r in ROLES}, a.due, a.row.file,
+                     a.row.sheet, a.row.cell("action") or a.row.source.split("!")[-1],
+                     changes.get((a.row.file, a.row.source), ""))
+        for a in result.actions)
+    return Snapshot(name, as_of, tuple(partners), actions)
