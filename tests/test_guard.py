@@ -20,6 +20,7 @@ from corpus import SHEET_PART, _edit_zip, _in_sheet
 from corpus_guard import AFTER_READER, FAR_CELLS, _with_strings, guard_cases
 from plan_workbook import layout as L
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.problems import render
 from plan_workbook.reading import guard
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
@@ -135,18 +136,19 @@ def test_each_corpus_case_is_refused_or_described(cases: tuple[Path, dict[str, s
     for name in [*FAR_CELLS, "sheet-part-upper-case.xlsx"]:
         scan = guard.scan(folder / name)
         assert scan.fatal is None, name
-        assert scan.sheets[RA].too_large.startswith(f"The sheet '{RA}' has entries as far as cell "), name
+        message = render("too-large", scan.sheets[RA].too_large, sheet=RA)
+        assert message.startswith(f"The sheet '{RA}' has entries as far as cell "), name
     fatal = {n: guard.scan(folder / n).fatal for n in expected}
     for name in ("sheet-parts-colliding.xlsx", "shared-strings-count-lie.xlsx", "excel4-macro-sheet.xlsx",
                  "sixty-four-full-sheets.xlsx", "sheet-state-wrong-case.xlsx", "sheet-in-utf16.xlsx"):
         got = fatal[name]
         assert got is not None, name
         assert {got[0]} == expected[name], name
-        assert "\n" not in got[1]
-    assert "sixty-four-full-sheets.xlsx" in fatal["sixty-four-full-sheets.xlsx"][1]  # type: ignore[index]
-    assert "'Macro1'" in fatal["excel4-macro-sheet.xlsx"][1]  # type: ignore[index]
-    assert "'Hidden' instead of 'hidden'" in fatal["sheet-state-wrong-case.xlsx"][1]  # type: ignore[index]
-    assert "UTF-16" in fatal["sheet-in-utf16.xlsx"][1]  # type: ignore[index]
+        assert "\n" not in got.message
+    assert "sixty-four-full-sheets.xlsx" in fatal["sixty-four-full-sheets.xlsx"].message  # type: ignore[union-attr]
+    assert "'Macro1'" in fatal["excel4-macro-sheet.xlsx"].message  # type: ignore[union-attr]
+    assert "'Hidden' instead of 'hidden'" in fatal["sheet-state-wrong-case.xlsx"].message  # type: ignore[union-attr]
+    assert "UTF-16" in fatal["sheet-in-utf16.xlsx"].message  # type: ignore[union-attr]
     for name, codes in AFTER_READER.items():  # the reader turns the guard's facts into these problems
         assert codes <= expected[name], name
 

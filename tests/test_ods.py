@@ -16,6 +16,7 @@ import pytest
 import python_calamine
 
 from odsfile import HIDDEN_TABLE_STYLE, content, ods, table
+from plan_workbook.problems import render
 from plan_workbook.reading import guard
 from plan_workbook.reading.ods import excel_formula, is_ods, read_ods
 from plan_workbook.sources.source import MiB
@@ -143,8 +144,8 @@ def test_huge_repeats_are_refused_before_anything_is_allocated() -> None:
     assert peak < 20 * MiB
     assert book.fatal is None
     everywhere_sheet, far, fine = book.sheets
-    assert "1,048,576 rows by 16,384 columns" in everywhere_sheet.facts.too_large
-    assert "A1000000" in far.facts.too_large
+    assert "1,048,576 rows by 16,384 columns" in render("too-large", everywhere_sheet.facts.too_large, sheet="x")
+    assert "A1000000" in render("too-large", far.facts.too_large, sheet="x")
     assert (everywhere_sheet.rows, far.rows, fine.rows) == ([], [], [["ok"]])
 
 

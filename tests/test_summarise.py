@@ -183,8 +183,8 @@ def test_any_text_is_written_and_cut_visibly_only_past_excel_limit(plan: Plan, m
     path = make_return(rows={RA: [action(status="Red", update=None)]})
     result = check_returns(plan, [path])
     long_sheet = "S" * 31
-    result.problems.append(Problem("caf\udce9 \ud800.xlsx", long_sheet, "H10", "cell-note", "m" * 40_000,
-                                   value="\U0001f600" * 20_000))
+    result.problems.append(Problem.of("caf\udce9 \ud800.xlsx", long_sheet, "H10", "cell-note", note="m" * 40_000,
+                                      value="\U0001f600" * 20_000))
     out = write_summary(result, tmp_path / "s.xlsx", AS_OF)
     issue = table(out, "Issues")[-1]
     assert issue["File"] == "caf\ufffd \ufffd.xlsx"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 OWN_REPORT_MARK = b'<meta name="generator" content="plan-workbook">'  # in the head of every board report
-OWN_REPORT_SKIPPED = "Skipped: this is a board report written by plan-workbook, not a partner's return."
 
 TEMPLATE_VERSION = "1"  # bump when the template's layout changes in a way the reader must know
 

@@ -255,7 +255,7 @@ def read_returns(plan: Plan, sources: list[Source], jobs: int = 1, limits: Limit
 
 def _unread(source: Source, why: Refused) -> Read:
     ret = Return(source.name, path=str(source.path or ""), readable=False,
-                 problems=[Problem(source.name, "", "", why.code, why.message)])
+                 problems=[Problem(source.name, "", "", *why.fatal)])
     return ret, [], []
 
 
@@ -264,17 +264,11 @@ def _failed(source: Source, failure: Failure, limits: Limits) -> Read:
     if failure.kind == "crashed" and DEBUG.get():  # --debug: the traceback instead
         raise RuntimeError(f"reading {source.name} failed in a worker: {failure.detail}\n{failure.traceback}")
     if failure.kind == "memory":
-        return _unread(source, Refused("too-large", f"Reading this file needed more than the {limits.memory // MiB:,} "
-                       f"MB of memory the tool allows for one return ({short(failure.detail)}), so it was not read. It "
-                       "may be built to harm the tool: do not open it in Excel either. Ask the partner to save a new "
-                       "copy from the template and resend it."))
+        return _unread(source, Refused("too-large", variant="memory", limit_mb=f"{limits.memory // MiB:,}",
+                                       detail=short(failure.detail)))
     if failure.kind == "timeout":
-        return _unread(source, Refused("unreadable-file", f"Reading this file took {failure.detail}, so it was "
-                       "stopped and not read. Ask the partner to save it again as .xlsx and resend it; if that does "
-                       "not help, please report it as a fault."))
-    return _unread(source, Refused("unreadable-file", f"The file made the reader fail ({short(failure.detail)}), so "
-                   "it was not read. Ask the partner to save it again as .xlsx; if that does not help, please report "
-                   "it as a fault."))
+        return _unread(source, Refused("unreadable-file", variant="timeout", took=failure.detail))
+    return _unread(source, Refused("unreadable-file", variant="reader-failed", detail=short(failure.detail)))
 
 
 def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callable[[Source], None] | None = None,
@@ -327,9 +321,8 @@ def _set_aside_copies(returns: list[Return]) -> list[Problem]:
             continue
         if r.digest in first:
             r.set_aside = "copy"
-            problems.append(Problem(r.file, "", "", "same-file",
-                                    f"This file is identical to {first[r.digest].file}, so it was read only once.",
-                                    value=first[r.digest].file))
+            problems.append(Problem.of(r.file, "", "", "same-file", value=first[r.digest].file,
+                                       first=first[r.digest].file))
         else:
             first[r.digest] = r
     return problems
@@ -343,9 +336,8 @@ def _set_aside_corrected(returns: list[Return]) -> list[Problem]:
         original = by_digest.get(copy.feedback_of) if copy.feedback_of and not copy.set_aside else None
         if original is not None and original is not copy and original.partner == copy.partner:
             original.set_aside = "superseded"
-            problems.append(Problem(original.file, "", "", "return-superseded",
-                                    f"The corrected copy {copy.file} (made from this return by plan-workbook "
-                                    "feedback) was sent back, so it replaces this one.", value=copy.file))
+            problems.append(Problem.of(original.file, "", "", "return-superseded", value=copy.file,
+                                       variant="corrected", copy=copy.file))
     return problems
 
 
@@ -362,10 +354,8 @@ def _report_duplicates(returns: list[Return]) -> list[Problem]:
     for partner, rets in _by_partner(returns).items():
         for r in rets:
             others = ", ".join(o.file for o in rets if o is not r)
-            problems.append(Problem(r.file, "", "", "duplicate-return",
-                                    f"{partner} sent more than one return (also {others}). All are included; "
-                                    "remove any that is out of date, or merge with --prefer newest.",
-                                    value=partner))
+            problems.append(Problem.of(r.file, "", "", "duplicate-return", value=partner, partner=partner,
+                                       others=others))
     return problems
 
 
@@ -398,8 +388,6 @@ def _set_aside_older(returns: list[Return], sources: dict[str, Source]) -> list[
         for r in rets:
             if r is not newest:
                 r.set_aside = "superseded"
-                problems.append(Problem(r.file, "", "", "return-superseded",
-                                        f"{partner} sent more than one return; the newest, {newest.file}, was used "
-                                        f"(--prefer newest), and the {len(r.rows)} started row(s) of this one were "
-                                        "left out.", value=newest.file))
+                problems.append(Problem.of(r.file, "", "", "return-superseded", value=newest.file, variant="newest",
+                                           partner=partner, newest=newest.file, rows=len(r.rows)))
     return problems

@@ -131,10 +131,8 @@ def scan_actions(plan: Plan, actions: Iterable[Action]) -> list[Problem]:
             if found:
                 kinds = ", ".join(dict.fromkeys(f.kind for f in found))
                 cell = a.row.cell(role)
-                out.append(Problem(a.row.file, a.row.sheet, cell, "personal-data",
-                                   f"{cell} seems to hold personal data ({kinds}). Board papers are published: "
-                                   "take it out of the return, or write the board outputs with --redact.",
-                                   column=plan.column(role).header, value="; ".join(f.text for f in found)))
+                out.append(Problem.of(a.row.file, a.row.sheet, cell, "personal-data", plan.column(role).header,
+                                      "; ".join(f.text for f in found), kinds=kinds))
     return out
 
 

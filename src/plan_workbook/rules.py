@@ -114,39 +114,37 @@ def _problem(plan: Plan, code: Code, actions: list[Action], df: pd.DataFrame, i:
     role = CATALOGUE[code].column
     cell, header, value = row.cell(role), plan.column(role).header, display(row.values[role])
     statuses = ", ".join(plan.status_names)
-    if code == "action-missing":
-        msg = f"Row {row.row} has entries but no {header}. Type the action in {cell}, or clear the row."
+    params: dict[str, object]
+    if code in ("action-missing", "lead-missing", "time-frame-missing"):
+        params = {"row": row.row}
     elif code == "status-missing":
-        msg = f"The action in row {row.row} has no {header}. Choose one of {statuses} in {cell}."
+        params = {"row": row.row, "statuses": statuses}
     elif code == "status-invalid":
-        msg = f"'{short(action.bad_status)}' is not a status. Choose one of {statuses} in {cell}."
-    elif code == "lead-missing":
-        msg = f"The action in row {row.row} has no {header}. Choose the lead partner in {cell}."
+        params = {"status": short(action.bad_status), "statuses": statuses}
     elif code == "lead-unknown":
-        hints = []
-        for part in match_leads(plan, str(v["lead"]))[1]:
-            close = closest_partner(plan, part)
-            hints.append(f"'{short(part)}'" + (f" (closest: {close})" if close else ""))
-        msg = (f"{', '.join(hints)} in {cell} {'is' if len(hints) == 1 else 'are'} not a partner in the plan. "
-               "Choose from the list, or ask the coordinator to add the partner.")
-    elif code == "time-frame-missing":
-        msg = f"The action in row {row.row} has no {header}. Choose the month it is due, or Ongoing, in {cell}."
-    elif code == "time-frame-unparsed":
-        msg = (f"'{short(value)}' in {cell} is not a time frame the tool understands, so the action has no due "
-               "date. Use a date (31/03/2022), a month (Oct 21), a quarter (Q3 2021/22), a financial year (2022/23) "
-               "or Ongoing.")
+        params = _unknown_leads(plan, str(v["lead"]))
+    elif code in ("time-frame-unparsed", "update-is-example"):
+        params = {"text": short(value, 60 if code == "update-is-example" else 80)}
     elif code == "time-frame-outside-plan":
         assert action.due is not None
-        msg = (f"'{short(value)}' in {cell} (due {action.due.day} {action.due:%b} {action.due.year}) is outside "
-               "the plan period "
-               f"{plan.period_start:%B %Y} to {plan.period_end:%B %Y}.")
-    elif code == "update-is-example":
-        msg = (f"The {header} in {cell} is still the example's own text ('{short(value, 60)}'). Say what your "
-               "organisation has done.")
+        params = {"text": short(value), "due": f"{action.due.day} {action.due:%b} {action.due.year}",
+                  "start": f"{plan.period_start:%B %Y}", "end": f"{plan.period_end:%B %Y}"}
     elif code == "update-missing":
-        msg = f"The action in row {row.row} is {v['status']} but has no {header}. Say what is being done in {cell}."
+        params = {"row": row.row, "status": v["status"]}
     else:  # action-duplicate: pandera flags every copy after the first
         key = df.at[i, "same_action"]
-        first = actions[int(df.index[df["same_action"] == key][0])].row.row
-        msg = f"The same action is already in row {first} of this sheet. Remove one of them, or make them different."
-    return Problem(row.file, row.sheet, cell, code, msg, column=header, value=value)
+        params = {"first": actions[int(df.index[df["same_action"] == key][0])].row.row}
+    return Problem.of(row.file, row.sheet, cell, code, header, value, **params)
+
+
+def _unknown_leads(plan: Plan, lead: str) -> dict[str, object]:
+    """The lead-unknown parameters: the names not in the plan, each with the closest partner if any."""
+    unknown = match_leads(plan, lead)[1]
+    if len(unknown) == 1:
+        close = closest_partner(plan, unknown[0])
+        return {"name": short(unknown[0]), **({"variant": "closest", "closest": close} if close else {})}
+    hints = []
+    for part in unknown:
+        close = closest_partner(plan, part)
+        hints.append(f"'{short(part)}'" + (f" (closest: {close})" if close else ""))
+    return {"variant": "several", "names": ", ".join(hints)}

@@ -64,8 +64,8 @@ def write_feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Prob
         try:
             wb = _feedback(result, ret, mine)
         except _CannotCopy as e:
-            failed.append(Problem(ret.file, "", "", "unreadable-file", f"No feedback copy was made: {e}",
-                                  value=type(e.__cause__).__name__ if e.__cause__ else ""))
+            failed.append(Problem.of(ret.file, "", "", "unreadable-file",
+                                     value=type(e.__cause__).__name__ if e.__cause__ else "", **e.params))
             continue
         save(wb, out)
         written.append(out)
@@ -73,7 +73,12 @@ def write_feedback(result: Result, out_dir: Path) -> tuple[list[Path], list[Prob
 
 
 class _CannotCopy(Exception):
-    """This one return cannot be copied; the others still get theirs."""
+    """This one return cannot be copied; the others still get theirs. `params` are the unreadable-file
+    problem's (a copy-... variant)."""
+
+    def __init__(self, variant: str, **params: str) -> None:
+        super().__init__(variant)
+        self.params = {"variant": variant, **params}
 
 
 def _stem(ret: Return, source: Source | None) -> str:
@@ -88,7 +93,7 @@ def _from_ods(data: bytes) -> Workbook:
     same cells (openpyxl cannot write .ods); its first sheet says so (ODS_NOTE)."""
     book = ods.read_ods("", data)
     if book.fatal:
-        raise _CannotCopy(f"the spreadsheet could not be opened for marking up ({book.fatal[1]})")
+        raise _CannotCopy("copy-ods", reason=book.fatal.message)
     wb = Workbook()
     wb.remove(wb.active)
     try:
@@ -100,7 +105,7 @@ def _from_ods(data: bytes) -> Workbook:
                     if value is not None:
                         put(ws.cell(r, c), value)
     except ValueError as e:  # a sheet name Excel does not allow
-        raise _CannotCopy(f"the spreadsheet cannot be written as an Excel workbook ({e})") from e
+        raise _CannotCopy("copy-ods-sheet", detail=str(e)) from e
     wb.properties.description = ODS_COPY
     return wb
 
@@ -113,17 +118,15 @@ def _open(ret: Return, source: Source | None) -> Workbook:
     try:
         data = source.read()
     except Refused as e:
-        raise _CannotCopy(f"the file cannot be read again ({e.reason}). Check that it is still there, then run "
-                          "feedback again.") from e
+        raise _CannotCopy("copy-unreadable", reason=e.reason) from e
     if ret.digest and hashlib.sha256(data).hexdigest() != ret.digest:
-        raise _CannotCopy("the file changed after it was checked. Run feedback again.")
+        raise _CannotCopy("copy-changed")
     if ods.is_ods(data):
         return _from_ods(data)
     try:
         return load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)  # no macros, no external links
     except Exception as e:  # openpyxl raises many unrelated types for a file it cannot take apart
-        raise _CannotCopy(f"the workbook could not be opened for marking up ({type(e).__name__}), though its "
-                          "values were read. Ask the partner to save it again from Excel.") from e
+        raise _CannotCopy("copy-not-opened", error=type(e).__name__) from e
 
 
 def _feedback(result: Result, ret: Return, problems: list[Problem]) -> Workbook:

@@ -48,16 +48,16 @@ def _example_texts(plan: Plan, priority: str, role: str) -> frozenset[str]:
 def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
     """Apply the automatic fixes to one row, reporting each with the original value."""
 
-    def note(role: str, code: Code, original: Any, message: str) -> None:
-        problems.append(Problem(row.file, row.sheet, row.cell(role), code, message,
-                                column=plan.column(role).header, value=display(original)))
+    def note(role: str, code: Code, typed: Any, **params: str) -> None:
+        problems.append(Problem.of(row.file, row.sheet, row.cell(role), code, plan.column(role).header,
+                                   display(typed), **params))
 
     values: dict[str, Any] = {}
     for role in ROLES:
         raw = row.values[role]
         text = display(raw)
         if isinstance(raw, str) and trim(raw) != raw and trim(raw):
-            note(role, "spaces-trimmed", raw, f"Spaces at the start or end of {row.cell(role)} were removed.")
+            note(role, "spaces-trimmed", raw)
         values[role] = trim(text) or None
     status, bad_status = values["status"], ""
     if status:
@@ -65,9 +65,7 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
         if found is None:  # reported by the rules; never shown or counted as a status
             values["status"], bad_status = None, status
         elif found != status:
-            note("status", "status-normalised", row.values["status"],
-                 f"'{short(status)}' in {row.cell('status')} was read as '{found}'. Choose it from the list next "
-                 "time.")
+            note("status", "status-normalised", row.values["status"], original=short(status), fixed=found)
             values["status"] = found
     lead, unknown = values["lead"], list[str]()
     if lead:
@@ -75,8 +73,7 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
         joined = " / ".join(names)
         if not unknown and joined != lead:
             if lead not in _example_texts(plan, row.priority, "lead"):  # the template's own wording: nothing to say
-                note("lead", "lead-normalised", row.values["lead"],
-                     f"'{short(lead)}' in {row.cell('lead')} was read as '{short(joined)}'.")
+                note("lead", "lead-normalised", row.values["lead"], original=short(lead), fixed=short(joined))
             values["lead"] = joined
     raw_time = row.values["time_frame"]
     due, understood = parse_time_frame(values["time_frame"] if isinstance(raw_time, str) else raw_time)
@@ -116,6 +113,5 @@ def check_sender(plan: Plan, partner_name: str | None, source: Source) -> list[P
         return []
     if any(domain == d or domain.endswith("." + d) for d in partner.domains):
         return []
-    return [Problem(source.name, "", "", "sender-unexpected", f"This return was sent from {source.sender}, but the "
-                    f"plan lists {' or '.join(partner.domains)} for {partner.name}. Check that it really comes from "
-                    "them.", value=source.sender)]
+    return [Problem.of(source.name, "", "", "sender-unexpected", value=source.sender, sender=source.sender,
+                       domains=" or ".join(partner.domains), partner=partner.name)]

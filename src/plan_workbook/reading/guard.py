@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from ..problems import Code
+from ..problems import Fatal, Params, as_params
 from ..sources.files import read_bytes
 from ..sources.source import MAX_FILE_BYTES, MiB, Refused
 
@@ -40,9 +40,6 @@ MAX_CELL_CHARS = 32_767  # Excel's own limit, counted in UTF-16 units as Excel d
 MAX_FACT_CHARS = 1_000  # longest formula or error text kept as a fact
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-SAVE_AS = ("Ask the partner to open it and use File > Save As, choose 'Excel Workbook (.xlsx)' "
-           "(LibreOffice: 'Excel 2007-365'), and send that file.")
-RESAVE = "Ask the partner to open it in Excel, save it again as .xlsx and resend it."
 # The error values calamine knows; any other in a t="e" cell makes it refuse the whole sheet.
 ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:inf|infinity|nan)")
@@ -57,7 +54,7 @@ class SheetFacts:
     formulas: dict[str, tuple[str, bool]] = field(default_factory=dict)  # A1 -> (formula, has saved value)
     hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers
     hidden_columns: set[int] = field(default_factory=set)  # 0-based column indexes
-    too_large: str = ""  # why the sheet must not be read, or ""
+    too_large: Params = ()  # the too-large problem's parameters when the sheet must not be read
     errors: dict[str, str] = field(default_factory=dict)  # A1 -> error value shown (#REF!, #N/A...); calamine gives ""
     damaged: dict[str, str] = field(default_factory=dict)  # A1 -> why the value read there cannot be trusted
     blocked: str = ""  # A1 of a damaged cell for which calamine refuses the whole sheet, or ""
@@ -70,7 +67,7 @@ class Scan:
     """A checked file: its bytes (read once), and either a fatal problem or the facts per sheet."""
 
     data: bytes = b""
-    fatal: tuple[Code, str] | None = None  # (problem code, message) when the file cannot be read
+    fatal: Fatal | None = None  # the problem when the file cannot be read
     kind: str = ""  # "xlsx" or "xlsm" when readable
     sheets: dict[str, SheetFacts] = field(default_factory=dict)  # by name; for a repeated name, the first
     macros: bool = False
@@ -83,12 +80,7 @@ class Scan:
         return hashlib.sha256(self.data).hexdigest()
 
 
-class Refuse(Exception):
-    """A file that cannot be read: one problem for it (also raised by the .ods reader)."""
-
-    def __init__(self, code: Code, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+Refuse = Refused  # a file that cannot be read: one problem for it (also raised by the .ods reader)
 
 
 class Unsafe(Exception):
@@ -101,7 +93,7 @@ def scan(path: Path, unread: frozenset[str] = frozenset()) -> Scan:
     try:
         data = read_bytes(path, MAX_FILE_BYTES)
     except Refused as e:
-        return Scan(fatal=(e.code, e.message))
+        return Scan(fatal=e.fatal)
     return scan_bytes(path.name, data, unread)
 
 
@@ -110,28 +102,26 @@ def scan_bytes(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> 
     out = Scan(data=data)
     try:
         if len(data) > MAX_FILE_BYTES:
-            raise Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of up "
-                          "to that size. Ask the partner to remove pictures or unused sheets.")
+            raise Refuse("too-large", variant="file", limit_mb=MAX_FILE_BYTES // MiB)
         _check(out, name, unread)
     except Refuse as e:
-        out.fatal = (e.code, e.message)
+        out.fatal = e.fatal
     return out
 
 
 def _check(out: Scan, name: str, unread: frozenset[str]) -> None:
     data = out.data
     if not data:
-        raise Refuse("unreadable-file", "The file is empty (0 bytes). Ask the partner to send it again.")
+        raise Refuse("unreadable-file", variant="empty")
     if data.startswith(OLE):
         _refuse_ole(data)
     if not data.startswith(b"PK"):
-        raise Refuse(*_not_zip(data))
+        raise _not_zip(data)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         names = zf.namelist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
-        raise Refuse("unreadable-file", f"The file is damaged or incomplete ({e}), perhaps cut short when it "
-                      "was sent or saved. Ask the partner to send it again.") from None
+        raise Refuse("unreadable-file", variant="cut-short", detail=e) from None
     with zf:
         _refuse_other_zip(zf, names)
         check_sizes(zf.infolist())
@@ -141,11 +131,10 @@ def _check(out: Scan, name: str, unread: frozenset[str]) -> None:
         try:
             _Book(parts, out, unread).read(name)
         except Unsafe:
-            raise Refuse("unsafe-file", "The workbook's XML declares its own entities or a DTD, which Excel never "
-                          "writes; it was not read. Ask the partner to save a new copy from Excel.") from None
+            raise Refuse("unsafe-file", variant="dtd") from None
         except (expat.ExpatError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
                 RuntimeError) as e:  # RuntimeError: zipfile's encrypted member or unknown compression
-            raise Refuse("unreadable-file", f"The workbook is damaged ({type(e).__name__}: {e}). " + RESAVE) from None
+            raise Refuse("unreadable-file", variant="damaged", error=type(e).__name__, detail=e) from None
 
 
 def _refuse_ole(data: bytes) -> None:
@@ -155,21 +144,18 @@ def _refuse_ole(data: bytes) -> None:
         return stream.encode("utf-16-le") in data
 
     if has("EncryptionInfo") or has("EncryptedPackage"):
-        raise Refuse("encrypted", "The workbook is protected with a password to open, so it cannot be read. "
-                      "Ask the partner to remove the password (File > Info > Protect Workbook > Encrypt with "
-                      "Password, clear it) and send an unencrypted copy.")
+        raise Refuse("encrypted", variant="xlsx")
     if has("Workbook") or has("Book"):
-        raise Refuse("wrong-format", "This is an old Excel 97-2003 workbook (.xls), not the template's .xlsx. "
-                      + SAVE_AS)
+        raise Refuse("wrong-format", variant="xls")
     if has("WordDocument"):
-        raise Refuse("wrong-format", "This is a Word document (.doc), not a workbook. Check the attachment.")
-    raise Refuse("wrong-format", "This is an old-style Office file, not an .xlsx workbook. " + SAVE_AS)
+        raise Refuse("wrong-format", variant="doc")
+    raise Refuse("wrong-format", variant="ole")
 
 
-def _not_zip(data: bytes) -> tuple[Code, str]:
+def _not_zip(data: bytes) -> Refused:
     head = data[:4096]
     if head.startswith(b"%PDF"):
-        return "wrong-format", "This is a PDF, not a workbook. Ask the partner to send the filled .xlsx template."
+        return Refuse("wrong-format", variant="pdf")
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if head.startswith(bom):
             text = head[len(bom):].decode(enc, "replace")
@@ -178,55 +164,54 @@ def _not_zip(data: bytes) -> tuple[Code, str]:
         text = head.decode("utf-8", "replace")
     lowered = text.lower()
     if "urn:schemas-microsoft-com:office:spreadsheet" in lowered:
-        return "wrong-format", "This is an 'XML Spreadsheet 2003' file, not an .xlsx workbook. " + SAVE_AS
+        return Refuse("wrong-format", variant="xml-2003")
     if "<html" in lowered or "<!doctype html" in lowered:
-        return "wrong-format", ("This is a web page (HTML) saved with a spreadsheet name, not a workbook. "
-                                + SAVE_AS)
+        return Refuse("wrong-format", variant="html")
     printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
     if text and printable / len(text) > 0.95:
         lines = [line for line in text.splitlines() if line.strip()][:5]
         if lines and all(any(sep in line for sep in ",;\t") for line in lines):
-            return "wrong-format", ("This is a CSV text file, not a workbook: it cannot hold the template's "
-                                    "sheets and partner details. Ask the partner to send the filled .xlsx "
-                                    "template itself.")
-        return "wrong-format", "This is a text file, not a workbook. Check the attachment."
-    return "unreadable-file", ("The file is not an Excel workbook (its content is not a zip archive). "
-                               "Ask the partner to save it again as .xlsx and resend it.")
+            return Refuse("wrong-format", variant="csv")
+        return Refuse("wrong-format", variant="text")
+    return Refuse("unreadable-file", variant="not-zip")
 
 
 def _refuse_other_zip(zf: zipfile.ZipFile, names: list[str]) -> None:
     if "mimetype" in names:
         kind = zf.read("mimetype")[:100].decode("ascii", "replace")
         if "spreadsheet" in kind:
-            raise Refuse("wrong-format", "This is an OpenDocument spreadsheet (.ods), which LibreOffice saves "
-                          "by default, not the template's .xlsx. " + SAVE_AS)
-        raise Refuse("wrong-format", f"This is an OpenDocument file ({kind}), not a workbook.")
+            raise Refuse("wrong-format", variant="ods")
+        raise Refuse("wrong-format", variant="opendocument", kind=kind)
     if "xl/workbook.bin" in names:
-        raise Refuse("wrong-format", "This is an Excel binary workbook (.xlsb), not the template's .xlsx. "
-                      + SAVE_AS)
+        raise Refuse("wrong-format", variant="xlsb")
     if any(n.startswith("word/") for n in names):
-        raise Refuse("wrong-format", "This is a Word document, not a workbook. Check the attachment.")
+        raise Refuse("wrong-format", variant="docx")
     if any(n.startswith("ppt/") for n in names):
-        raise Refuse("wrong-format", "This is a PowerPoint file, not a workbook. Check the attachment.")
+        raise Refuse("wrong-format", variant="pptx")
     if "[Content_Types].xml" not in names:
-        raise Refuse("unreadable-file", "The file is a zip archive but not an Excel workbook. "
-                      "Ask the partner to save it again as .xlsx and resend it.")
+        raise Refuse("unreadable-file", variant="zip-not-workbook")
 
 
-def check_sizes(infos: list[zipfile.ZipInfo], what: str = "workbook", opener: str = " in Excel") -> None:
-    """Uncompressed sizes as declared: the zip readers used here stop at the declared size. `what` and `opener`
-    name the kind of file in the message (the .ods reader says "spreadsheet")."""
+def check_sizes(infos: list[zipfile.ZipInfo], ods: bool = False) -> None:
+    """Uncompressed sizes as declared: the zip readers used here stop at the declared size. The .ods reader's
+    messages say "spreadsheet"."""
+    what, suffix = ("spreadsheet", "-ods") if ods else ("workbook", "")
     if len(infos) > MAX_PARTS:
-        raise Refuse("too-large", f"The {what} holds {len(infos)} parts; the tool reads at most {MAX_PARTS}.")
+        raise Refuse("too-large", variant="parts", what=what, count=len(infos), limit=MAX_PARTS)
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED_BYTES:
-        raise Refuse("too-large", f"The {what} unpacks to {total / MiB:,.0f} MB; the tool reads at most "
-                     f"{MAX_UNPACKED_BYTES // MiB} MB. It may be a 'zip bomb'; do not open it{opener} either.")
+        raise Refuse("too-large", variant="unpacked" + suffix, what=what, size_mb=f"{total / MiB:,.0f}",
+                     limit_mb=MAX_UNPACKED_BYTES // MiB)
     for i in infos:
         if i.file_size > MiB and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise Refuse("too-large", f"The part {i.filename} unpacks {i.file_size // max(i.compress_size, 1):,} "
-                         f"times larger than it is stored (the tool allows {MAX_RATIO}). It may be a 'zip bomb'; "
-                         f"do not open it{opener} either.")
+            raise Refuse("too-large", variant="ratio" + suffix, part=i.filename,
+                         times=f"{i.file_size // max(i.compress_size, 1):,}", limit=MAX_RATIO)
+
+
+def sheet_too_large(variant: str, far: str, height: int, width: int) -> Params:
+    """The too-large problem's parameters for a sheet with entries as far as `far` (also for .ods)."""
+    return as_params({"variant": variant, "far": far, "rows": f"{height:,}", "columns": f"{width:,}",
+                      "max_rows": f"{MAX_ROWS:,}", "max_columns": f"{MAX_COLUMNS:,}", "max_cells": f"{MAX_CELLS:,}"})
 
 
 def _refuse_dtd(*_: Any) -> None:
@@ -276,9 +261,7 @@ class _Parts:
         for info in zf.infolist():
             key = info.filename.replace("\\", "/").lower()
             if key in self.cache:
-                raise Refuse("unsafe-file", f"The workbook holds two parts that Excel readers take for one "
-                              f"('{self.cache[key]}' and '{info.filename}'), so what would be read cannot be "
-                              "checked; it was not read. " + RESAVE)
+                raise Refuse("unsafe-file", variant="same-part", first=self.cache[key], second=info.filename)
             self.cache[key] = info.filename
             self.names.add(info.filename)
 
@@ -327,20 +310,18 @@ class _Book:
         top = _rels(parts, "")
         office = [t for t, kind in top.values() if kind.endswith("/relationships/officeDocument")]
         if not office:
-            raise Refuse("unreadable-file", "The file has no workbook in it (its package names none). " + RESAVE)
+            raise Refuse("unreadable-file", variant="no-workbook")
         xl = office[-1][: office[-1].rfind("/") + 1].removeprefix("/")  # calamine takes the last one's folder
         strings = self._strings(xl)
         rels = _rels(parts, xl + "workbook.xml")  # calamine reads workbook.xml by this fixed name
         book = parts.read(xl + "workbook.xml")
         if book is None:
-            raise Refuse("unreadable-file", "The workbook part (workbook.xml) is missing. " + RESAVE)
+            raise Refuse("unreadable-file", variant="no-workbook-part")
         sheets = [self._sheet(attrs, rels, xl) for attrs in _elements(book, "sheet")]
         out.sheet_list = [(n, state, kind) for n, state, kind, _ in sheets]
         for n, _, kind, part in sheets:
             if kind == "macrosheet":
-                raise Refuse("unsafe-file", f"The sheet '{n}' is an Excel 4.0 macro sheet ({part}): old-style macros "
-                              "that can run code, and that the tool cannot read. Ask the partner to delete that sheet "
-                              "(right-click its tab > Delete), save the workbook as .xlsx and resend it.")
+                raise Refuse("unsafe-file", variant="macro-sheet", name=n, part=part)
         for n, _, _, part in sheets:
             if n not in out.sheets and n not in self.unread:  # a chart sheet too: calamine reads any <sheetData>
                 out.sheets[n] = self._facts(n, part, strings)
@@ -354,19 +335,18 @@ class _Book:
         name = attrs.get("name", "")
         rid = [v for k, v in attrs.items() if _local(k) == "id"][-1:]
         if not rid or rid[0] not in rels:
-            raise Refuse("unreadable-file", f"The sheet '{name}' points to a part that is not in the file. " + RESAVE)
+            raise Refuse("unreadable-file", variant="sheet-part-missing", name=name)
         target, rel_type = rels[rid[0]]
         part = _calamine_path(xl, target)
         kind = _KINDS.get(rel_type.rsplit("/", 1)[-1].lower(), "")
         if not kind:
-            raise Refuse("unreadable-file", f"The sheet '{name}' is of a kind the tool cannot read "
-                          f"({rel_type.rsplit('/', 1)[-1][:40]}). " + RESAVE)
+            raise Refuse("unreadable-file", variant="sheet-kind", name=name, kind=rel_type.rsplit('/', 1)[-1][:40])
         state = attrs.get("state", "visible")
         if state not in ("visible", "hidden", "veryHidden"):
             hint = next((s for s in ("visible", "hidden", "veryHidden") if s.lower() == state.lower()), "")
-            written = f"'{state[:20]}' instead of '{hint}'" if hint else f"'{state[:20]}'"
-            raise Refuse("unreadable-file", f"The sheet '{name}' has a visibility that Excel never writes "
-                          f"({written}), so the workbook cannot be read; another program made it. " + RESAVE)
+            if hint:
+                raise Refuse("unreadable-file", variant="sheet-visibility-case", name=name, state=state[:20], hint=hint)
+            raise Refuse("unreadable-file", variant="sheet-visibility", name=name, state=state[:20])
         return name, state, kind, part
 
     def _strings(self, xl: str) -> int:
@@ -375,8 +355,7 @@ class _Book:
         if data is None:
             return 0
         if _utf16(data):
-            raise Refuse("unreadable-file", "The workbook's text table (sharedStrings.xml) is stored as UTF-16, "
-                          "which the tool cannot read. " + RESAVE)
+            raise Refuse("unreadable-file", variant="strings-utf16")
         return _SharedStrings(len(data)).count(data)
 
     def _facts(self, sheet: str, part: str, strings: int) -> SheetFacts:
@@ -384,14 +363,11 @@ class _Book:
         if data is None:
             return SheetFacts()  # calamine finds nothing either: the reader reports the sheet as damaged
         if _utf16(data):
-            raise Refuse("unreadable-file", f"The sheet '{sheet}' is stored as UTF-16 text, which the tool cannot "
-                          "read (it would look empty). It was probably written by a program other than Excel. "
-                          + RESAVE)
+            raise Refuse("unreadable-file", variant="sheet-utf16", name=sheet)
         try:
             facts = _SheetScan(sheet, strings).run(data)
         except expat.ExpatError as e:
-            raise Refuse("unreadable-file", f"The sheet '{sheet}' is damaged (its XML is broken at line "
-                          f"{e.lineno}, column {e.offset}). " + RESAVE) from None
+            raise Refuse("unreadable-file", variant="sheet-xml", name=sheet, line=e.lineno, offset=e.offset) from None
         facts.notes = self._notes(part)
         return facts
 
@@ -412,9 +388,8 @@ class _Book:
         loaded = [f for f in self.out.sheets.values() if not f.too_large and not f.blocked]
         total = sum(f.size[0] * f.size[1] for f in loaded)
         if total > MAX_BOOK_CELLS:
-            raise Refuse("too-large", f"The workbook '{name}' has {total:,} cells in use over {len(loaded)} "
-                          f"sheets; the tool reads at most {MAX_BOOK_CELLS:,} in one return. Ask the partner to "
-                          "delete the sheets, rows and columns that are not part of the template and resend it.")
+            raise Refuse("too-large", variant="book", name=name, cells=f"{total:,}", sheets=len(loaded),
+                         limit=f"{MAX_BOOK_CELLS:,}")
 
 
 def _modified(core: bytes) -> datetime | None:
@@ -491,9 +466,8 @@ class _SharedStrings:
             declared = _COUNT.fullmatch(attrs.get("uniqueCount", ""))
             # calamine reserves memory for uniqueCount strings up front; each takes at least "<si/>" (5 bytes)
             if declared and int(declared.group(1)) > self.size // 5:
-                raise Refuse("unsafe-file", f"The workbook's text table claims {int(declared.group(1)):,} different "
-                              f"texts, more than its {self.size:,} bytes could hold; reading it would exhaust "
-                              "memory. It was not read. " + RESAVE)
+                raise Refuse("unsafe-file", variant="strings", count=f"{int(declared.group(1)):,}",
+                             size=f"{self.size:,}")
 
     def end(self, tag: str) -> None:
         if self.inside:
@@ -648,11 +622,7 @@ class _SheetScan:
         if self._over():
             height, width = facts.size
             far = self.far_col if width > MAX_COLUMNS else self.far_row
-            facts.too_large = (f"The sheet '{self.sheet}' has entries as far as cell {far} ({height:,} rows by "
-                               f"{width:,} columns from A1); the tool reads at most {MAX_ROWS:,} rows, {MAX_COLUMNS:,} "
-                               f"columns and {MAX_CELLS:,} cells per sheet, so this sheet was not read. Ask the "
-                               f"partner to delete the unused rows and columns (or the stray entry in {far}) and "
-                               "resend it.")
+            facts.too_large = sheet_too_large("sheet", far, height, width)
         return facts
 
     def _usual_cell(self, ref: str) -> None:

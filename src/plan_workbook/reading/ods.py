@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from xml.parsers import expat
 
-from ..problems import Code
+from ..problems import Fatal
 from ..sources.source import MAX_FILE_BYTES, MiB
 from . import guard
 from .guard import (
@@ -34,11 +34,11 @@ from .guard import (
     Unsafe,
     a1,
     check_sizes,
+    sheet_too_large,
     xml_parser,
 )
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
-RESAVE = "Ask the partner to open it in LibreOffice, save it again and resend it."
 _DURATION = re.compile(r"-?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?")
 _SPACES = re.compile(r"[ \t\r\n]+")
 
@@ -57,7 +57,7 @@ class Sheet:
 @dataclass
 class Book:
     data: bytes = b""
-    fatal: tuple[Code, str] | None = None  # (problem code, message) when the file cannot be read
+    fatal: Fatal | None = None  # the problem when the file cannot be read
     sheets: list[Sheet] = field(default_factory=list)
     saved: datetime | None = None
 
@@ -88,11 +88,10 @@ def read_ods(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> Bo
     book = Book(data=data)
     try:
         if len(data) > MAX_FILE_BYTES:
-            raise Refuse("too-large", f"The file is over {MAX_FILE_BYTES // MiB} MB; the tool reads returns of "
-                          "up to that size. Ask the partner to remove pictures or unused sheets.")
+            raise Refuse("too-large", variant="file", limit_mb=MAX_FILE_BYTES // MiB)
         _read(book, name, unread)
     except Refuse as e:
-        book.fatal, book.sheets = (e.code, e.message), []
+        book.fatal, book.sheets = e.fatal, []
     return book
 
 
@@ -101,23 +100,20 @@ def _read(book: Book, name: str, unread: frozenset[str]) -> None:
         zf = zipfile.ZipFile(io.BytesIO(book.data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
-        raise Refuse("unreadable-file", f"The file is damaged or incomplete ({e}), perhaps cut short when it was "
-                      "sent or saved. Ask the partner to send it again.") from None
+        raise Refuse("unreadable-file", variant="cut-short", detail=e) from None
     with zf:
-        check_sizes(infos, "spreadsheet", "")
+        check_sizes(infos, ods=True)
         names = {i.filename for i in infos}
         kind = zf.read("mimetype")[:200].decode("ascii", "replace").strip() if "mimetype" in names else ""
         if kind != MIMETYPE:
-            raise Refuse("wrong-format", f"This is an OpenDocument file ({kind or 'of no stated kind'}), not a "
-                          "spreadsheet. Check the attachment.")
+            raise Refuse("wrong-format", variant="ods-other", kind=kind) if kind else Refuse(
+                "wrong-format", variant="ods-no-kind")
         try:
             manifest = zf.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
             if b"encryption-data" in manifest:
-                raise Refuse("encrypted", "The spreadsheet is protected with a password to open, so it cannot be "
-                              "read. Ask the partner to save it without the password (File > Save As, untick 'Save "
-                              "with password') and send that copy.")
+                raise Refuse("encrypted", variant="ods")
             if "content.xml" not in names:
-                raise Refuse("unreadable-file", "The spreadsheet has no content (content.xml is missing). " + RESAVE)
+                raise Refuse("unreadable-file", variant="ods-no-content")
             for other in sorted(names - {"content.xml"}):
                 if other.endswith(".xml"):
                     with zf.open(other) as stream:
@@ -128,12 +124,10 @@ def _read(book: Book, name: str, unread: frozenset[str]) -> None:
             if "meta.xml" in names:
                 book.saved = _modified(zf.read("meta.xml"))
         except Unsafe:
-            raise Refuse("unsafe-file", "The spreadsheet's XML declares its own entities or a DTD, which LibreOffice "
-                          "never writes; it was not read. " + RESAVE) from None
+            raise Refuse("unsafe-file", variant="dtd-ods") from None
         except (expat.ExpatError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError,
                 RuntimeError, NotImplementedError) as e:
-            raise Refuse("unreadable-file", f"The spreadsheet is damaged ({type(e).__name__}: {e}). "
-                          + RESAVE) from None
+            raise Refuse("unreadable-file", variant="ods-damaged", error=type(e).__name__, detail=e) from None
 
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
@@ -310,11 +304,7 @@ class _Content:
     def _too_large(self, far: str) -> None:
         assert self.sheet is not None
         height, width = self.bottom + 1, self.right + 1
-        self.sheet.facts.too_large = (
-            f"The sheet '{self.sheet.name}' has entries as far as cell {far} ({height:,} rows by {width:,} columns "
-            f"from A1, repeated cells counted); the tool reads at most {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns and "
-            f"{MAX_CELLS:,} cells per sheet, so this sheet was not read. Ask the partner to delete the unused rows and "
-            f"columns (or the stray entry in {far}) and resend it.")
+        self.sheet.facts.too_large = sheet_too_large("sheet-ods", far, height, width)
         self.skip, self.cells = True, {}
 
     def _close_table(self) -> None:
@@ -324,9 +314,7 @@ class _Content:
             height, width = self.bottom + 1, self.right + 1
             self.book_cells += height * width
             if self.book_cells > MAX_BOOK_CELLS:
-                raise Refuse("too-large", f"The spreadsheet '{self.name}' has more than {MAX_BOOK_CELLS:,} cells in "
-                              "use; the tool reads at most that many in one return. Ask the partner to delete the "
-                              "sheets, rows and columns that are not part of the template and resend it.")
+                raise Refuse("too-large", variant="book-ods", name=self.name, limit=f"{MAX_BOOK_CELLS:,}")
             sheet.rows = [[None] * width for _ in range(height)]
             for (r, c), v in self.cells.items():
                 sheet.rows[r][c] = v

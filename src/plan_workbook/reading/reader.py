@@ -31,7 +31,7 @@ from .rows import (
     renamed_column,
 )
 
-OWN_REPORT_MARK, OWN_REPORT_SKIPPED = L.OWN_REPORT_MARK, L.OWN_REPORT_SKIPPED
+OWN_REPORT_MARK = L.OWN_REPORT_MARK
 OWN_SUMMARY_SHEETS = {"Summary", "Actions", "Returns", "Issues"}  # what `merge` writes: skipped, not a return
 # What stops the program itself, never to be taken for one file's failure.
 STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit)
@@ -71,9 +71,8 @@ def read_return(plan: Plan, source: Source | Path, name: str | None = None, debu
     except Exception as e:  # a file nobody foresaw must not stop the other returns being merged
         if debug:
             raise
-        return Return(ret.file, path=ret.path, readable=False, digest=ret.digest, problems=[Problem(
-            ret.file, "", "", "unreadable-file", f"The file could not be read ({type(e).__name__}: {short(str(e))}). "
-            "Ask the partner to save it again as .xlsx; if that does not help, please report it as a fault.")])
+        return Return(ret.file, path=ret.path, readable=False, digest=ret.digest, problems=[Problem.of(
+            ret.file, "", "", "unreadable-file", variant="crashed", error=type(e).__name__, detail=short(str(e)))])
 
 
 def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
@@ -84,7 +83,7 @@ def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
     try:
         data = source.read()
     except Refused as e:
-        scan = guard.Scan(fatal=(e.code, e.message))
+        scan = guard.Scan(fatal=e.fatal)
     else:
         scan = guard.scan_bytes(PurePath(source.name).name, data, unread=L.UNREAD_SHEETS)
     if scan.fatal and ods.is_ods(scan.data):
@@ -92,25 +91,22 @@ def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
     ret.digest, ret.saved = scan.digest, scan.saved
     if scan.fatal and OWN_REPORT_MARK in scan.data[:2048]:
         ret.own_output = True
-        ret.problems.append(Problem(ret.file, "", "", "own-output-skipped", OWN_REPORT_SKIPPED))
+        ret.problems.append(Problem.of(ret.file, "", "", "own-output-skipped", variant="report"))
         return ret
     if scan.fatal:
         ret.readable = False
         ret.problems.append(Problem(ret.file, "", "", *scan.fatal))
         return ret
     if scan.macros:
-        ret.problems.append(Problem(ret.file, "", "", "macros-ignored",
-                                    "This is a macro-enabled workbook (.xlsm). Its values were read; its macros "
-                                    "were not run and are not copied into anything the tool writes."))
+        ret.problems.append(Problem.of(ret.file, "", "", "macros-ignored"))
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(scan.data))
     except BaseException as e:  # calamine raises several unrelated types; a Rust panic is a BaseException
         if isinstance(e, STOPS):
             raise
         ret.readable = False
-        ret.problems.append(Problem(ret.file, "", "", "unreadable-file",
-                                    f"The file cannot be opened as an Excel workbook ({type(e).__name__}). "
-                                    "Ask the partner to save it again as .xlsx and resend it."))
+        ret.problems.append(Problem.of(ret.file, "", "", "unreadable-file", variant="not-opened",
+                                       error=type(e).__name__))
         return ret
     try:
         _Reader(plan, wb, scan, ret).read()
@@ -187,13 +183,13 @@ class _Reader:
         self.counts: dict[tuple[str, str], int] = {}
         self.overflow: dict[tuple[str, Code], list[tuple[str, str]]] = {}
 
-    def problem(self, sheet: str, cell: str, code: Code, message: str, **kw: str) -> None:
+    def problem(self, sheet: str, cell: str, code: Code, column: str = "", value: str = "", **params: object) -> None:
         key = (sheet, code)
         self.counts[key] = self.counts.get(key, 0) + 1
         if self.counts[key] > PER_AREA and cell:  # e.g. a sheet of stray cells: one problem each would
-            self.overflow.setdefault(key, []).append((cell, kw.get("value", "")))  # bury every other return's
+            self.overflow.setdefault(key, []).append((cell, value))  # bury every other return's
             return
-        self.ret.problems.append(Problem(self.ret.file, sheet, cell, code, message, **kw))
+        self.ret.problems.append(Problem.of(self.ret.file, sheet, cell, code, column, value, **params))
 
     def _sum_up_overflow(self) -> None:
         """One problem for what was past the per-area limit, naming how many, where, and their values."""
@@ -205,12 +201,12 @@ class _Reader:
                     break
                 listed.append(item)
                 size += len(item) + 2
-            more = f" (and {len(rest) - len(listed):,} more)" if len(listed) < len(rest) else ""
-            self.ret.problems.append(Problem(
-                self.ret.file, sheet, rest[0][0], code,
-                f"{len(rest):,} more problem(s) like the {PER_AREA} above on '{short(sheet, 40)}', from {rest[0][0]} "
-                f"to {rest[-1][0]}, are listed together here: their cells and values are in the value column"
-                f"{more}. They are all still in the returned file.", value="; ".join(listed) + more))
+            left = len(rest) - len(listed)
+            more = f" (and {left:,} more)" if left else ""
+            params = {"variant": "more-cut", "left": f"{left:,}"} if left else {"variant": "more"}
+            self.ret.problems.append(Problem.of(
+                self.ret.file, sheet, rest[0][0], code, value="; ".join(listed) + more, count=f"{len(rest):,}",
+                per_area=PER_AREA, name=short(sheet, 40), first=rest[0][0], last=rest[-1][0], **params))
 
     def grid(self, sheet: str) -> list[list[Any]] | None:
         """Values with row 0 = Excel row 1 and column 0 = column A, empty cells None; None for a sheet
@@ -222,13 +218,12 @@ class _Reader:
     def _load(self, sheet: str) -> list[list[Any]] | None:
         facts = self.scan.sheets.get(sheet, guard.SheetFacts())
         if facts.too_large:
-            self.problem(sheet, "", "too-large", facts.too_large)
+            self.problem(sheet, "", "too-large", **dict(facts.too_large))
             return None
         if facts.blocked:  # calamine would refuse the whole sheet for this one cell: say which cell
             why = facts.damaged.get(facts.blocked, "cannot be read")
-            self.problem(sheet, facts.blocked, "cell-damaged",
-                         f"{facts.blocked}: {short(why, 160)}, so the sheet '{short(sheet, 40)}' cannot be read. "
-                         "Ask the partner to retype that cell in Excel and save the file again.", value=why)
+            self.problem(sheet, facts.blocked, "cell-damaged", value=why, variant="blocks-sheet",
+                         why=short(why, 160), name=short(sheet, 40))
             return None
         try:
             ws = self.wb.get_sheet_by_name(sheet)
@@ -237,29 +232,24 @@ class _Reader:
         except BaseException as e:  # calamine's XmlError, a Rust panic: one damaged sheet, not the whole merge
             if isinstance(e, STOPS):
                 raise
-            self.problem(sheet, "", "unreadable-file", f"The sheet '{sheet}' is damaged and could not be read "
-                         f"({type(e).__name__}: {short(str(e))}). Ask the partner to save the file again.")
+            self.problem(sheet, "", "unreadable-file", variant="sheet-unreadable", error=type(e).__name__,
+                         detail=short(str(e)))
             return None
         grid = [[None if v == "" else v for v in r] for r in values]
         for r, row in enumerate(grid):
             for c, v in enumerate(row):
                 if isinstance(v, str) and len(v) > guard.MAX_CELL_CHARS // 2 and _too_long(v):
                     row[c] = _cut(v)
-                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long",
-                                 f"This cell holds {units(v):,} characters; Excel allows "
-                                 f"{guard.MAX_CELL_CHARS:,}, so only the first {guard.MAX_CELL_CHARS:,} are in the "
-                                 "summary. The full text is still in the returned file.", value=short(v, 200))
+                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long", value=short(v, 200),
+                                 length=f"{units(v):,}", limit=f"{guard.MAX_CELL_CHARS:,}")
         self._cell_facts(sheet, grid, facts)
         for cell, (formula, has_value) in facts.formulas.items():
             if L.template_formula(sheet, formula):  # the template's own checks (Front panel, check column)
                 continue
             if has_value:
-                self.problem(sheet, cell, "formula-value", f"{cell} holds a formula (={short(formula)}); the value "
-                             "Excel last saved for it was read. Type values rather than formulas.", value=f"={formula}")
+                self.problem(sheet, cell, "formula-value", value=f"={formula}", formula=short(formula))
             else:
-                self.problem(sheet, cell, "formula-no-value", f"{cell} holds a formula (={short(formula)}) with no "
-                             "saved value, so nothing could be read from it. Type the value instead, or open the "
-                             "file in Excel, let it calculate, and save it.", value=f"={formula}")
+                self.problem(sheet, cell, "formula-no-value", value=f"={formula}", formula=short(formula))
         return grid
 
     def _cell_facts(self, sheet: str, grid: list[list[Any]], facts: guard.SheetFacts) -> None:
@@ -268,18 +258,15 @@ class _Reader:
         nothing typed there is lost)."""
         for cell, text in facts.errors.items():
             _set(grid, cell, text)
-            self.problem(sheet, cell, "cell-error", f"{cell} holds the Excel error value {short(text, 20)}, not an "
-                         f"entry; it was kept as the text '{short(text, 20)}'. Type the value itself.", value=text)
+            self.problem(sheet, cell, "cell-error", value=text, error=short(text, 20))
         for cell, why in facts.damaged.items():
             _set(grid, cell, None)
-            self.problem(sheet, cell, "cell-damaged", f"{cell}: {short(why, 160)}, so its value cannot be trusted "
-                         "and was left out. Ask the partner to retype it in Excel and save the file again.", value=why)
+            self.problem(sheet, cell, "cell-damaged", value=why, why=short(why, 160))
         for cell, text in facts.notes.items():
             note = _partners_note(text)
             if not note:
                 continue
-            self.problem(sheet, cell, "cell-note", f"{cell} has a note attached: '{short(note)}'. Notes are not read "
-                         "as entries; type it in the cell if it is part of the return.", value=note)
+            self.problem(sheet, cell, "cell-note", value=note, note=short(note))
 
     def read(self) -> None:
         plan, names = self.plan, self.names
@@ -289,14 +276,12 @@ class _Reader:
         claimed.update(found.values())
         if not meta and not found and L.FRONT_SHEET not in names and set(names) >= OWN_SUMMARY_SHEETS:
             self.ret.own_output = True
-            self.problem("", "", "own-output-skipped", "Skipped: this is a summary written by plan-workbook, not a "
-                         "partner's return.")
+            self.problem("", "", "own-output-skipped", variant="summary")
             return
         if not meta and not found and L.FRONT_SHEET not in names:
             self.ret.readable = False
-            self.problem("", "", "not-a-template",
-                         f"This workbook is not a return of the {plan.title} template: it has none of its sheets "
-                         f"({', '.join(p.sheet for p in plan.priorities)}). Check that the right file was attached.")
+            self.problem("", "", "not-a-template", title=plan.title,
+                         sheets=", ".join(p.sheet for p in plan.priorities))
             return
         self._check_meta(meta)
         self._partner(meta)
@@ -314,18 +299,14 @@ class _Reader:
                 self._read_sheet(priority, found[priority.sheet])
         kinds = {name: kind for name, _, kind in self.scan.sheet_list}
         for name in sorted({n for n in names if names.count(n) > 1}):
-            self.problem(name, "", "unreadable-file",
-                         f"{names.count(name)} sheets are named '{short(name, 40)}'; only the first could be read, "
-                         "so anything on the others is missing. Ask the partner to rename or merge them and send "
-                         "the file again.", value=name)
+            self.problem(name, "", "unreadable-file", value=name, variant="sheets-same-name",
+                         count=names.count(name), name=short(name, 40))
         for extra in dict.fromkeys(names):
             if extra in claimed or kinds.get(extra, "worksheet") != "worksheet":  # a chart sheet holds no entries
                 continue
             copy = self._copy_of(extra)
             if copy is not None:
-                self.problem(extra, "", "sheet-duplicated",
-                             f"The sheet '{extra}' is a copy of '{copy.sheet}'. Its actions were read as part of "
-                             f"{copy.title}; please move them onto '{copy.sheet}' and delete the copy.", value=extra)
+                self.problem(extra, "", "sheet-duplicated", value=extra, original=copy.sheet, title=copy.title)
                 self._read_sheet(copy, extra)
             else:
                 self._extra_sheet(extra)
@@ -341,15 +322,16 @@ class _Reader:
             return
         if said_nil and not self.ret.rows:
             self.ret.nil = True
-            self.problem(L.FRONT_SHEET, cell, "nil-return", f"{self.ret.partner} says there is nothing to report "
-                         f"this round ({L.FRONT_SHEET} sheet, {cell}). Counted as returned.", value=display(typed))
+            self.problem(L.FRONT_SHEET, cell, "nil-return", value=display(typed), partner=self.ret.partner)
         elif said_nil:
-            self.problem(L.FRONT_SHEET, cell, "nil-return", f"The return says there is nothing to report this round "
-                         f"({cell}) but has {len(self.ret.rows)} action(s); they were read.", value=display(typed))
+            self.problem(L.FRONT_SHEET, cell, "nil-return", value=display(typed), variant="with-actions",
+                         count=len(self.ret.rows))
         elif not self.ret.rows:
-            where = f" or choose {L.NIL_YES} in {cell} of the {L.FRONT_SHEET} sheet" if cell else ""
-            self.problem(L.FRONT_SHEET if cell else "", cell, "return-empty", "This return has no actions and does "
-                         f"not say '{L.NIL_LABEL.lower()}'. Fill in the priority sheets{where}.")
+            if cell:
+                self.problem(L.FRONT_SHEET, cell, "return-empty", variant="cell", label=L.NIL_LABEL.lower(),
+                             yes=L.NIL_YES)
+            else:
+                self.problem("", "", "return-empty", label=L.NIL_LABEL.lower())
 
     def _front_value(self, label: str) -> tuple[str, Any]:
         """(A1 reference, value) of the input cell right of a label on the Front sheet; ("", None) if absent."""
@@ -367,21 +349,15 @@ class _Reader:
     def _check_meta(self, meta: dict[str, str]) -> None:
         plan = self.plan
         if not meta:
-            self.problem(L.META_SHEET, "", "template-version-mismatch",
-                         "The workbook has lost the template's hidden details sheet, so it cannot be matched to a "
-                         "template version. It was read by its sheet and column names.")
+            self.problem(L.META_SHEET, "", "template-version-mismatch", variant="no-details")
         elif meta.get("plan_id") and meta.get("plan_id") != plan.id:
-            self.problem(L.META_SHEET, "B1", "plan-mismatch",
-                         f"This return was made from the template of another plan ({short(meta['plan_id'])!r}), not "
-                         f"{plan.id!r}, so none of its actions were counted. Send the partner the current template, "
-                         "or merge it with that plan's file (--plan).", value=meta["plan_id"])
+            self.problem(L.META_SHEET, "B1", "plan-mismatch", value=meta["plan_id"], plan_id=short(meta["plan_id"]),
+                         current=plan.id)
         elif meta.get("plan_version") != plan.version or meta.get("template_version") != L.TEMPLATE_VERSION:
-            self.problem(L.META_SHEET, "B2", "template-version-mismatch",
-                         f"This return was made from an older template (plan version "
-                         f"{short(meta.get('plan_version', ''))!r}, template version "
-                         f"{short(meta.get('template_version', ''))!r}; current {plan.version!r} and "
-                         f"{L.TEMPLATE_VERSION!r}). It was read by its sheet and column names; check the results, "
-                         "and send the current template next round.", value=meta.get("plan_version", ""))
+            self.problem(L.META_SHEET, "B2", "template-version-mismatch", value=meta.get("plan_version", ""),
+                         variant="older", plan_version=short(meta.get("plan_version", "")),
+                         template_version=short(meta.get("template_version", "")), current_plan=plan.version,
+                         current_template=L.TEMPLATE_VERSION)
         if meta.get("plan_id") and meta.get("plan_id") != plan.id:
             self.ret.set_aside = "rejected"
 
@@ -392,22 +368,18 @@ class _Reader:
         if is_blank(typed) and personal:
             typed = personal
         if is_blank(typed):
-            self.problem(sheet, cell, "partner-missing",
-                         f"The return does not say which partner sent it. Choose the organisation in the "
-                         f"'{L.PARTNER_LABEL}' cell{' ' + cell if cell else ''} on the {sheet} sheet.",
-                         column=L.PARTNER_LABEL)
+            self.problem(sheet, cell, "partner-missing", column=L.PARTNER_LABEL,
+                         **({"variant": "cell"} if cell else {}))
             return
         self.ret.partner = partner_named(plan, display(typed))
         if self.ret.partner is None:
             close = suggest_partners(plan, display(typed), n=1)
-            hint = f" (closest: {close[0]})" if close else ""
-            self.problem(sheet, cell, "partner-unknown",
-                         f"'{short(display(typed))}' is not a partner in the plan{hint}. Choose the organisation "
-                         f"from the list in {cell}.", column=L.PARTNER_LABEL, value=display(typed))
+            hint = {"variant": "closest", "closest": close[0]} if close else {}
+            self.problem(sheet, cell, "partner-unknown", column=L.PARTNER_LABEL, value=display(typed),
+                         name=short(display(typed)), **hint)
         elif personal and self.ret.partner != personal:
-            self.problem(sheet, cell, "partner-mismatch",
-                         f"The template was made for {short(personal)}, but {cell} says {self.ret.partner}. "
-                         "Check who sent this return.", column=L.PARTNER_LABEL, value=display(typed))
+            self.problem(sheet, cell, "partner-mismatch", column=L.PARTNER_LABEL, value=display(typed),
+                         made_for=short(personal), partner=self.ret.partner)
 
     def _title_of(self, sheet: str) -> str:
         grid = self.grid(sheet)
@@ -420,15 +392,11 @@ class _Reader:
         close = difflib.get_close_matches(priority.sheet, free, n=1, cutoff=0.75)
         found = (by_title or close or [""])[0]
         if found:
-            self.problem(found, "", "sheet-renamed",
-                         f"The sheet '{priority.sheet}' has been renamed '{found}'. It was read, but please rename "
-                         f"it back to '{priority.sheet}'.", value=found)
+            self.problem(found, "", "sheet-renamed", value=found, expected=priority.sheet)
             return found
         close = difflib.get_close_matches(priority.sheet, free, n=1, cutoff=0.3)
-        hint = f" The closest sheet is '{close[0]}'." if close else ""
-        self.problem(priority.sheet, "", "sheet-missing",
-                     f"The sheet '{priority.sheet}' ({priority.title}) is missing.{hint} Its actions cannot be read; "
-                     "ask the partner to use the template's sheets.")
+        hint = {"variant": "closest", "closest": close[0]} if close else {}
+        self.problem(priority.sheet, "", "sheet-missing", title=priority.title, **hint)
         return None
 
     def _copy_of(self, sheet: str) -> Priority | None:
@@ -442,23 +410,19 @@ class _Reader:
         placed = sorted(found, key=lambda s: self.names.index(found[s]))
         wanted = [p.sheet for p in self.plan.priorities if p.sheet in found]
         if placed != wanted:
-            self.problem("", "", "sheets-reordered",
-                         f"The priority sheets are in a different order ({', '.join(found[s] for s in placed)}). "
-                         "They were read by name; the order does not matter.")
+            self.problem("", "", "sheets-reordered", order=", ".join(found[s] for s in placed))
 
     def _extra_sheet(self, extra: str) -> None:
         grid = self.grid(extra)
         if grid is None:
             return
         filled = sum(1 for r in grid for v in r if not is_blank(v))
-        self.problem(extra, "", "sheet-extra", f"The sheet '{extra}' is not part of the template ({filled} filled "
-                     "cells) and was not read. Move any actions onto the priority sheets.")
+        self.problem(extra, "", "sheet-extra", filled=filled)
         for r, row in enumerate(grid):
             for c, v in enumerate(row):
                 if not is_blank(v):
-                    self.problem(extra, f"{column_letter(c)}{r + 1}", "data-outside-area",
-                                 "This cell is on a sheet the template does not have; it is listed here so it is "
-                                 "not lost.", value=display(v))
+                    self.problem(extra, f"{column_letter(c)}{r + 1}", "data-outside-area", value=display(v),
+                                 variant="extra-sheet")
 
     def _read_sheet(self, priority: Priority, sheet: str) -> None:
         plan, ret = self.plan, self.ret
@@ -466,26 +430,19 @@ class _Reader:
         if grid is None:
             return
         if sheet in self.hidden:
-            self.problem(sheet, "", "sheet-hidden", f"The sheet '{sheet}' is hidden. It was read; please unhide "
-                         "it (right-click a sheet tab > Unhide) so everyone can see its actions.", value=sheet)
+            self.problem(sheet, "", "sheet-hidden", value=sheet)
         found = find_header(plan, grid)
         if found is None:
-            self.problem(sheet, "", "header-missing",
-                         f"The header row ({', '.join(c.header for c in plan.columns)}) cannot be found on this "
-                         "sheet, so its actions cannot be read. Restore the header row.")
+            self.problem(sheet, "", "header-missing", headers=", ".join(c.header for c in plan.columns))
             return
         head_r, cols = found
         header = grid[head_r]
         if head_r + 1 != L.HEADER_ROW:
-            self.problem(sheet, f"A{head_r + 1}", "header-moved",
-                         f"The header row is row {head_r + 1}, not row {L.HEADER_ROW} as in the template (rows were "
-                         "added or removed above it). The sheet was read from where the header is now.")
+            self.problem(sheet, f"A{head_r + 1}", "header-moved", row=head_r + 1, expected=L.HEADER_ROW)
         placed = sorted(cols, key=cols.__getitem__)
         if placed != [r for r in ROLES if r in cols]:
             self.problem(sheet, f"A{head_r + 1}", "columns-moved",
-                         "The columns are in a different order from the template ("
-                         f"{', '.join(short(display(header[cols[r]]), 30) for r in placed)}). They were read by their "
-                         "headings.")
+                         order=", ".join(short(display(header[cols[r]]), 30) for r in placed))
         self._check_columns(sheet, head_r, header, cols)
         used = set(cols.values()) | carried_columns(header)
         self._check_layout(sheet, grid, head_r)
@@ -501,9 +458,7 @@ class _Reader:
             row = grid[r]
             for c in range(len(row)):
                 if c not in used and not is_blank(row[c]):
-                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "data-outside-area",
-                                 "This cell is outside the template's columns; it is listed here so it is not lost. "
-                                 "Move it into the right column.",
+                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "data-outside-area", variant="columns",
                                  column=display(header[c]) if c < len(header) else "", value=display(row[c]))
             values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
             for role in ROLES:
@@ -524,16 +479,14 @@ class _Reader:
             if r > prepared_last:
                 below.append(r + 1)
             if r + 1 in self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_rows:
-                self.problem(sheet, f"A{r + 1}", "hidden-cells",
-                             f"Row {r + 1} is hidden but holds entries; they were read. Unhide the row, or delete it "
-                             "if the action is no longer wanted.", value=display(values["action"]))
+                self.problem(sheet, f"A{r + 1}", "hidden-cells", value=display(values["action"]), variant="row",
+                             row=r + 1)
             # a missing column has no cell; its problem is the column-missing error, not one per row
             ret.rows.append(Row(ret.file, sheet, r + 1, priority.title, kind, values, letters))
         if below:
             self.problem(sheet, f"A{below[0]}", "data-outside-area",
-                         f"{len(below):,} row(s) with entries, from row {below[0]} to row {below[-1]}, are below the "
-                         "template's prepared rows. They were read; next time use the prepared rows.",
-                         value=f"row {below[0]}" if len(below) == 1 else f"rows {below[0]}-{below[-1]}")
+                         value=f"row {below[0]}" if len(below) == 1 else f"rows {below[0]}-{below[-1]}",
+                         variant="below", count=f"{len(below):,}", first=below[0], last=below[-1])
 
     def _guidance_row(self, sheet: str, r: int, values: dict[str, Any], letters: dict[str, str],
                       examples: list[dict[str, str]]) -> bool:
@@ -547,9 +500,7 @@ class _Reader:
         for role, v in values.items():
             if not is_blank(v) and key(v) != guidance[role] and letters[role]:
                 self.problem(sheet, f"{letters[role]}{r + 1}", "guidance-edited",
-                             f"Text was typed into the guidance row ({letters[role]}{r + 1}), which is never read as "
-                             f"an action: '{short(display(v))}'. Type actions in the rows below the examples.",
-                             column=self.plan.column(role).header, value=display(v))
+                             column=self.plan.column(role).header, value=display(v), text=short(display(v)))
         return True
 
     def _check_columns(self, sheet: str, head_r: int, header: list[Any], cols: dict[str, int]) -> None:
@@ -564,33 +515,26 @@ class _Reader:
                 cols[role] = neighbour
                 used.add(neighbour)
                 self.problem(sheet, f"{column_letter(neighbour)}{head_r + 1}", "column-renamed",
-                             f"The column '{expected}' has been renamed '{short(display(header[neighbour]))}'. It "
-                             f"was read as {expected}; please restore the heading.",
-                             column=expected, value=display(header[neighbour]))
+                             column=expected, value=display(header[neighbour]),
+                             heading=short(display(header[neighbour])))
             else:
                 self.problem(sheet, f"{column_letter(ROLES.index(role))}{head_r + 1}", "column-missing",
-                             f"The column '{expected}' is missing from the header row. Restore it from the "
-                             "template.", column=expected)
+                             column=expected)
         for c in range(len(header)):
             if c not in used | carried_columns(header) and not is_blank(header[c]):
-                self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "column-extra",
-                             f"The column '{short(display(header[c]))}' is not part of the template. Its cells are "
-                             "listed as issues so they are not lost; move them into the template's columns.",
-                             value=display(header[c]))
+                self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "column-extra", value=display(header[c]),
+                             heading=short(display(header[c])))
 
     def _check_layout(self, sheet: str, grid: list[list[Any]], head_r: int) -> None:
         """Merged cells and hidden columns in the header and input area: read, but worth fixing."""
         for (r0, c0), (r1, c1) in self.merged.get(sheet, []):
             if r1 >= head_r:
                 ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
-                self.problem(sheet, f"{column_letter(c0)}{r0 + 1}", "merged-cells",
-                             f"Cells {ref} are merged. Excel keeps only the entry in {column_letter(c0)}{r0 + 1}, "
-                             "which was read there. Please unmerge them.", value=ref)
+                self.problem(sheet, f"{column_letter(c0)}{r0 + 1}", "merged-cells", value=ref, cells=ref)
         for c in sorted(self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_columns):
             if any(c < len(row) and not is_blank(row[c]) for row in grid[head_r + 1:]):
-                self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "hidden-cells",
-                             f"Column {column_letter(c)} is hidden but holds entries; they were read. Unhide the "
-                             "column so everyone can see them.")
+                self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "hidden-cells", variant="column",
+                             letter=column_letter(c))
 
 
 def _partners_note(text: str) -> str:

@@ -48,43 +48,36 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
     rank = {name: i for i, name in enumerate(plan.status_names)}  # worst first
     matched = _matches(result, previous) if previous else {}
     out: list[Problem] = []
+
+    def flag(a: Action, code: Code, role: str, value: str, /, **params: object) -> None:
+        out.append(Problem.of(a.row.file, a.row.sheet, a.row.cell(role), code, plan.column(role).header, value,
+                              action=short(_action(a), 60), **params))
+
     for a in result.actions:
         if not _action(a).strip():
             continue  # a row with no Action is an error the partner must fix first, not an action to challenge
         update = " ".join(str(a.values["update"] or "").split())
         last = matched.get(id(a))
 
-        def flag(code: Code, role: str, message: str, value: str = "", action: Action = a) -> None:
-            out.append(Problem(action.row.file, action.row.sheet, action.row.cell(role), code,
-                               message, column=plan.column(role).header, value=value))
-
         if (a.due and (as_of - a.due).days > rules.overdue_grace_days and a.status != plan.done_status
                 and not mentions_new_date(update, a.due)):
-            flag("challenge-overdue-no-date", "update",
-                 f"'{short(_action(a), 60)}' was due {a.due:%d %b %Y} and is {a.status or 'without a status'}, "
-                 f"but the update gives no new date.", update)
+            flag(a, "challenge-overdue-no-date", "update", update, due=f"{a.due:%d %b %Y}",
+                 **({"status": a.status} if a.status else {"variant": "no-status"}))
         words = len(update.split())
         if a.status in needs_update and 0 < words < rules.min_update_words:
-            flag("challenge-update-short", "update",
-                 f"'{short(_action(a), 60)}' is {a.status} but its update is only {words} word(s): "
-                 f"'{short(update, 60)}'.", update)
+            flag(a, "challenge-update-short", "update", update, status=a.status, words=words, update=short(update, 60))
         if last is None:
             continue
         before = last.get(plan.column("status").header, "")
         old_update = " ".join(last.get(plan.column("update").header, "").split())
         same_update = bool(update) and update == old_update
         if same_update and rank.get(a.status, -1) > rank.get(before, len(rank)) >= 0:
-            flag("challenge-improved-same-update", "status",
-                 f"'{short(_action(a), 60)}' moved from {before} to {a.status}, but the update is the same as "
-                 "last round's.", update)
+            flag(a, "challenge-improved-same-update", "status", update, before=before, status=a.status)
         if same_update and (rules.stale_rounds == 1 or last.get("Change") == "update unchanged"):
-            flag("challenge-update-stale", "update",
-                 f"'{short(_action(a), 60)}' has had the same update for {rules.stale_rounds} rounds running.",
-                 update)
+            flag(a, "challenge-update-stale", "update", update, rounds=rules.stale_rounds)
         slipped = _slipped(a, last, plan.column("time_frame").header, rules.slip_days)
         if slipped:
-            flag("challenge-due-slipped", "time_frame", f"'{short(_action(a), 60)}' {slipped}.",
-                 str(a.values["time_frame"] or ""))
+            flag(a, "challenge-due-slipped", "time_frame", str(a.values["time_frame"] or ""), **slipped)
     return out
 
 
@@ -128,18 +121,19 @@ def _matches(result: Result, previous: list[dict[str, str]]) -> dict[int, dict[s
     return out
 
 
-def _slipped(a: Action, last: dict[str, str], time_frame_header: str, slip_days: int) -> str:
-    """Why the due date moved later since last round, or "" when it did not."""
+def _slipped(a: Action, last: dict[str, str], time_frame_header: str, slip_days: int) -> dict[str, str]:
+    """How the due date moved later since last round (the challenge-due-slipped parameters), or {} when it
+    did not."""
     before = _due(last, time_frame_header)
     if before is None:
-        return ""
+        return {}
     if a.due is None:
         if str(a.values["time_frame"] or "").strip().casefold() in {"", *_ONGOING}:
-            return f"was due {before:%d %b %Y} last round and now has no due date"
-        return ""  # a time frame not understood is its own warning
+            return {"variant": "no-date", "before": f"{before:%d %b %Y}"}
+        return {}  # a time frame not understood is its own warning
     if (a.due - before).days > slip_days:
-        return f"was due {before:%d %b %Y} last round and is now due {a.due:%d %b %Y}"
-    return ""
+        return {"variant": "later", "before": f"{before:%d %b %Y}", "due": f"{a.due:%d %b %Y}"}
+    return {}
 
 
 _ONGOING = frozenset({"ongoing", "on-going", "on going", "continuous"})

@@ -56,8 +56,10 @@ def open_container(path: Path) -> Opened:
 
 def _failed(path: Path, failure: Failure) -> Opened:
     name = display_name(path)
-    why = {"memory": "needed more memory than the tool allows for one file", "timeout": f"took {failure.detail}"}
-    return [Source(name, str(path), via=path, problems=(Problem(
-        name, "", "", "too-large" if failure.kind == "memory" else "unreadable-file",
-        f"Opening this email or zip {why.get(failure.kind, 'made the reader fail (' + failure.detail + ')')}, so it "
-        "was not read. Ask the partner to send the return again, attached to a new email."),))], []
+    if failure.kind == "memory":
+        problem = Problem.of(name, "", "", "too-large", variant="container-memory")
+    elif failure.kind == "timeout":
+        problem = Problem.of(name, "", "", "unreadable-file", variant="container-timeout", took=failure.detail)
+    else:
+        problem = Problem.of(name, "", "", "unreadable-file", variant="container-failed", detail=failure.detail)
+    return [Source(name, str(path), via=path, problems=(problem,))], []

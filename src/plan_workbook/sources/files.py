@@ -66,18 +66,16 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                 if p in odd or p.suffix.lower() in EXTENSIONS + OTHER_SPREADSHEETS:
                     candidates.append(p)
                 elif p.suffix.lower() in (".html", ".htm") and _is_own_report(p):
-                    notes.append(Problem(display_name(p), "", "", "own-output-skipped", L.OWN_REPORT_SKIPPED))
+                    notes.append(Problem.of(display_name(p), "", "", "own-output-skipped", variant="report"))
                 elif not p.name.startswith(".") and p.name.lower() not in IGNORED:
-                    notes.append(Problem(display_name(p), "", "", "file-skipped",
-                                         "Skipped: not a spreadsheet file, so not a return."))
+                    notes.append(Problem.of(display_name(p), "", "", "file-skipped"))
         elif path.exists() or path.is_symlink():
             candidates = [path]
         else:
             raise UsageError(f"{display_name(path)} does not exist")
         for p in candidates:
             if p.name.startswith("~$"):
-                notes.append(Problem(display_name(p), "", "", "lock-file-skipped",
-                                     "Skipped: this is Excel's lock file for a workbook that is open, not a return."))
+                notes.append(Problem.of(display_name(p), "", "", "lock-file-skipped"))
             elif os.path.realpath(p) not in seen:  # the same path given twice is read once; never raises on loops
                 seen.add(os.path.realpath(p))
                 found.append(p)
@@ -121,9 +119,7 @@ def _walk(folder: Path, notes: list[Problem]) -> tuple[list[Path], list[Path]]:
         if stat.S_ISREG(mode):
             files.append(path)
         elif stat.S_ISDIR(mode):
-            notes.append(Problem(display_name(path), "", "", "file-skipped",
-                                 "Skipped: this is a link to a folder, and folders behind links are not searched. "
-                                 "Give the folder itself if it holds returns."))
+            notes.append(Problem.of(display_name(path), "", "", "file-skipped", variant="folder-link"))
         else:
             odd.append(path)
     return files, odd
@@ -135,17 +131,16 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         kind = _not_regular(os.stat(path).st_mode)
         if kind:
-            raise Refused("not-a-file", f"'{path.name}' is {kind}, not a file; it was not opened. Save the return "
-                          "as a file and give that instead.")
+            raise Refused("not-a-file", name=path.name, kind=kind)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
         with os.fdopen(fd, "rb") as f:
             kind = _not_regular(os.fstat(fd).st_mode)  # replaced between the two looks
             if kind:
-                raise Refused("not-a-file", f"'{path.name}' is {kind}, not a file; it was not opened.")
+                raise Refused("not-a-file", variant="replaced", name=path.name, kind=kind)
             return f.read(limit + 1)
     except OSError as e:
         reason = e.strerror or type(e).__name__
-        raise Refused("unreadable-file", f"The file cannot be opened ({e.strerror or e}).", reason) from None
+        raise Refused("unreadable-file", reason, variant="cannot-open", detail=e.strerror or e) from None
 
 
 def _not_regular(mode: int) -> str:
@@ -167,10 +162,8 @@ def not_a_file(path: Path) -> Refused | None:
         mode = os.stat(path).st_mode
     except OSError as e:
         if e.errno == errno.ELOOP:
-            return Refused("unreadable-file", "This is a link that leads round in a loop, not a file, so it was not "
-                           "read.")
-        return Refused("unreadable-file", f"This cannot be opened ({e.strerror or e}), so it was not read. If it is "
-                       "a link, the file it points to may have been moved or deleted.")
+            return Refused("unreadable-file", variant="link-loop")
+        return Refused("unreadable-file", variant="link-broken", detail=e.strerror or e)
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
@@ -178,8 +171,7 @@ def not_a_file(path: Path) -> Refused | None:
             with os.scandir(path):
                 pass
         except OSError as e:
-            return Refused("unreadable-file", f"This folder could not be searched ({e.strerror or e}), so any "
-                           "returns in it were not read. Check that you are allowed to open it.")
+            return Refused("unreadable-file", variant="folder-unsearchable", detail=e.strerror or e)
         return None  # listed after all: the reader says it is not a workbook
     kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-    return Refused("not-a-file", f"This is {kind}, not a file, so it was not read.")
+    return Refused("not-a-file", variant="found", kind=kind)

@@ -25,12 +25,12 @@ from typing import Any
 
 import olefile
 
-from ..problems import Code, Problem, short
+from ..problems import Code, Problem, as_params, short
 from ..reading.guard import MAX_RATIO as GUARD_RATIO
 from ..reading.guard import MAX_UNPACKED_BYTES as GUARD_UNPACKED
 from ..reading.guard import OLE
 from ..text import PART
-from .source import MAX_FILE_BYTES, MiB
+from .source import MAX_FILE_BYTES, MiB, Refused
 
 MAX_MESSAGE_BYTES = MAX_FILE_BYTES  # an email, a .msg or a zip, as saved (mail servers stop at 25-35 MB)
 MAX_ATTACHMENTS = 100  # files found in one container and all it holds (a round's returns in one zip: about 20)
@@ -72,12 +72,8 @@ def is_container(name: str) -> bool:
     return name.lower().endswith(CONTAINERS)
 
 
-class _Stop(Exception):
+class _Stop(Refused):
     """A limit for the whole file given: nothing more is taken out of it."""
-
-    def __init__(self, code: Code, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass
@@ -93,7 +89,7 @@ def unpack(name: str, data: bytes) -> Unpacked:
     try:
         out.container(name, name, data, depth=1, mail=None)
     except _Stop as e:
-        out.result.problems.append(Problem(name, "", "", e.code, e.message))
+        out.result.problems.append(Problem(name, "", "", *e.fatal))
     return out.result
 
 
@@ -116,31 +112,25 @@ class _Unpacker:
         self.names.add(shown)
         return shown
 
-    def problem(self, where: str, code: Code, message: str, value: str = "") -> None:
-        self.result.problems.append(Problem(where, "", "", code, message, value=value))
+    def problem(self, where: str, code: Code, value: str = "", **params: object) -> None:
+        self.result.problems.append(Problem(where, "", "", code, as_params(params), value=value))
 
     def take(self, size: int) -> None:
         """Counts a part against the limits for the whole file given."""
         self.files += 1
         self.unpacked += size
         if self.files > MAX_ATTACHMENTS:
-            raise _Stop("too-large", f"This holds more than {MAX_ATTACHMENTS} attachments or files (emails and zips "
-                        "inside it included); the tool takes at most that many from one file, so the rest were not "
-                        "read. Send the returns in smaller batches.")
+            raise _Stop("too-large", variant="attachments", limit=MAX_ATTACHMENTS)
         if self.unpacked > MAX_UNPACKED_BYTES:
-            raise _Stop("too-large", f"What this holds unpacks to more than {MAX_UNPACKED_BYTES // MiB} MB; the tool "
-                        f"takes at most that much from one file, so the rest was not read. It may be a 'zip bomb'.")
+            raise _Stop("too-large", variant="container-unpacked", limit_mb=MAX_UNPACKED_BYTES // MiB)
 
     def container(self, where: str, name: str, data: bytes, depth: int, mail: _Email | None) -> None:
         """Open one email or zip (`where` is its full name, `name` its own file name)."""
         if depth > MAX_DEPTH:
-            self.problem(where, "too-large", f"This is nested {depth} deep (emails forwarded inside emails, or "
-                         f"zips inside zips); the tool opens at most {MAX_DEPTH} levels, so it was not opened. "
-                         "Ask the partner to attach the return itself.")
+            self.problem(where, "too-large", variant="nested", depth=depth, limit=MAX_DEPTH)
             return
         if len(data) > MAX_MESSAGE_BYTES:
-            self.problem(where, "too-large", f"This is over {MAX_MESSAGE_BYTES // MiB} MB; the tool opens emails and "
-                         "zip files of up to that size. Ask the partner to send the return on its own.")
+            self.problem(where, "too-large", variant="container", limit_mb=MAX_MESSAGE_BYTES // MiB)
             return
         self.result.containers += 1
         kind = _kind(name, data)
@@ -151,8 +141,7 @@ class _Unpacker:
         elif kind == "eml":
             self.eml(where, data, depth)
         else:
-            self.problem(where, "wrong-format", f"This is named like {_article(name)} but is not one (its content "
-                         "is neither a saved email nor a zip archive), so it was not opened.")
+            self.problem(where, "wrong-format", variant="container", kind=_article(name))
 
     def part(self, where: str, name: str, data: bytes, depth: int, mail: _Email | None, mime: str = "") -> None:
         """One file found in a container: a workbook to read, a container to open, or something skipped."""
@@ -163,8 +152,7 @@ class _Unpacker:
         elif lower.endswith(CONTAINERS) or mime in (*MSG_MIME, *ZIP_MIME):
             self.container(where, name, data, depth + 1, mail)
         else:
-            self.problem(where, "attachment-skipped", "Skipped: not a spreadsheet, an email or a zip file, so not "
-                         "a return.")
+            self.problem(where, "attachment-skipped")
 
     # --- zip files
     def zip(self, where: str, data: bytes, depth: int, mail: _Email | None) -> None:
@@ -172,8 +160,7 @@ class _Unpacker:
             zf = zipfile.ZipFile(io.BytesIO(data))
             infos = zf.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as e:
-            self.problem(where, "unreadable-file", f"The zip file is damaged or incomplete ({short(str(e))}). Ask "
-                         "the partner to send it again.")
+            self.problem(where, "unreadable-file", variant="zip-damaged", detail=short(str(e)))
             return
         with zf:
             before = len(self.result.attachments)
@@ -182,45 +169,37 @@ class _Unpacker:
                     continue
                 inner = self.inside(where, info.filename)
                 if _unsafe_name(info.filename):
-                    self.problem(inner, "unsafe-file", "This name in the zip file points outside the zip (it starts "
-                                 "with '/', a drive letter, or climbs up with '..'), which no real zip tool writes "
-                                 "for a return; it was not read. Ask the partner to zip the returns again.",
-                                 value=info.filename)
+                    self.problem(inner, "unsafe-file", value=info.filename, variant="zip-path")
                     continue
                 if info.flag_bits & 0x1:
-                    self.problem(inner, "encrypted", "This file in the zip is protected with a password, so it "
-                                 "cannot be read. Ask the partner to send it without a password.")
+                    self.problem(inner, "encrypted", variant="zip-member")
                     continue
                 if info.file_size > MiB and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                     times = info.file_size // max(info.compress_size, 1)
-                    self.problem(inner, "too-large", f"This file unpacks {times:,} times larger than it is "
-                                 f"stored in the zip (the tool allows {MAX_RATIO}). It may "
-                                 "be a 'zip bomb'; it was not opened.")
+                    self.problem(inner, "too-large", variant="zip-ratio", times=f"{times:,}", limit=MAX_RATIO)
                     continue
                 self.take(info.file_size)
                 try:
                     member = zf.read(info)  # stops at the declared size, counted above
                 except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError,
                         RuntimeError) as e:  # RuntimeError, NotImplementedError: zipfile's unknown compression
-                    self.problem(inner, "unreadable-file", f"This file in the zip is damaged ({short(str(e))}). Ask "
-                                 "the partner to send it again.")
+                    self.problem(inner, "unreadable-file", variant="zip-member-damaged", detail=short(str(e)))
                     continue
                 self.part(inner, info.filename.rsplit("/", 1)[-1], member, depth, mail)
             if len(self.result.attachments) == before and not infos:
-                self.problem(where, "no-return-attached", "This zip file is empty: it holds no workbook.")
+                self.problem(where, "no-return-attached", variant="empty-zip")
 
     # --- emails saved as .eml (MIME)
     def eml(self, where: str, data: bytes, depth: int) -> None:
         boundaries = data.count(b"\n--")
         if boundaries > MAX_MIME_LINES:  # counted first: the standard library takes minutes over 500,000 parts
-            self.problem(where, "too-large", f"The email has {boundaries:,} part boundaries; mail programs write a "
-                         f"few for each attachment, and the tool reads at most {MAX_MIME_LINES:,}. It was not read.")
+            self.problem(where, "too-large", variant="email-parts", count=f"{boundaries:,}",
+                         limit=f"{MAX_MIME_LINES:,}")
             return
         try:
             msg = email.message_from_bytes(data, policy=policy.default)
         except (RecursionError, email.errors.MessageError, ValueError, IndexError, TypeError) as e:
-            self.problem(where, "unreadable-file", f"The email cannot be read ({type(e).__name__}). Ask the partner "
-                         "to send the return again.")
+            self.problem(where, "unreadable-file", variant="email-unreadable", error=type(e).__name__)
             return
         self.message(where, msg, depth)
 
@@ -231,8 +210,7 @@ class _Unpacker:
         try:
             self.mime(where, msg, depth, mail, level=0)
         except RecursionError:
-            self.problem(where, "too-large", "The email's parts are nested too deeply to be read, which no mail "
-                         "program writes; it was not read.")
+            self.problem(where, "too-large", variant="email-depth")
         self.no_workbook(where, before)
 
     def mime(self, where: str, part: Message, depth: int, mail: _Email, level: int) -> None:
@@ -265,8 +243,7 @@ class _Unpacker:
         try:
             payload = part.get_payload(decode=True)
         except (ValueError, TypeError, AssertionError) as e:
-            self.problem(shown, "unreadable-file", f"This attachment is damaged "
-                         f"({type(e).__name__}). Ask the partner to send it again.")
+            self.problem(shown, "unreadable-file", variant="attachment-damaged", error=type(e).__name__)
             return
         data = payload if isinstance(payload, bytes) else b""
         self.take(len(data))
@@ -278,10 +255,9 @@ class _Unpacker:
             return
         skipped = [p.file.rsplit(SEP, 1)[-1] for p in self.result.problems[before[1]:]
                    if p.code == "attachment-skipped"]
-        listed = f" (attached: {', '.join(short(s, 60) for s in skipped[:10])})" if skipped else ""
+        listed = {"variant": "listed", "attached": ", ".join(short(s, 60) for s in skipped[:10])} if skipped else {}
         if not any(p.severity == "error" for p in self.result.problems[before[1]:]):
-            self.problem(where, "no-return-attached", f"This email has no workbook attached{listed}, so it holds no "
-                         "return. If the partner meant to send one, ask them to attach it.")
+            self.problem(where, "no-return-attached", **listed)
 
     # --- Outlook's .msg (a compound file holding MAPI properties)
     def msg(self, where: str, data: bytes, depth: int) -> None:
@@ -289,16 +265,14 @@ class _Unpacker:
             ole = olefile.OleFileIO(data, raise_defects=olefile.DEFECT_INCORRECT)
         except (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError, OverflowError,
                 MemoryError, EOFError) as e:
-            self.problem(where, "unreadable-file", f"The Outlook message is damaged: its storage cannot be read "
-                         f"({short(str(e) or type(e).__name__)}). Ask the partner to send the return again, attached "
-                         "to a new email.")
+            self.problem(where, "unreadable-file", variant="msg-damaged", detail=short(str(e) or type(e).__name__))
             return
         try:
             self.msg_storage(where, _Msg(ole, len(data)), [], depth, top=True)
         except (OSError, ValueError, IndexError, KeyError, struct.error, RecursionError, OverflowError,
                 EOFError) as e:
-            self.problem(where, "unreadable-file", f"The Outlook message is damaged: part of its storage cannot be "
-                         f"read ({short(str(e) or type(e).__name__)}). Ask the partner to send the return again.")
+            self.problem(where, "unreadable-file", variant="msg-part-damaged",
+                         detail=short(str(e) or type(e).__name__))
         finally:
             ole.close()
 
@@ -326,8 +300,7 @@ class _Unpacker:
                 continue
             size = m.size([*here, "__substg1.0_37010102"])
             if size is None:
-                self.problem(inner, "attachment-skipped", "Skipped: this attachment is a link or an embedded object, "
-                             "not a file, so not a return.")
+                self.problem(inner, "attachment-skipped", variant="not-a-file")
                 continue
             self.take(size)
             self.part(inner, name, m.stream([*here, "__substg1.0_37010102"]), depth, mail,
@@ -419,7 +392,8 @@ def _kind(name: str, data: bytes) -> str:
 
 def _article(name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return {"eml": "saved email (.eml)", "msg": "Outlook message (.msg)", "zip": "zip file"}.get(ext, "container")
+    return {"eml": "a saved email (.eml)", "msg": "an Outlook message (.msg)", "zip": "a zip file"}.get(
+        ext, "a container")
 
 
 def _unsafe_name(name: str) -> bool:

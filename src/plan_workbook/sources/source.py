@@ -5,20 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from ..problems import Code, Problem
+from ..problems import Code, Fatal, Params, Problem, as_params, check_params, render
 
 MiB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MiB  # a filled return is 30-100 kB; pictures pasted in can make it a few MB
 
 
 class Refused(Exception):
-    """A source whose bytes were not read, with the problem code and message that say why."""
+    """A source whose bytes were not read, with the problem code and the parameters of its message."""
 
-    def __init__(self, code: Code, message: str, reason: str = "") -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-        self.reason = reason or message  # the cause alone ("No such file or directory"), for other messages
+    def __init__(self, code: Code, reason: str = "", **params: object) -> None:
+        self.code, self.params = code, as_params(params)
+        check_params(code, self.params)
+        super().__init__(self.message)
+        self.reason = reason or self.message  # the cause alone ("No such file or directory"), for other messages
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _refused, (self.code, self.params, self.reason)
+
+    @property
+    def message(self) -> str:
+        return render(self.code, self.params)
+
+    @property
+    def fatal(self) -> Fatal:
+        """The problem a file that could not be read has, wherever it is named."""
+        return Fatal(self.code, self.params)
+
+
+def _refused(code: Code, params: Params, reason: str) -> Refused:
+    return Refused(code, reason, **dict(params))
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,7 @@ class Source:
         if self.data is not None:
             return self.data
         if self.path is None:
-            raise Refused("unreadable-file", "This return holds no bytes, so it was not read.")
+            raise Refused("unreadable-file", variant="no-bytes")
         from .files import read_bytes  # the file source's own protections
 
         return read_bytes(self.path)
