@@ -2,6 +2,7 @@
 
     python3 tasks.py demo   # build the blank template and merge the sample returns into a summary
     python3 tasks.py test   # lint, type-check and run the whole test suite
+    python3 tasks.py readme # write the README's table of problem codes from the catalogue
 
 Each creates .venv and installs the project into it the first time.
 """
@@ -53,8 +54,20 @@ def test() -> None:
     run(BIN / "pytest", *sys.argv[2:])
 
 
+def readme() -> None:
+    """Replace the README's table of problem codes (from its header row to the first line that is not a table
+    row) with the one generated from the catalogue; tests/test_api.py fails until this is run."""
+    table = subprocess.run([str(BIN / "python"), "-c", "from plan_workbook.problems import table; print(table())"],
+                           cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip().splitlines()
+    path = ROOT / "README.md"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| code | severity |"))
+    end = next(i for i in range(start, len(lines) + 1) if i == len(lines) or not lines[i].startswith("|"))
+    path.write_text("\n".join([*lines[:start], *table, *lines[end:]]) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    jobs = {"demo": demo, "test": test}
+    jobs = {"demo": demo, "test": test, "readme": readme}
     if len(sys.argv) < 2 or sys.argv[1] not in jobs:
         sys.exit(__doc__)
     setup()

@@ -502,6 +502,86 @@ MORE = {
 }
 # What a template may name besides its parameters: the problem's own location.
 OWN_FIELDS = frozenset({"cell", "sheet", "column"})
+# Every parameter a template may name, and what it holds (as text; partner text already cut with short()). The
+# JSON `params` of a problem use these names, plus `variant`: which of its code's templates it uses.
+PARAMS: dict[str, str] = {
+    "action": "the action's text",
+    "attached": "the names of the files attached to an email that are not workbooks",
+    "before": "last round's value (a status, or a due date)",
+    "cells": "a range or count of cells",
+    "closest": "the nearest name the plan or workbook has",
+    "columns": "a sheet's width in columns",
+    "copy": "the corrected feedback copy's file name",
+    "count": "how many",
+    "current": "this plan's id",
+    "current_plan": "this plan's version",
+    "current_template": "this tool's template version",
+    "depth": "how deep an email or zip is nested",
+    "detail": "what the system or library said",
+    "domains": "the email domains the plan lists for the partner",
+    "due": "a due date",
+    "end": "the plan period's last month",
+    "error": "the name of an error (an exception type, or an Excel error value)",
+    "expected": "what the template has there",
+    "far": "the furthest cell holding an entry",
+    "filled": "how many cells hold entries",
+    "first": "the first of several (a file, a row, a cell)",
+    "fixed": "the value as the tool read it",
+    "formula": "a cell's formula",
+    "headers": "the plan's column headers",
+    "heading": "the heading found in the header row",
+    "hint": "the spelling Excel writes",
+    "kind": "what something is (a pipe, an OpenDocument type, ...)",
+    "kinds": "the kinds of personal data found",
+    "label": "a label on the Front sheet",
+    "last": "the last of several (a row, a cell)",
+    "left": "how many more there are than are listed",
+    "length": "a text's length in characters",
+    "letter": "a column letter",
+    "limit": "the tool's limit",
+    "limit_mb": "the tool's limit in MB",
+    "line": "a line number in a part's XML",
+    "made_for": "the partner a personalised template was made for",
+    "max_cells": "the most cells a sheet may have",
+    "max_columns": "the most columns a sheet may have",
+    "max_rows": "the most rows a sheet may have",
+    "name": "a name as found (a sheet, a file, a partner)",
+    "names": "names not in the plan, each with the closest partner",
+    "newest": "the newest return's file name",
+    "note": "the text of a note on a cell",
+    "offset": "a column number in a part's XML",
+    "order": "names in the order found",
+    "original": "the value as typed, or the sheet copied",
+    "others": "the partner's other returns",
+    "part": "a part of the workbook's zip package",
+    "partner": "a partner's name",
+    "per_area": "how many problems of one kind a sheet lists one by one",
+    "plan_id": "the plan id a return was made for",
+    "plan_version": "the plan version a return was made from",
+    "reason": "why it failed",
+    "rounds": "how many rounds",
+    "row": "a row number",
+    "rows": "how many rows",
+    "second": "the second of two",
+    "sender": "the email address a return came from",
+    "sheets": "sheet names, or how many sheets",
+    "size": "a size in bytes",
+    "size_mb": "a size in MB",
+    "start": "the plan period's first month",
+    "state": "a sheet's visibility as written",
+    "status": "a status",
+    "statuses": "the plan's statuses",
+    "template_version": "the template version a return was made from",
+    "text": "a cell's text",
+    "times": "how many times larger unpacked than stored",
+    "title": "a plan or priority title",
+    "took": "how long it ran",
+    "update": "the update's text",
+    "what": "workbook or spreadsheet",
+    "why": "what is wrong with a cell's stored value",
+    "words": "how many words",
+    "yes": "the word that says so",
+}
 Params = tuple[tuple[str, str], ...]  # (name, text) sorted by name: hashable, so a Problem stays frozen
 
 
@@ -608,3 +688,13 @@ def short(text: str, limit: int = 80) -> str:
 
 def count(problems: list[Problem], severity: Severity) -> int:
     return sum(1 for p in problems if p.severity == severity)
+
+
+def table() -> str:
+    """The README's table of problem codes, generated from the catalogue (`python3 tasks.py readme` writes it)."""
+    lines = ["| code | severity | what it means | message (fields in braces) |", "|---|---|---|---|"]
+    for code, entry in CATALOGUE.items():
+        first, *others = entry.templates.values()
+        more = f" (and {len(others)} other wording{'s' if len(others) > 1 else ''})" if others else ""
+        lines.append(f"| `{code}` | {entry.severity} | {entry.description} | {first}{more} |")
+    return "\n".join(lines)
