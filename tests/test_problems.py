@@ -9,6 +9,7 @@ from typing import cast
 
 import pytest
 
+from plan_workbook.plan import Plan
 from plan_workbook.problems import (
     CATALOGUE,
     CODES,
@@ -22,10 +23,14 @@ from plan_workbook.problems import (
     table,
     template,
 )
+from plan_workbook.rules import RULE_CODES, schema
 from plan_workbook.sources.source import Refused
 
 ROOT = Path(__file__).parent.parent
-ADDED_BY = {"flag": {"action"}}  # a helper that adds a parameter of its own (rounds/challenge.py names the action)
+# What builds a problem (Problem.of, a refusal, the readers' and checks' helpers), and the parameters a helper
+# adds of its own (rounds/challenge.py names the action).
+BUILDERS = {"of", "Refused", "Refuse", "_Stop", "problem", "flag", "note"}
+ADDED_BY = {"flag": {"action"}}
 
 
 def test_every_template_names_only_documented_fields_and_renders() -> None:
@@ -94,6 +99,9 @@ def test_every_problem_the_code_builds_names_a_wording_it_has() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            if name not in BUILDERS:
+                continue
             codes = [a.value for a in node.args if isinstance(a, ast.Constant) and a.value in CODES]
             if len(codes) != 1:
                 continue
@@ -104,7 +112,6 @@ def test_every_problem_the_code_builds_names_a_wording_it_has() -> None:
             if variant is not None and not isinstance(variant, ast.Constant):
                 continue
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            name = node.func.id if isinstance(node.func, ast.Name) else ""
             given = set(keywords) - {"variant", "column", "value", "reason"} | ADDED_BY.get(name, set())
             text = template(cast(Code, codes[0]), str(variant.value) if variant is not None else "")
             assert given == fields(text) - OWN_FIELDS, where
@@ -125,3 +132,12 @@ def test_a_message_may_name_the_problems_own_cell_sheet_and_column() -> None:
     p = Problem.of("f", "Front", "B4", "partner-missing", column="Partner organisation", variant="cell")
     assert p.message == ("The return does not say which partner sent it. Choose the organisation in the "
                          "'Partner organisation' cell B4 on the Front sheet.")
+
+
+def test_every_pandera_check_is_named_by_its_problem_code(plan: Plan) -> None:
+    s = schema(plan)
+    names = [c.name for col in s.columns.values() for c in col.checks] + [c.name for c in s.checks]
+    assert set(names) == set(RULE_CODES)
+    # no unnamed built-in rule: an empty cell and a repeated action are the named checks' to report
+    assert not any(col.unique for col in s.columns.values())
+    assert all(s.columns[role].nullable for role in ("action", "status", "lead", "time_frame", "update"))

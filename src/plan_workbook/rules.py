@@ -14,8 +14,10 @@ from .reading.rows import display
 
 
 def schema(plan: Plan) -> pa.DataFrameSchema:
-    """The rules, generated from the plan. Column names are roles; the index is the action number."""
+    """The rules, generated from the plan. Column names are roles; the index is the action number. Every check
+    is named by the problem code it reports."""
     needs_update = [s.name for s in plan.statuses if s.update_required]
+    statuses = plan.status_names
 
     def is_true(flags: pd.Series) -> pd.Series:
         return flags
@@ -23,35 +25,32 @@ def schema(plan: Plan) -> pa.DataFrameSchema:
     def is_false(flags: pd.Series) -> pd.Series:
         return ~flags
 
+    def required(code: Code) -> pa.Check:
+        return pa.Check(lambda values: values.notna(), ignore_na=False, name=code)
+
     return pa.DataFrameSchema(
         {
-            "action": pa.Column(str, nullable=False),
-            "status": pa.Column(str, nullable=False, checks=pa.Check.isin(plan.status_names)),
-            "lead": pa.Column(str, nullable=False),
+            "action": pa.Column(str, nullable=True, checks=required("action-missing")),
+            "status": pa.Column(str, nullable=True, checks=[
+                required("status-missing"), pa.Check(lambda values: values.isin(statuses), name="status-invalid")]),
+            "lead": pa.Column(str, nullable=True, checks=required("lead-missing")),
             # matching leads and parsing time frames is done once per row by the fixes; checked here in bulk
             "lead_known": pa.Column(bool, checks=pa.Check(is_true, name="lead-unknown")),
-            "time_frame": pa.Column(str, nullable=False),
+            "time_frame": pa.Column(str, nullable=True, checks=required("time-frame-missing")),
             "time_frame_understood": pa.Column(bool, checks=pa.Check(is_true, name="time-frame-unparsed")),
             # a Python date, not a pandas timestamp: those end in 2262, and partners type 2300 or 2999
             "in_period": pa.Column(bool, checks=pa.Check(is_true, name="time-frame-outside-plan")),
             "update": pa.Column(str, nullable=True),
             "update_is_example": pa.Column(bool, checks=pa.Check(is_false, name="update-is-example")),
-            "same_action": pa.Column(str, unique=True, report_duplicates="exclude_first"),
+            # every copy after the first
+            "same_action": pa.Column(str, checks=pa.Check(lambda keys: ~keys.duplicated(keep="first"),
+                                                         name="action-duplicate")),
         },
         checks=[pa.Check(lambda df: ~(df["status"].isin(needs_update) & df["update"].isna()),
                          name="update-missing")],
     )
 
 
-# Checks named after their problem code report it directly; the others by (column, pandera's check).
-CODE_FOR: dict[tuple[str, str], Code] = {
-    ("action", "not_nullable"): "action-missing",
-    ("status", "not_nullable"): "status-missing",
-    ("status", "isin"): "status-invalid",
-    ("lead", "not_nullable"): "lead-missing",
-    ("time_frame", "not_nullable"): "time-frame-missing",
-    ("same_action", "field_uniqueness"): "action-duplicate",
-}
 # The codes the rules report; each points at the cell of its column in the catalogue.
 RULE_CODES: dict[str, Code] = {code: code for code in (
     "action-missing", "status-missing", "status-invalid", "lead-missing", "lead-unknown", "time-frame-missing",
@@ -89,9 +88,7 @@ def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:
     except SchemaErrors as e:
         seen = set()
         for case in e.failure_cases.itertuples(index=False):
-            check = str(case.check)
-            kind = check.split("(", maxsplit=1)[0]
-            code = RULE_CODES.get(check) or CODE_FOR.get((str(case.column), kind))
+            code = RULE_CODES.get(str(case.check))
             if code is None or pd.isna(case.index):
                 raise RuntimeError(f"unexpected validation failure: {case}") from e  # a bug, not bad input
             i = int(case.index)
