@@ -587,9 +587,7 @@ Params = tuple[tuple[str, str], ...]  # (name, text) sorted by name: hashable, s
 
 def template(code: Code, variant: str = "") -> str:
     """The message template for a code and variant; KeyError for a variant the code does not have."""
-    if variant in MORE:
-        return MORE[variant]
-    return CATALOGUE[code].templates[variant]
+    return _TEMPLATES[code, variant]
 
 
 def fields(text: str) -> frozenset[str]:
@@ -597,9 +595,11 @@ def fields(text: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in Formatter().parse(text) if name)
 
 
-_NEEDS: dict[tuple[str, str], frozenset[str]] = {
-    (code, variant): fields(text) - OWN_FIELDS
-    for code, entry in CATALOGUE.items() for variant, text in [*entry.templates.items(), *MORE.items()]}
+# Looked up for every problem made and shown (thousands in a round), so worked out once.
+_TEMPLATES: dict[tuple[str, str], str] = {
+    (code, variant): text for code, entry in CATALOGUE.items() for variant, text in [*entry.templates.items(),
+                                                                                       *MORE.items()]}
+_NEEDS = {key: fields(text) - OWN_FIELDS for key, text in _TEMPLATES.items()}
 
 
 def as_params(params: Mapping[str, object]) -> Params:
