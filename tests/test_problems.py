@@ -61,6 +61,9 @@ def test_a_problem_renders_its_message_from_its_parameters() -> None:
     q = Problem.of("r.xlsx", "S", "A5", "header-moved", expected=3, row=5)
     assert q == Problem.of("r.xlsx", "S", "A5", "header-moved", row="5", expected="3")
     assert q.message.startswith("The header row is row 5, not row 3 as in the template")
+    # a partner's text is a value, never a template: braces in it are printed as typed
+    typed = Problem.of("r.xlsx", "S", "G6", "status-normalised", original="{cell} {0} {", fixed="Green")
+    assert typed.message.startswith("'{cell} {0} {' in G6 was read as 'Green'.")
 
 
 def test_parameters_that_do_not_fit_the_template_fail_at_once() -> None:
