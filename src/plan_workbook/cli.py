@@ -161,11 +161,11 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     with _progress(sources) as step:
         result = service.run_round(plan, sources, out, day, previous, reports, prefer, jobs, step, notes, plan_path,
                                    redact, kept, name)
-    _render(result, fmt, out)
-    if kept is not None and fmt == "text":
+    if kept is not None and fmt == "text":  # first: the last line is the verdict
         compared = (f"compared with {last}" if last else f"compared with {previous}" if previous
                     else "no earlier round to compare with")
         click.echo(f"Round {_printable(name)} recorded in {_printable(str(kept))} ({compared}).")
+    _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 
 

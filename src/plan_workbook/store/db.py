@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import OutputError, UsageError
 from ..plan import Plan
@@ -55,6 +56,7 @@ def open_store(path: Path, plan: Plan, create: bool = True) -> Store:
     except sqlite3.Error as e:
         raise OutputError(f"cannot open the round store {path}: {e}") from None
     try:
+        conn.row_factory = _row
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a power cut may lose the last round, never corrupt
@@ -85,3 +87,27 @@ def _plan_of(conn: sqlite3.Connection, plan: Plan) -> str:
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('plan_id', ?), ('plan_title', ?)", (plan.id, plan.title))
     conn.execute("COMMIT")
     return str(conn.execute("SELECT value FROM meta WHERE key = 'plan_id'").fetchone()[0])
+
+
+def sql_values(values: Iterable[Any]) -> tuple[Any, ...]:
+    """Values to store: a text that is not valid Unicode (a file name that was not UTF-8, its bytes kept as lone
+    surrogates by os.fsdecode) goes in as its bytes, which `_row` turns back into the same text."""
+    return tuple(_bytes_if_needed(v) for v in values)
+
+
+def _bytes_if_needed(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape")
+    return value
+
+
+def _row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row read back, each text stored as bytes by sql_values a text again (the returns' bytes stay bytes)."""
+    if not any(isinstance(v, bytes) for v in row):
+        return row
+    names = [d[0] for d in cursor.description]
+    return tuple(v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) and n != "data" else v
+                 for n, v in zip(names, row, strict=True))

@@ -14,7 +14,7 @@ from ..plan import ROLES
 from ..problems import Problem
 from ..rounds.snapshot import snapshot
 from ..sources.source import Refused, Source
-from .db import Store
+from .db import Store, sql_values
 
 if TYPE_CHECKING:
     from ..merge import Result
@@ -37,31 +37,31 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
     snap = snapshot(result, name, as_of, keyed)
     f = result.figures
     with store.transaction() as db:
-        db.execute("DELETE FROM rounds WHERE name = ?", (name,))
+        db.execute("DELETE FROM rounds WHERE name = ?", sql_values((name,)))
         cur = db.execute(
             "INSERT INTO rounds (name, as_of, recorded, plan_version, prefer, previous, previous_rows, "
             "returns_expected, returns_received, actions, errors, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (name, as_of.isoformat(), (recorded or datetime.now(UTC)).isoformat(timespec="seconds"),
+            sql_values((name, as_of.isoformat(), (recorded or datetime.now(UTC)).isoformat(timespec="seconds"),
              result.plan.version, prefer, previous, None if previous_rows is None else json.dumps(list(previous_rows)),
-             f.returns_expected, f.returns_received, f.actions, f.errors, f.warnings))
+             f.returns_expected, f.returns_received, f.actions, f.errors, f.warnings)))
         rid = cur.lastrowid
         _sources(db, rid, result, data)
         db.executemany("INSERT INTO partners VALUES (?,?,?,?,?,?,?)", (
-            (rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received))
+            sql_values((rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)))
             for i, p in enumerate(snap.partners)))
         db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", (
-            (rid, i, r.partner, r.priority, *(r.values[role] for role in ROLES),
-             r.due.isoformat() if r.due else None, r.file, r.sheet, r.cell, a.row.source, a.row.kind,
-             where.get(f"{a.row.file} {a.row.source}", ""))
+            sql_values((rid, i, r.partner, r.priority, *(r.values[role] for role in ROLES),
+                        r.due.isoformat() if r.due else None, r.file, r.sheet, r.cell, a.row.source, a.row.kind,
+                        where.get(f"{a.row.file} {a.row.source}", "")))
             for i, (a, r) in enumerate(zip(result.actions, snap.actions, strict=True))))
         db.executemany("INSERT INTO problems (round_id, seq, note, file, sheet, cell, \"column\", value, code, "
                        "severity, message, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
-                           (rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code, p.severity,
-                            p.message, _params(p))
+                           sql_values((rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code,
+                                       p.severity, p.message, _params(p)))
                            for i, (note, p) in enumerate([*((True, p) for p in result.notes),
                                                           *((False, p) for p in result.problems)])))
         db.executemany("INSERT INTO outputs VALUES (?,?,?,?)",
-                       ((rid, kind, n, sha) for kind, files in digests.items() for n, sha in files))
+                       (sql_values((rid, kind, n, sha)) for kind, files in digests.items() for n, sha in files))
         db.execute("DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM sources WHERE sha256 IS NOT NULL)")
 
 
@@ -74,10 +74,10 @@ def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
             sha = _sha(content)
             db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha, content))
         ret = returns[source.name]
-        db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
+        db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", sql_values((
             rid, i, source.name, sha, source.origin, _when(source.received),
             None if source.via is None else str(source.via), source.sender, result.partner_of(ret),
-            result.return_state(ret), json.dumps([_problem(p) for p in problems])))
+            result.return_state(ret), json.dumps([_problem(p) for p in problems]))))
 
 
 def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
