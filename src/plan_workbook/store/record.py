@@ -15,6 +15,7 @@ from ..problems import Problem
 from ..rounds.snapshot import snapshot
 from ..sources.source import Refused, Source
 from .db import Store, sql_values
+from .problems import params, problem_dict, problem_from
 
 if TYPE_CHECKING:
     from ..merge import Result
@@ -77,7 +78,7 @@ def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
         db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", sql_values((
             rid, i, source.name, sha, source.origin, _when(source.received),
             None if source.via is None else str(source.via), source.sender, result.partner_of(ret),
-            result.return_state(ret), json.dumps([_problem(p) for p in problems]))))
+            result.return_state(ret), json.dumps([problem_dict(p) for p in problems], default=str))))
 
 
 def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
@@ -88,16 +89,12 @@ def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
     try:
         return source.read(), ()
     except Refused as e:
-        return None, (Problem(source.name, "", "", e.code, e.message),)
-
-
-def _problem(p: Problem) -> list[str]:
-    return [p.file, p.sheet, p.cell, p.code, p.message, p.column, p.value]
+        return None, (problem_from({"file": source.name, "sheet": "", "cell": "", "column": "", "value": "",
+                                    "code": e.code, "message": e.message, "params": params(e)}),)
 
 
 def _params(p: Problem) -> str:
-    """The problem's parameters as JSON: `{}` until problems carry them."""
-    return json.dumps(dict(getattr(p, "params", ()) or ()), default=str)
+    return json.dumps(params(p), default=str)
 
 
 def _when(value: datetime | None) -> str | None:
