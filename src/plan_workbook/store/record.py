@@ -31,9 +31,9 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
     round it was compared with and `previous_rows` are the rows it was compared with (as compare.read_previous
     gives them), so a rebuild compares with last round as it was then; `outputs` maps a kind (summary, report) to
     the files written, whose SHA-256 a rebuild checks against."""
-    digests_read = {r.file: r.digest for r in result.returns}
-    data = [_bytes(s, digests_read.get(s.name, "")) for s in result.sources.values()]  # before the transaction
+    data = [_bytes(s) for s in result.sources.values()]  # read before the transaction: it is kept short
     digests = {kind: [(p.name, _sha(p.read_bytes())) for p in paths] for kind, paths in (outputs or {}).items()}
+    _as_merged(result, data)
     where: dict[str, str] = {c.where: c.change for c in changes}
     keyed = {(a.row.file, a.row.source): where[w] for a in result.actions
              if (w := f"{a.row.file} {a.row.source}") in where}
@@ -83,18 +83,22 @@ def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
             result.return_state(ret), json.dumps([problem_dict(p) for p in problems], default=str))))
 
 
-def _bytes(source: Source, digest: str) -> tuple[bytes | None, tuple[Problem, ...]]:
+def _as_merged(result: Result, data: list[tuple[bytes | None, tuple[Problem, ...]]]) -> None:
+    """The store keeps only the bytes that were merged: a file saved again since it was read is refused."""
+    read = {r.file: r.digest for r in result.returns}
+    for source, (content, _) in zip(result.sources.values(), data, strict=True):
+        if content is not None and read.get(source.name) and _sha(content) != read[source.name]:
+            raise OutputError(f"{source.name} changed while the round was being merged, so the round was not "
+                              "recorded; run merge again")
+
+
+def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
     """A source's bytes, or the problems that stand for them where there are none (a part of an email that could
-    not be taken out, a file that cannot be opened): a rebuilt source then reads as this one did. A file whose
-    bytes are not those that were read (`digest`) is refused: the store keeps only what was merged."""
+    not be taken out, a file that cannot be opened): a rebuilt source then reads as this one did."""
     if source.problems or source.data is not None:
         return source.data, source.problems
     try:
-        data = source.read()
-        if digest and _sha(data) != digest:
-            raise OutputError(f"{source.name} changed while the round was being merged, so the round was not "
-                              "recorded; run merge again")
-        return data, ()
+        return source.read(), ()
     except Refused as e:
         return None, (problem_from({"file": source.name, "sheet": "", "cell": "", "column": "", "value": "",
                                     "code": e.code, "message": e.message, "params": params(e)}),)
