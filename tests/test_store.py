@@ -92,7 +92,7 @@ def test_a_merge_records_everything_in_its_round(tmp_path: Path, plan: Plan, rou
         assert [(s.name, s.read()) for s in sources] == [(str(p), p.read_bytes()) for p in files]
         t = tables(store)
     assert [(p["file"], p["sheet"], p["cell"], p["code"], p["params"]) for p in t["problems"].rows] == [
-        (p.file, p.sheet, p.cell, p.code, "{}") for p in expected.problems]
+        (p.file, p.sheet, p.cell, p.code, json.dumps(dict(p.params))) for p in expected.problems]
     assert {s["sha256"] for s in t["sources"].rows} == {hashlib.sha256(p.read_bytes()).hexdigest()
                                                    for p in SAMPLES.glob("*.xlsx")}
     assert [(a["partner"], a["cell"], a["row_kind"]) for a in t["actions"].rows] == [
@@ -220,7 +220,7 @@ def test_history_lists_and_exports_the_rounds(tmp_path: Path) -> None:
     assert {p["state"] for p in partners[17:]} == {"received", "missing"}
     code, out = run("history", "--export", str(tmp_path / "json"), "--format", "json")
     problems = json.loads((tmp_path / "json" / "problems.json").read_text(encoding="utf-8"))
-    assert problems[0]["params"] == {}
+    assert problems[0]["params"] == {"fixed": "Charnwood Borough Council", "original": "Charnwood"}
     assert {p["round"] for p in problems} == {Q3, Q4}
     assert len(json.loads((tmp_path / "json" / "actions.json").read_text(encoding="utf-8"))) == 24
     assert "data" not in json.dumps(json.loads((tmp_path / "json" / "sources.json").read_text(encoding="utf-8"))[0])
