@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import json
 import pickle
 from pathlib import Path
 from typing import cast
 
 import pytest
 
+from plan_workbook.errors import UsageError
 from plan_workbook.plan import Plan
 from plan_workbook.problems import (
     CATALOGUE,
@@ -25,6 +27,7 @@ from plan_workbook.problems import (
 )
 from plan_workbook.rules import RULE_CODES, schema
 from plan_workbook.sources.source import Refused
+from plan_workbook.store.problems import problem_dict, problem_from
 
 ROOT = Path(__file__).parent.parent
 # What builds a problem (Problem.of, a refusal, the readers' and checks' helpers), and the parameters a helper
@@ -144,3 +147,12 @@ def test_every_pandera_check_is_named_by_its_problem_code(plan: Plan) -> None:
     # no unnamed built-in rule: an empty cell and a repeated action are the named checks' to report
     assert not any(col.unique for col in s.columns.values())
     assert all(s.columns[role].nullable for role in ("action", "status", "lead", "time_frame", "update"))
+
+
+def test_a_stored_problem_is_made_again_from_its_parameters() -> None:
+    p = Problem.of("r.xlsx", "S", "G6", "status-normalised", "Status (RAG)", "green", original="green", fixed="Green")
+    stored = json.loads(json.dumps(problem_dict(p)))  # as the store writes and reads it
+    assert problem_from(stored) == p
+    old = {**stored, "params": {}}  # recorded before problems kept their parameters: a plain refusal, no traceback
+    with pytest.raises(UsageError, match="merge that round again"):
+        problem_from(old)
