@@ -104,14 +104,22 @@ def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
 
 def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
     """Last round's row for an action: the same text, or nearly the same (a reworded action keeps its history)."""
-    key = " ".join(text.split()).casefold()
+    key = text_key(text)
     for old in candidates:
-        if " ".join(old[header].split()).casefold() == key:
+        if text_key(old[header]) == key:
             return old
-    scored = [(difflib.SequenceMatcher(None, key, " ".join(o[header].split()).casefold()).ratio(), i)
-              for i, o in enumerate(candidates)]
-    best = max(scored, default=(0.0, -1))
-    return candidates[best[1]] if best[0] >= NEARLY else None
+    best, found = 0.0, None
+    for old in candidates:
+        m = difflib.SequenceMatcher(None, key, text_key(old[header]))
+        # the quick upper bounds first: most candidates are nowhere near, and ratio() is slow
+        if m.real_quick_ratio() >= best and m.quick_ratio() >= best and (r := m.ratio()) >= best:
+            best, found = r, old
+    return found if best >= NEARLY else None
+
+
+def text_key(text: str) -> str:
+    """An action's text as matched: spaces collapsed, case folded."""
+    return " ".join(text.split()).casefold()
 
 
 def _change(a: Action, change: ChangeKind, before: str, direction: Direction) -> Change:

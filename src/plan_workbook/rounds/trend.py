@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from ..plan import Plan
-from .compare import best_match
+from .compare import best_match, text_key
 from .snapshot import ActionRecord, Snapshot
 
 NO_STATUS = "No status"
@@ -176,26 +176,45 @@ def match_histories(snapshots: Sequence[Snapshot]) -> tuple[History, ...]:
     by_key: dict[tuple[str, str], list[int]] = {}  # (partner, priority) -> its histories
     reported: dict[str, int] = {}  # partner -> the last round it reported actions in
     for i, snap in enumerate(snapshots):
-        taken: set[int] = set()
+        groups: dict[tuple[str, str], list[ActionRecord]] = {}
         for a in snap.actions:
-            key = (a.partner, a.priority)
+            groups.setdefault((a.partner, a.priority), []).append(a)
+        for key, actions in groups.items():
             # an action goes on from the partner's last report; one it left out of that report has ended
-            candidates = [{"action": _last(rows[h]).values["action"], "h": str(h)} for h in by_key.get(key, [])
-                          if h not in taken and seen[h] == reported.get(a.partner)]
-            found = best_match(a.values["action"], candidates, "action")
-            if found is None:
-                rows.append([None] * n)
-                keys.append(key)
-                seen.append(i)
-                h = len(rows) - 1
-                by_key.setdefault(key, []).append(h)
-            else:
-                h = int(found["h"])
-            taken.add(h)
-            rows[h][i] = a
-            seen[h] = i
+            free = [h for h in by_key.get(key, []) if seen[h] == reported.get(key[0])]
+            for a, goes_on in _pair(actions, free, rows):
+                h = len(rows) if goes_on is None else goes_on
+                if goes_on is None:
+                    rows.append([None] * n)
+                    keys.append(key)
+                    seen.append(i)
+                    by_key.setdefault(key, []).append(h)
+                rows[h][i] = a
+                seen[h] = i
         reported.update(dict.fromkeys((a.partner for a in snap.actions), i))
     return tuple(History(p, pr, tuple(r)) for (p, pr), r in zip(keys, rows, strict=True))
+
+
+def _pair(actions: list[ActionRecord], free: list[int], rows: list[list[ActionRecord | None]]
+          ) -> list[tuple[ActionRecord, int | None]]:
+    """Each action of one partner and priority with the history it goes on (None: a new one). The same text
+    first, in one pass, then compare.best_match for the rest (nearly the same text), among the histories left."""
+    by_text: dict[str, list[int]] = {}
+    for h in free:
+        by_text.setdefault(text_key(_last(rows[h]).values["action"]), []).append(h)
+    found: list[int | None] = []
+    for a in actions:
+        same = by_text.get(text_key(a.values["action"]))
+        found.append(same.pop(0) if same else None)
+    left = [h for h in free if h not in found]
+    for k, a in enumerate(actions):
+        if found[k] is None and left:
+            candidates = [{"action": _last(rows[h]).values["action"], "h": str(h)} for h in left]
+            match = best_match(a.values["action"], candidates, "action")
+            if match is not None:
+                found[k] = h = int(match["h"])
+                left.remove(h)
+    return list(zip(actions, found, strict=True))
 
 
 def _last(records: list[ActionRecord | None]) -> ActionRecord:

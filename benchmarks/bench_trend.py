@@ -1,0 +1,89 @@
+"""Benchmark: the trend, the action histories, the stuck list and timeliness for R rounds of P partners with A
+actions each (rounds/trend.py), from snapshots made here as the round store gives them.
+
+    .venv/bin/python benchmarks/bench_trend.py            # 8 rounds x 17 partners x 100 actions, 5 runs, median
+    .venv/bin/python benchmarks/bench_trend.py --rounds 8 --partners 17 --actions 100 --repeat 5
+
+Each round every action's status moves (a third better, a sixth worse, the rest the same), a share of the actions
+is reworded slightly (--reworded, default 10%: matched as nearly the same text, difflib's slow path), a share is
+dropped and replaced by a new one (--new, default 5%: compared with every history left), and a partner in five
+sends nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import date
+
+from plan_workbook.plan import ROLES, load_plan
+from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
+from plan_workbook.rounds.trend import trend
+
+WORDS = ("partners", "community", "reporting", "awareness", "victims", "schools", "events", "training", "officers",
+         "campaign", "review", "support", "venues", "leaflets", "social", "media", "monthly", "quarterly")
+
+
+def snapshots(rounds: int, partners: int, actions: int, reworded: float = 0.10, new: float = 0.05,
+              seed: int = 13) -> list[Snapshot]:
+    plan = load_plan()
+    rng = random.Random(seed)
+    titles = [p.title for p in plan.priorities]
+    statuses = plan.status_names
+    names = [f"Partner {i + 1}" for i in range(partners)]
+    texts = {(p, i): " ".join(rng.choice(WORDS) for _ in range(10)) + f" {p} {i}" for p in names
+             for i in range(actions)}
+    status = {k: rng.choice(statuses) for k in texts}
+    out = []
+    for r in range(rounds):
+        as_of = date(2021 + (r + 1) // 4, (r + 1) % 4 * 3 or 12, 28)
+        sent = [p for p in names if rng.random() >= 0.2]
+        records = []
+        for p, i in list(texts):
+            if p not in sent:
+                continue
+            roll = rng.random()
+            if roll < new:
+                texts[p, i] = " ".join(rng.choice(WORDS) for _ in range(10)) + f" new {r} {p} {i}"
+            elif roll < new + reworded:
+                texts[p, i] += "."
+            move = rng.random()
+            rank = statuses.index(status[p, i])
+            rank = min(rank + 1, len(statuses) - 1) if move < 1 / 3 else max(rank - 1, 0) if move < 0.5 else rank
+            status[p, i] = statuses[rank]
+            values = dict.fromkeys(ROLES, "")
+            values.update(action=texts[p, i], status=status[p, i], update=rng.choice(WORDS))
+            records.append(ActionRecord(p, titles[i % len(titles)], values, date(2022, 3, 31), f"{p}.xlsx",
+                                        "Sheet", f"D{i + 8}", ""))
+        people = tuple(PartnerRecord(p, "received" if p in sent else "missing", 0, 0, None) for p in names)
+        out.append(Snapshot(f"Round {r + 1}", as_of, people, tuple(records)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--partners", type=int, default=17)
+    ap.add_argument("--actions", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--reworded", type=float, default=0.10, help="share of actions reworded each round")
+    ap.add_argument("--new", type=float, default=0.05, help="share of actions replaced by a new one each round")
+    args = ap.parse_args()
+    plan = load_plan()
+    snaps = snapshots(args.rounds, args.partners, args.actions, args.reworded, args.new)
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        t = trend(plan, snaps)
+        times.append(time.perf_counter() - start)
+    n = sum(len(s.actions) for s in snaps)
+    churn = f"{args.reworded:.0%} reworded and {args.new:.0%} new each round"
+    print(f"trend of {args.rounds} rounds x {args.partners} partners x {args.actions} actions ({n:,} action "
+          f"records, {churn}): {statistics.median(times) * 1000:.0f} ms median of {args.repeat} "
+          f"(min {min(times) * 1000:.0f} ms); {len(t.histories):,} histories, {len(t.stuck):,} stuck")
+
+
+if __name__ == "__main__":
+    main()
