@@ -21,6 +21,8 @@ FIRST_ROUND = "Trends start next round: this is the first round recorded."
 
 def write_trend(wb: xlsxwriter.Workbook, styles: _Styles, plan: Plan, trend: Trend) -> None:
     _trend(wb, wb.add_worksheet(TREND), styles, plan, trend)
+    if len(trend.rounds) < 2:  # nothing stuck yet, and the rest is this round's Actions and Returns
+        return
     _table(wb, STUCK, styles,
            ["Partner", PRIORITY, "Action", "Status", "Rounds at status", "Rounds overdue", "Rounds same update",
             "Why", "File", "Sheet", "Cell"],
