@@ -103,8 +103,8 @@ def make_rounds(plan: Plan, tmp_path: Path) -> list[Path]:
 
     for n, folder in enumerate(folders):
         write_filled(folder / "police.xlsx", plan, POLICE, {RA: POLICE_ROWS[n]})
-        if CITY_ROWS[n] is not None:
-            write_filled(folder / "city.xlsx", plan, CITY, {IR: CITY_ROWS[n]})
+        if (city := CITY_ROWS[n]) is not None:
+            write_filled(folder / "city.xlsx", plan, CITY, {IR: city})
     (folders[0] / "rutland.xlsx").write_bytes(b"this is not a workbook")
     write_filled(folders[1] / "rutland.xlsx", plan, RUTLAND)  # nothing filled in
     write_filled(folders[2] / "rutland.xlsx", plan, RUTLAND, nil=True)
@@ -161,7 +161,7 @@ def test_four_rounds(plan: Plan, tmp_path: Path) -> None:
         return datetime.fromisoformat(text)
 
     # All priorities, then each priority: a heading, the header row, one row per round
-    expected = {
+    expected: dict[str, list[list[Any]]] = {
         "All priorities": [[1, 2, 2, 0, 5, None, None, None, None], [1, 2, 0, 1, 4, "unchanged", 1, 1, 1],
                            [1, 2, 2, 1, 6, "improved", 1, 0, 2], [2, 3, 1, 0, 6, "worsened", 0, 1, 3]],
         RA_T: [[1, 1, 1, 0, 3, None, None, None, None], [1, 2, 0, 0, 3, "unchanged", 1, 1, 1],
