@@ -97,7 +97,7 @@ def test_direction_of_travel(plan: Plan) -> None:
     # into Q4: A and B the same (C dropped, D new); E the same, G Green->Red; F not in Q3
     assert t.travel[2] == {RA: Travel(0, 0, 2), IR: Travel(0, 1, 1), SC: Travel(0, 0, 0), ALL: Travel(0, 1, 3)}
     assert [[t.travel[i][p].direction for p in (RA, IR, ALL)] for i in range(3)] == [
-        ["unchanged", "unchanged", "unchanged"], ["improved", "unchanged", "improved"],
+        ["unchanged", "nothing to compare", "unchanged"], ["improved", "nothing to compare", "improved"],
         ["unchanged", "worsened", "worsened"]]
 
 

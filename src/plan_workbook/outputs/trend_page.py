@@ -8,7 +8,7 @@ from collections.abc import Callable
 from html import escape
 
 from ..plan import Plan
-from ..rounds.trend import ALL, Travel, Trend
+from ..rounds.trend import ALL, NOTHING, Travel, Trend
 from .board import NO_STATUS, badge, colours, shape, table
 
 FIRST_ROUND = "Trends start next round: this is the first round recorded."
@@ -56,6 +56,8 @@ def trend_section(plan: Plan, trend: Trend, text: Callable[[str], str]) -> str:
 
 
 def _travel(t: Travel) -> str:
+    if t.direction == NOTHING:
+        return NOTHING
     return f"{t.direction} ({t.improved} better, {t.worsened} worse, {t.unchanged} same)"
 
 

@@ -10,8 +10,8 @@ them. The rules, which the README repeats:
   sent ends it (a later action of the same text starts a new history).
 - Direction of travel of a priority into a round: its actions in both that round and the one before, counted
   improved (a better status, in the plan's order worst first), worsened or unchanged; the priority improved when
-  more improved than worsened, worsened when more worsened, and is unchanged otherwise. An action with no valid
-  status in either round is not compared.
+  more improved than worsened, worsened when more worsened, and is unchanged otherwise ("nothing to compare"
+  when no action of it is in both rounds). An action with no valid status in either round is not compared.
 - Stuck, among the actions of the latest round that are not at the plan's done status: the same status for 3
   rounds or more, overdue (due before the round's as-of date) in 2 rounds or more, or the same non-blank update
   for 2 rounds or more. Runs are counted back from the latest round over the rounds the action was reported in.
@@ -32,6 +32,7 @@ from .snapshot import ActionRecord, Snapshot
 
 NO_STATUS = "No status"
 ALL = "All priorities"
+NOTHING = "nothing to compare"  # the direction of a priority with no action in both rounds
 SAME_STATUS_ROUNDS = 3
 OVERDUE_ROUNDS = 2
 SAME_UPDATE_ROUNDS = 2
@@ -49,6 +50,8 @@ class Travel:
 
     @property
     def direction(self) -> str:
+        if not self.improved + self.worsened + self.unchanged:
+            return NOTHING
         if self.improved > self.worsened:
             return "improved"
         return "worsened" if self.worsened > self.improved else "unchanged"
