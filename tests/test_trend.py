@@ -11,7 +11,7 @@ import pytest
 
 from plan_workbook.plan import ROLES, Plan
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
-from plan_workbook.rounds.trend import ALL, Travel, match_histories, trend
+from plan_workbook.rounds.trend import ALL, Travel, match_histories, tables, trend
 
 # the priorities' titles (the snapshot keeps the title; the sheet is named for short)
 RA = "Raising Awareness"
@@ -170,3 +170,20 @@ def test_two_actions_of_one_text_keep_two_histories(plan: Plan) -> None:
     two = act(POLICE, RA, "Leaflets", "Green", "x", "D6")
     snaps = [Snapshot(str(i), AS_OF[i], (who(POLICE, "received"),), (one, two)) for i in range(2)]
     assert [h.statuses for h in match_histories(snaps)] == [("Red", "Red"), ("Green", "Green")]
+
+
+def test_tables_for_export(plan: Plan) -> None:
+    t = tables(trend(plan, rounds()))
+    assert list(t) == ["trend_status", "trend_direction", "action_history", "stuck", "timeliness"]
+    for name, (columns, rows) in t.items():
+        assert all(list(r) == columns for r in rows), name
+    status = {(r["round"], r["priority"], r["status"]): r["actions"] for r in t["trend_status"][1]}
+    assert (len(status), status[NAMES[3], ALL, "Amber"], status[NAMES[3], SC, "No status"]) == (4 * 4 * 4, 3, 1)
+    assert [(r["round"], r["direction"]) for r in t["trend_direction"][1] if r["priority"] == ALL] == [
+        (NAMES[1], "unchanged"), (NAMES[2], "improved"), (NAMES[3], "worsened")]
+    assert [(r["action_id"], r["round"], r["status"]) for r in t["action_history"][1] if r["partner"] == VF] == [
+        (6, NAMES[1], "Green"), (6, NAMES[3], "")]
+    assert [(r["partner"], r["rounds_at_status"]) for r in t["stuck"][1]] == [(POLICE, 4), (CITY, 3), (VF, 0)]
+    empty = tables(trend(plan, rounds()[:1]))
+    assert empty["stuck"] == (["partner", "priority", "action", "status", "rounds_at_status", "rounds_overdue",
+                               "rounds_same_update", "file", "sheet", "cell"], [])

@@ -23,6 +23,7 @@ The rounds (as of 30 Jun 2021, 30 Sep 2021, 31 Dec 2021, 31 Mar 2022):
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from datetime import UTC, datetime
@@ -265,3 +266,17 @@ def test_four_rounds(plan: Plan, tmp_path: Path) -> None:
                                           "--out", str(tmp_path / f"again{n}.xlsx")])
         assert again.exit_code == 0, again.output
         assert "byte-identical" in again.output
+    # history --export: the same stuck list and timeliness as tidy tables
+    exported = CliRunner().invoke(main, ["history", "--store", str(store), "--export", str(tmp_path / "export"),
+                                         "--format", "json"])
+    assert exported.exit_code == 0, exported.output
+    stuck_json = json.loads((tmp_path / "export" / "stuck.json").read_text(encoding="utf-8"))
+    assert [(r["partner"], r["action"], r["rounds_at_status"], r["rounds_overdue"], r["rounds_same_update"], r["cell"])
+            for r in stuck_json] == [(POLICE, B2, 4, 3, 4, "D11"), (CITY, E, 3, 0, 2, "D8")]
+    timely = json.loads((tmp_path / "export" / "timeliness.json").read_text(encoding="utf-8"))
+    assert [list(r.values()) for r in timely if r["partner"] in (CITY, VF)] == [
+        [CITY, 4, 3, 1, 0, 0, 1, 0], [VF, 4, 3, 1, 1, 0, 1, 2]]
+    steps = json.loads((tmp_path / "export" / "action_history.json").read_text(encoding="utf-8"))
+    assert [(r["round"], r["status"], r["update"]) for r in steps if r["action"] in (B, B2)] == [
+        (q, "Amber", "Training being arranged") for q in ROUNDS]
+    assert len({r["action_id"] for r in steps if r["action"] in (B, B2)}) == 1  # one action, reworded in Q3

@@ -261,16 +261,21 @@ def history(plan: Plan, store: Path) -> list[Round]:
 
 
 def export_history(plan: Plan, store: Path, out_dir: Path, fmt: Format) -> list[Path]:
-    """One tidy table per entity (rounds, sources, partners, actions, problems) as CSV or JSON files in `out_dir`,
-    written as one set; never the returns' bytes."""
+    """One tidy table per entity (rounds, sources, partners, actions, problems) and the trend's (trend_status,
+    trend_direction, action_history, stuck, timeliness) as CSV or JSON files in `out_dir`, written as one set;
+    never the returns' bytes."""
     from .outputs.atomic import write_set
     from .outputs.xlsx import write_atomic
-    from .store import table_bytes, tables
+    from .rounds.trend import tables as trend_tables
+    from .rounds.trend import trend
+    from .store import snapshots, table_bytes, tables
 
     with _open_store(store, plan, create=False) as opened:
         found = tables(opened)
+        derived = trend_tables(trend(plan, snapshots(opened)))  # stuck, timeliness, histories ... (rounds/trend.py)
     folder(out_dir)
     files = {out_dir / f"{name}.{fmt}": table_bytes(t.rows, t.columns, fmt) for name, t in found.items()}
+    files.update({out_dir / f"{name}.{fmt}": table_bytes(rows, cols, fmt) for name, (cols, rows) in derived.items()})
     write_set({path: partial(lambda data, p: write_atomic(p, data), data) for path, data in files.items()})
     return list(files)
 

@@ -284,3 +284,46 @@ def timeliness(plan: Plan, snapshots: Sequence[Snapshot]) -> tuple[Timeliness, .
 def _utc(when: datetime) -> datetime:
     """A time with no zone is taken as UTC, as the rest of the tool does."""
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+
+Row = dict[str, object]
+Table = tuple[list[str], list[Row]]  # columns, and rows keyed by them
+
+
+def tables(t: Trend) -> dict[str, Table]:
+    """The trend as tidy tables, one row per fact, for `history --export` (CSV or JSON)."""
+    named: dict[str, list[Row]] = {
+        "trend_status": [
+            {"round": r, "as_of": t.as_of[i].isoformat(), "priority": p, "status": s, "actions": n}
+            for i, r in enumerate(t.rounds) for p in t.priorities for s, n in t.counts[i][p].items()],
+        "trend_direction": [
+            {"round": t.rounds[i + 1], "priority": p, "direction": m.direction, "improved": m.improved,
+             "worsened": m.worsened, "unchanged": m.unchanged}
+            for i, moved in enumerate(t.travel) for p, m in moved.items()],
+        "action_history": [
+            {"action_id": k, "round": t.rounds[i], "partner": h.partner, "priority": h.priority,
+             "action": a.values["action"], "status": a.status, "update": a.values["update"],
+             "due": a.due.isoformat() if a.due else None, "file": a.file, "sheet": a.sheet, "cell": a.cell}
+            for k, h in enumerate(t.histories, 1) for i, a in enumerate(h.records) if a is not None],
+        "stuck": [
+            {"partner": s.partner, "priority": s.priority, "action": s.action, "status": s.status,
+             "rounds_at_status": s.same_status, "rounds_overdue": s.overdue, "rounds_same_update": s.same_update,
+             "file": s.file, "sheet": s.sheet, "cell": s.cell} for s in t.stuck],
+        "timeliness": [
+            {"partner": x.partner, "rounds": x.rounds, "returned": x.returned, "with_errors": x.with_errors,
+             "nil": x.nil, "not_usable": x.not_usable, "missing": x.missing, "late": x.late}
+            for x in t.timeliness],
+    }
+    return {name: (list(COLUMNS[name]), rows) for name, rows in named.items()}
+
+
+COLUMNS = {  # each exported table's columns, so an empty one still has its header
+    "trend_status": ("round", "as_of", "priority", "status", "actions"),
+    "trend_direction": ("round", "priority", "direction", "improved", "worsened", "unchanged"),
+    "action_history": ("action_id", "round", "partner", "priority", "action", "status", "update", "due", "file",
+                       "sheet", "cell"),
+    "stuck": ("partner", "priority", "action", "status", "rounds_at_status", "rounds_overdue", "rounds_same_update",
+              "file", "sheet", "cell"),
+    "timeliness": ("partner", "rounds", "returned", "with_errors", "nil", "not_usable", "missing", "late"),
+}
