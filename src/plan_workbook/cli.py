@@ -154,7 +154,6 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     plan = _plan(plan_path)
     day = as_of.date() if as_of else date.today()
     name = round_name or service.round_name_for(plan, day)
-    last = None if kept is None or previous is not None else service.previous_round(plan, kept, name, day)
     if kept is not None and (warning := service.store_warning(kept)):
         click.echo(f"Warning: {warning}", err=True)
     sources, notes = service.find_sources(list(paths))
@@ -162,6 +161,7 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
         result = service.run_round(plan, sources, out, day, previous, reports, prefer, jobs, step, notes, plan_path,
                                    redact, kept, name)
     if kept is not None and fmt == "text":  # first: the last line is the verdict
+        last = service.find_round(plan, kept, name).previous
         compared = (f"compared with {last}" if last else f"compared with {previous}" if previous
                     else "no earlier round to compare with")
         click.echo(f"Round {_printable(name)} recorded in {_printable(str(kept))} ({compared}).")

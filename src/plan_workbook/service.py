@@ -30,8 +30,10 @@ if TYPE_CHECKING:  # merge imports pandas: only the functions that check returns
     from .rounds.trend import Trend
     from .store import Format, Round, Store
 
-__all__ = ["build_all_templates", "build_template", "chase", "check", "export_history", "feedback", "find_sources",
-           "history", "load_plan", "rebuild", "roll_forward", "round_name_for", "run_round", "store_warning"]
+__all__ = ["build_all_templates", "build_template", "chase", "check", "export_history", "feedback", "find_round",
+           "find_sources", "history", "load_plan", "rebuild", "roll_forward", "round_name_for", "run_round",
+           "store_warning"]
+
 
 def build_template(plan: Plan, out: Path, partner: str | None = None, password: str | None = None) -> str | None:
     """Write the template (personalised for `partner`, a name or alias, when given); returns the partner's name."""
@@ -242,14 +244,12 @@ def _open_store(path: Path, plan: Plan, create: bool = True) -> Iterator[Store]:
         yield opened
 
 
-def previous_round(plan: Plan, store: Path, name: str, as_of: date) -> str | None:
-    """The round a merge of `name` would compare with, from the store (None when there is none, or no store)."""
-    if not store.exists():
-        return None
-    from .store import previous_round as before
+def find_round(plan: Plan, store: Path, name: str) -> Round:
+    """One round of the store, as `history` lists it."""
+    from .store import find_round as find
 
     with _open_store(store, plan, create=False) as opened:
-        return before(opened, name, as_of)
+        return find(opened, name)
 
 
 def history(plan: Plan, store: Path) -> list[Round]:
