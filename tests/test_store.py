@@ -6,8 +6,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -309,3 +313,29 @@ def test_merge_warns_of_a_store_in_a_synced_folder(tmp_path: Path) -> None:
                           "(Dropbox). Keep it on a local disk, and copy it to the shared place when no merge is "
                           "running.\n")
     assert store.exists()
+
+
+def test_readme_round_store_lines_run_as_shown(tmp_path: Path) -> None:
+    """The README's round store example, run in a fresh folder as a new shell would (the store in that folder),
+    prints what the README shows, but for the time each round was recorded and the SHA-256."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    part = readme[readme.index("## Round store"):]
+    block = part[part.index("```\n") + 4:part.index("\n```", part.index("```\n"))]
+    shutil.copytree(ROOT / "samples", tmp_path / "samples")
+    (tmp_path / "out").mkdir()
+    folder(tmp_path, "q3", 4)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PLAN_WORKBOOK_STORE")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+
+    def same(text: str) -> str:
+        return re.sub(r"[0-9a-f]{64}", "<sha>", re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "<time>", text))
+
+    commands = re.findall(r"^\$ (plan-workbook [^\n]*)\n((?:(?!\$ )[^\n]*\n?)*)", block, re.MULTILINE)
+    assert len(commands) == 5
+    for command, shown in commands:
+        done = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode in (0, 1), (command, done.stderr)
+        head, cut, _ = shown.rstrip().partition("\n...")
+        got = same(done.stdout)
+        assert got.startswith(same(head)) if cut else got.rstrip() == same(head), command
+    assert (tmp_path / "rounds.sqlite").exists()
