@@ -12,6 +12,7 @@ import pytest
 from plan_workbook.plan import ROLES, Plan
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from plan_workbook.rounds.trend import ALL, Travel, match_histories, tables, trend
+from plan_workbook.store.earlier import pack, unpack
 
 # the priorities' titles (the snapshot keeps the title; the sheet is named for short)
 RA = "Raising Awareness"
@@ -187,3 +188,11 @@ def test_tables_for_export(plan: Plan) -> None:
     empty = tables(trend(plan, rounds()[:1]))
     assert empty["stuck"] == (["partner", "priority", "action", "status", "rounds_at_status", "rounds_overdue",
                                "rounds_same_update", "file", "sheet", "cell"], [])
+
+
+def test_earlier_rounds_kept_exactly() -> None:
+    """What the store keeps with a round for its trend reads back the same, odd text and times included."""
+    snaps = rounds()
+    odd = act(POLICE, RA, "caf\udce9 =SUM(A1) \u2028 line", "Amber", "\x07 bell", "D9", date(2022, 1, 31))
+    snaps[0] = Snapshot(snaps[0].name, snaps[0].as_of, snaps[0].partners, (*snaps[0].actions, odd))
+    assert unpack(pack(snaps)) == snaps

@@ -107,7 +107,8 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         from .rounds.challenge import add_challenges
 
         flags = add_challenges(result, as_of, last)
-        trend = _trend(result, name, as_of, _earlier(opened, name, as_of)) if opened is not None else None
+        earlier = _earlier(opened, name, as_of) if opened is not None else None
+        trend = _trend(result, name, as_of, earlier) if earlier is not None else None
         writers: dict[Path, Callable[[Path], object]] = {
             out: lambda p: write_summary(result, p, as_of, changes, trend)}
         if reports:
@@ -121,7 +122,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
             from .store import record_round
 
             record_round(opened, result, name, as_of, prefer=prefer, previous=last_name, previous_rows=last,
-                         changes=changes or (), outputs={"summary": [out], "report": list(reports)})
+                         changes=changes or (), outputs={"summary": [out], "report": list(reports)}, earlier=earlier)
     return result
 
 
@@ -130,6 +131,15 @@ def _earlier(store: Store, name: str, as_of: date) -> list[Snapshot]:
     from .store import snapshots
 
     return [s for s in snapshots(store) if s.name != name and s.as_of < as_of]
+
+
+def _earlier_then(store: Store, name: str, as_of: date) -> list[Snapshot]:
+    """The earlier rounds round `name`'s trend used, as they were then (a round recorded before they were kept:
+    as they are now)."""
+    from .store.earlier import earlier_rounds
+
+    kept = earlier_rounds(store, name)
+    return kept if kept is not None else _earlier(store, name, as_of)
 
 
 def _trend(result: Result, name: str, as_of: date, earlier: list[Snapshot]) -> Trend:
@@ -305,7 +315,7 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
     with _open_store(store, plan, create=False) as opened:
         found = find_round(opened, name)
         sources, notes, last = round_sources(opened, name), round_notes(opened, name), compared_rows(opened, name)
-        earlier = _earlier(opened, name, found.as_of)
+        earlier = _earlier_then(opened, name, found.as_of)
     result = check(plan, sources, cast("Prefer | None", found.prefer), jobs, notes=notes)
     changes = compare(result, last) if last is not None else None
     add_challenges(result, found.as_of, last)
