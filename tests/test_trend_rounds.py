@@ -182,6 +182,8 @@ def test_four_rounds(plan: Plan, tmp_path: Path) -> None:
         top += 7
     with zipfile.ZipFile(summary) as z:  # a native chart of the All priorities table
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+        drawings = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/drawings/drawing"))
+    assert 'descr="Stacked column chart of all actions by status in each round' in drawings  # alt text
     trend_chart = [c for c in charts if "Actions by status in every round" in c]
     assert len(trend_chart) == 1
     assert [f"Trend!${col}$5" in trend_chart[0] for col in "CDEF"] == [True] * 4  # each status's name
