@@ -1,5 +1,6 @@
 """Benchmark: the trend, the action histories, the stuck list and timeliness for R rounds of P partners with A
-actions each (rounds/trend.py), from snapshots made here as the round store gives them.
+actions each (rounds/trend.py), from snapshots made here as the round store gives them; and the size of, and time
+to pack, the earlier rounds the store keeps with the last round (store/earlier.py).
 
     .venv/bin/python benchmarks/bench_trend.py            # 8 rounds x 17 partners x 100 actions, 5 runs, median
     .venv/bin/python benchmarks/bench_trend.py --rounds 8 --partners 17 --actions 100 --repeat 5
@@ -21,6 +22,7 @@ from datetime import date
 from plan_workbook.plan import ROLES, load_plan
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from plan_workbook.rounds.trend import trend
+from plan_workbook.store.earlier import pack
 
 WORDS = ("partners", "community", "reporting", "awareness", "victims", "schools", "events", "training", "officers",
          "campaign", "review", "support", "venues", "leaflets", "social", "media", "monthly", "quarterly")
@@ -79,10 +81,15 @@ def main() -> None:
         t = trend(plan, snaps)
         times.append(time.perf_counter() - start)
     n = sum(len(s.actions) for s in snaps)
+    start = time.perf_counter()
+    kept = pack(snaps[:-1])  # what the store keeps with the last round: the earlier rounds its trend used
+    packed = time.perf_counter() - start
     churn = f"{args.reworded:.0%} reworded and {args.new:.0%} new each round"
     print(f"trend of {args.rounds} rounds x {args.partners} partners x {args.actions} actions ({n:,} action "
           f"records, {churn}): {statistics.median(times) * 1000:.0f} ms median of {args.repeat} "
           f"(min {min(times) * 1000:.0f} ms); {len(t.histories):,} histories, {len(t.stuck):,} stuck")
+    print(f"the earlier {args.rounds - 1} rounds kept with the last: {len(kept) / 1024:,.0f} KiB compressed, "
+          f"{packed * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
