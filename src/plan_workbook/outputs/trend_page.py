@@ -9,6 +9,7 @@ from html import escape
 
 from ..plan import Plan
 from ..rounds.trend import ALL, NOTHING, Travel, Trend
+from ..text import file_name
 from .board import NO_STATUS, badge, colours, shape, table
 
 FIRST_ROUND = "Trends start next round: this is the first round recorded."
@@ -42,7 +43,7 @@ def trend_section(plan: Plan, trend: Trend, text: Callable[[str], str]) -> str:
         "in 2 rounds or more, or given the same update for 2 rounds or more.</p>",
         table(["Action", "Partner", "Status", "Why", "Where"],
               [[text(s.action), escape(s.partner), badge(plan, s.status), escape("; ".join(s.reasons)),
-                escape(f"{s.file}, {s.sheet} {s.cell}")] for s in trend.stuck], "stuck"),
+                escape(f"{file_name(s.file)}, {s.sheet} {s.cell}")] for s in trend.stuck], "stuck"),
         '<h3 id="timeliness">Partner timeliness</h3>',
         "<p>Rounds in which each partner returned (with actions, or nothing to report), returned with errors, "
         "sent a nil return, sent a return that could not be used, sent nothing, or sent by email after the "
