@@ -111,8 +111,9 @@ def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict
     best, found = 0.0, None
     for old in candidates:
         m = difflib.SequenceMatcher(None, key, text_key(old[header]))
-        # the quick upper bounds first: most candidates are nowhere near, and ratio() is slow
-        if m.real_quick_ratio() >= best and m.quick_ratio() >= best and (r := m.ratio()) >= best:
+        # the quick upper bounds first (a ratio below NEARLY is never returned): ratio() itself is slow
+        bar = max(best, NEARLY)
+        if m.real_quick_ratio() >= bar and m.quick_ratio() >= bar and (r := m.ratio()) >= bar:
             best, found = r, old
     return found if best >= NEARLY else None
 

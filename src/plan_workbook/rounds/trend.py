@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cached_property
 
 from ..plan import Plan
 from .compare import best_match, text_key
@@ -73,7 +74,7 @@ class History:
     def action(self) -> str:
         return self.latest.values["action"]
 
-    @property
+    @cached_property  # read for every round of the direction of travel
     def statuses(self) -> tuple[str | None, ...]:
         return tuple(r.status if r is not None else None for r in self.records)
 
