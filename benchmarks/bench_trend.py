@@ -4,6 +4,7 @@ to pack, the earlier rounds the store keeps with the last round (store/earlier.p
 
     .venv/bin/python benchmarks/bench_trend.py            # 8 rounds x 17 partners x 100 actions, 5 runs, median
     .venv/bin/python benchmarks/bench_trend.py --rounds 8 --partners 17 --actions 100 --repeat 5
+    .venv/bin/python benchmarks/bench_trend.py --merge 3  # also: a real 8th-round merge, with the store and without
 
 Each round every action's status moves (a third better, a sixth worse, the rest the same), a share of the actions
 is reworded slightly (--reworded, default 10%: matched as nearly the same text, difflib's slow path), a share is
@@ -16,10 +17,14 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import date
+from pathlib import Path
 
-from plan_workbook.plan import ROLES, load_plan
+from plan_workbook.plan import ROLES, Plan, load_plan
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from plan_workbook.rounds.trend import trend
 from plan_workbook.store.earlier import pack
@@ -71,6 +76,9 @@ def main() -> None:
     ap.add_argument("--actions", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--reworded", type=float, default=0.10, help="share of actions reworded each round")
+    ap.add_argument("--merge", type=int, default=0, metavar="RUNS",
+                    help="also time RUNS merges of 17 returns as the 8th round of a store holding 7 rounds of 17 "
+                         "partners x 100 actions (bench_store's), against the same merge with --no-store")
     ap.add_argument("--new", type=float, default=0.05, help="share of actions replaced by a new one each round")
     args = ap.parse_args()
     plan = load_plan()
@@ -90,6 +98,30 @@ def main() -> None:
           f"(min {min(times) * 1000:.0f} ms); {len(t.histories):,} histories, {len(t.stuck):,} stuck")
     print(f"the earlier {args.rounds - 1} rounds kept with the last: {len(kept) / 1024:,.0f} KiB compressed, "
           f"{packed * 1000:.0f} ms")
+    if args.merge:
+        eighth_round(plan, args.merge)
+
+
+def eighth_round(plan: Plan, runs: int) -> None:
+    """Each merge in its own process, interleaved (no store, store, ...) so a busy machine slows both alike."""
+    from bench_merge import make_returns
+    from bench_store import long_history
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, store = Path(tmp) / "returns", Path(tmp) / "rounds.sqlite"
+        make_returns(plan, 17, folder)
+        long_history(plan, store, 7, 17, 100)
+        times: dict[str, list[float]] = {"no store": [], "store": []}
+        for _ in range(runs):
+            for kind, extra in (("no store", ["--no-store"]), ("store", ["--store", str(store)])):
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "plan_workbook", "merge", str(folder), "--out",
+                                str(Path(tmp) / "s.xlsx"), "--as-of", "2023-03-31", "--jobs", "1", *extra],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+                times[kind].append(time.perf_counter() - start)
+        a, b = (statistics.median(times[k]) for k in ("no store", "store"))
+        print(f"8th-round merge of 17 returns: no store {a:.2f} s, with a store of 7 rounds (trend, Trend sheets, "
+              f"recording) {b:.2f} s, median of {runs}: ratio {b / a:.2f}, {(b - a) * 1000:+.0f} ms")
 
 
 if __name__ == "__main__":

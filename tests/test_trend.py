@@ -5,11 +5,14 @@ Every expected figure below is worked out by hand from the four rounds in `round
 
 from __future__ import annotations
 
+import difflib
+import random
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.rounds.compare import NEARLY, best_match
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from plan_workbook.rounds.trend import ALL, Travel, match_histories, tables, trend
 from plan_workbook.store.earlier import pack, unpack
@@ -196,3 +199,37 @@ def test_earlier_rounds_kept_exactly() -> None:
     odd = act(POLICE, RA, "caf\udce9 =SUM(A1) \u2028 line", "Amber", "\x07 bell", "D9", date(2022, 1, 31))
     snaps[0] = Snapshot(snaps[0].name, snaps[0].as_of, snaps[0].partners, (*snaps[0].actions, odd))
     assert unpack(pack(snaps)) == snaps
+
+
+def test_best_match_is_plain_difflib_made_quick() -> None:
+    """compare.best_match skips candidates by difflib's own upper bounds: the same answer as scoring them all."""
+    def plain(text: str, candidates: list[dict[str, str]]) -> dict[str, str] | None:
+        key = " ".join(text.split()).casefold()
+        same = [o for o in candidates if " ".join(o["a"].split()).casefold() == key]
+        if same:
+            return same[0]
+        scored = [(difflib.SequenceMatcher(None, key, " ".join(o["a"].split()).casefold()).ratio(), i)
+                  for i, o in enumerate(candidates)]
+        top = max(scored, default=(0.0, -1))
+        return candidates[top[1]] if top[0] >= NEARLY else None
+
+    rng = random.Random(13)
+    words = ["Train", "staff", "hate", "crime", "Reporting", "centres", "leaflets", "x", "y"]
+
+    def reworded(text: str) -> str:
+        chars = list(text)
+        for _ in range(rng.randint(0, 3)):
+            if chars and rng.random() < 0.5:
+                del chars[rng.randrange(len(chars))]
+            else:
+                chars.insert(rng.randint(0, len(chars)), rng.choice("aeX "))
+        return "".join(chars)
+
+    matched = 0
+    for _ in range(3000):
+        base = " ".join(rng.choice(words) for _ in range(rng.randint(0, 6)))
+        candidates = [{"a": reworded(base)} for _ in range(rng.randint(0, 5))]
+        text = reworded(base)
+        assert best_match(text, candidates, "a") is plain(text, candidates), (text, candidates)
+        matched += plain(text, candidates) is not None
+    assert 1000 < matched < 2900  # both kinds of answer, many times

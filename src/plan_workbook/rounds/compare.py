@@ -8,6 +8,7 @@ worst first, so Amber to Green is an improvement and Green to Red a worsening.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -105,15 +106,21 @@ def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
 def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
     """Last round's row for an action: the same text, or nearly the same (a reworded action keeps its history)."""
     key = text_key(text)
-    for old in candidates:
-        if text_key(old[header]) == key:
+    keys = [text_key(o[header]) for o in candidates]
+    for old, k in zip(candidates, keys, strict=True):
+        if k == key:
             return old
+    # An upper bound first (difflib's quick_ratio: the characters the two have in common), then ratio() itself,
+    # which is slow, only for a candidate that may win; a ratio below NEARLY is never returned.
+    mine = Counter(key)
     best, found = 0.0, None
-    for old in candidates:
-        m = difflib.SequenceMatcher(None, key, text_key(old[header]))
-        # the quick upper bounds first (a ratio below NEARLY is never returned): ratio() itself is slow
+    for old, k in zip(candidates, keys, strict=True):
         bar = max(best, NEARLY)
-        if m.real_quick_ratio() >= bar and m.quick_ratio() >= bar and (r := m.ratio()) >= bar:
+        total = len(key) + len(k)
+        if 2.0 * min(len(key), len(k)) / total < bar:  # difflib's real_quick_ratio: the lengths alone
+            continue
+        if 2.0 * sum((mine & Counter(k)).values()) / total >= bar \
+                and (r := difflib.SequenceMatcher(None, key, k).ratio()) >= bar:
             best, found = r, old
     return found if best >= NEARLY else None
 
