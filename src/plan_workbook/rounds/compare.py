@@ -8,6 +8,7 @@ worst first, so Amber to Green is an improvement and Green to Red a worsening.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,17 +113,22 @@ def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict
             return old
     # An upper bound first (difflib's quick_ratio: the characters the two have in common), then ratio() itself,
     # which is slow, only for a candidate that may win; a ratio below NEARLY is never returned.
-    mine = Counter(key)
+    mine = _chars(key)
     best, found = 0.0, None
     for old, k in zip(candidates, keys, strict=True):
         bar = max(best, NEARLY)
         total = len(key) + len(k)
         if 2.0 * min(len(key), len(k)) / total < bar:  # difflib's real_quick_ratio: the lengths alone
             continue
-        if 2.0 * sum((mine & Counter(k)).values()) / total >= bar \
+        if 2.0 * sum((mine & _chars(k)).values()) / total >= bar \
                 and (r := difflib.SequenceMatcher(None, key, k).ratio()) >= bar:
             best, found = r, old
     return found if best >= NEARLY else None
+
+
+@functools.lru_cache(maxsize=8192)  # the same texts are candidates for every action of their partner and priority
+def _chars(text: str) -> Counter[str]:
+    return Counter(text)
 
 
 def text_key(text: str) -> str:
