@@ -368,3 +368,22 @@ def test_rebuild_of_a_round_of_emails_zips_and_oddities_is_byte_identical(tmp_pa
     code, out = run("rebuild", "--round", Q4, "--out", str(tmp_path / "again.xlsx"))
     assert code == 0, out
     assert (tmp_path / "again.xlsx").read_bytes() == (tmp_path / "q4.xlsx").read_bytes()
+
+
+def test_a_return_changed_during_the_merge_is_not_recorded(tmp_path: Path, round_store: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store keeps the bytes that were merged, or nothing: a return saved again while it was being merged
+    stops the round being recorded (the partner's new file is not what the summary shows)."""
+    returns = folder(tmp_path, "returns", 2)
+    real = service.check
+
+    def check_then_save_again(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        shutil.copyfile(SAMPLES / "victim-first.xlsx", returns / "leicester-city-council.xlsx")
+        return result
+
+    monkeypatch.setattr(service, "check", check_then_save_again)
+    code, out = run("merge", str(returns), "--out", str(tmp_path / "s.xlsx"), "--as-of", "2022-03-31")
+    assert (code, out) == (2, f"Error: {returns / 'leicester-city-council.xlsx'} changed while the round was being "
+                              "merged, so the round was not recorded; run merge again\n")
+    assert run("history")[1] == f"No rounds recorded in {round_store} yet.\n"
