@@ -207,8 +207,8 @@ def test_no_row_is_dropped_past_the_last_row(plan: Plan, make_return: MakeReturn
     out = tmp_path / "summary.xlsx"
     merged = CliRunner().invoke(main, ["merge", str(tmp_path / "returns"), "--out", str(out)])
     assert merged.exit_code == 1, merged.output
-    assert visible(load_workbook(out)) == ["Summary", "Actions", "Actions (2)", "Overdue", "Returns", "Returns (2)",
-                                           "Returns (3)", "Returns (4)", "Issues", "Issues (2)"]
+    assert visible(load_workbook(out)) == ["Summary", "Actions", "Actions (2)", "Overdue", "Trend", "Returns",
+                                           "Returns (2)", "Returns (3)", "Returns (4)", "Issues", "Issues (2)"]
     rows = table(out, "Issues") + table(out, "Issues (2)")
     assert len(rows) == 9  # 8 unknown leads and the missing action, 5 + 4
     assert len(table(out, "Actions")) == 5

@@ -26,6 +26,8 @@ from .sources import Source, find_sources
 
 if TYPE_CHECKING:  # merge imports pandas: only the functions that check returns need it, so --help stays quick
     from .merge import Prefer, Result
+    from .rounds.snapshot import Snapshot
+    from .rounds.trend import Trend
     from .store import Format, Round, Store
 
 __all__ = ["build_all_templates", "build_template", "chase", "check", "export_history", "feedback", "find_round",
@@ -105,20 +107,47 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         from .rounds.challenge import add_challenges
 
         flags = add_challenges(result, as_of, last)
-        writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, as_of, changes)}
+        earlier = _earlier(opened, name, as_of) if opened is not None else None
+        trend = _trend(result, name, as_of, earlier) if earlier is not None else None
+        writers: dict[Path, Callable[[Path], object]] = {
+            out: lambda p: write_summary(result, p, as_of, changes, trend)}
         if reports:
             from .outputs.report import write_report, write_report_pdf
 
             for report in reports:
                 write = write_report_pdf if is_pdf(report) else write_report
-                writers[report] = partial(lambda w, p: w(result, p, as_of, changes, flags, redact), write)
+                writers[report] = partial(lambda w, p: w(result, p, as_of, changes, flags, redact, trend), write)
         write_set(writers)  # all written in full beside their targets, then renamed together
         if opened is not None:
             from .store import record_round
 
             record_round(opened, result, name, as_of, prefer=prefer, previous=last_name, previous_rows=last,
-                         changes=changes or (), outputs={"summary": [out], "report": list(reports)})
+                         changes=changes or (), outputs={"summary": [out], "report": list(reports)}, earlier=earlier)
     return result
+
+
+def _earlier(store: Store, name: str, as_of: date) -> list[Snapshot]:
+    """The rounds in the store before this one (by as-of date), oldest first."""
+    from .store import snapshots
+
+    return [s for s in snapshots(store) if s.name != name and s.as_of < as_of]
+
+
+def _earlier_then(store: Store, name: str, as_of: date) -> list[Snapshot]:
+    """The earlier rounds round `name`'s trend used, as they were then (a round recorded before they were kept:
+    as they are now)."""
+    from .store.earlier import earlier_rounds
+
+    kept = earlier_rounds(store, name)
+    return kept if kept is not None else _earlier(store, name, as_of)
+
+
+def _trend(result: Result, name: str, as_of: date, earlier: list[Snapshot]) -> Trend:
+    """The trend, histories, stuck list and timeliness over the earlier rounds and this one (rounds/trend.py)."""
+    from .rounds.snapshot import snapshot
+    from .rounds.trend import trend
+
+    return trend(result.plan, [*earlier, snapshot(result, name, as_of)])
 
 
 def is_pdf(path: Path) -> bool:
@@ -242,16 +271,21 @@ def history(plan: Plan, store: Path) -> list[Round]:
 
 
 def export_history(plan: Plan, store: Path, out_dir: Path, fmt: Format) -> list[Path]:
-    """One tidy table per entity (rounds, sources, partners, actions, problems) as CSV or JSON files in `out_dir`,
-    written as one set; never the returns' bytes."""
+    """One tidy table per entity (rounds, sources, partners, actions, problems) and the trend's (trend_status,
+    trend_direction, action_history, stuck, timeliness) as CSV or JSON files in `out_dir`, written as one set;
+    never the returns' bytes."""
     from .outputs.atomic import write_set
     from .outputs.xlsx import write_atomic
-    from .store import table_bytes, tables
+    from .rounds.trend import tables as trend_tables
+    from .rounds.trend import trend
+    from .store import snapshots, table_bytes, tables
 
     with _open_store(store, plan, create=False) as opened:
         found = tables(opened)
+        derived = trend_tables(trend(plan, snapshots(opened)))  # stuck, timeliness, histories ... (rounds/trend.py)
     folder(out_dir)
     files = {out_dir / f"{name}.{fmt}": table_bytes(t.rows, t.columns, fmt) for name, t in found.items()}
+    files.update({out_dir / f"{name}.{fmt}": table_bytes(rows, cols, fmt) for name, (cols, rows) in derived.items()})
     write_set({path: partial(lambda data, p: write_atomic(p, data), data) for path, data in files.items()})
     return list(files)
 
@@ -281,9 +315,11 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
     with _open_store(store, plan, create=False) as opened:
         found = find_round(opened, name)
         sources, notes, last = round_sources(opened, name), round_notes(opened, name), compared_rows(opened, name)
+        earlier = _earlier_then(opened, name, found.as_of)
     result = check(plan, sources, cast("Prefer | None", found.prefer), jobs, notes=notes)
     changes = compare(result, last) if last is not None else None
     add_challenges(result, found.as_of, last)
-    write_set({out: lambda p: write_summary(result, p, found.as_of, changes)})
+    trend = _trend(result, name, found.as_of, earlier)
+    write_set({out: lambda p: write_summary(result, p, found.as_of, changes, trend)})
     recorded = next((sha for key, sha in found.outputs.items() if key.startswith("summary/")), None)
     return Rebuilt(name, out, hashlib.sha256(out.read_bytes()).hexdigest(), recorded)

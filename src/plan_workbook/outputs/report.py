@@ -20,9 +20,11 @@ from ..problems import Problem
 from ..reading.fixes import Action
 from ..rounds.challenge import RULES
 from ..rounds.compare import DIRECTIONS, Change, direction_counts
+from ..rounds.trend import Trend
 from ..text import valid
 from .board import NO_STATUS, badge, colours, for_challenge, partner_text, shape, table
 from .pdf import write_pdf
+from .trend_page import trend_section
 from .xlsx import write_atomic
 
 CSS = """
@@ -52,21 +54,21 @@ LABEL_CHARS = 36  # a chart label's line, broken between words
 
 
 def write_report(result: Result, out: Path, as_of: date, changes: list[Change] | None = None,
-                 flags: list[Problem] | None = None, redact: bool = False) -> Path:
-    write_atomic(out, valid(build_report(result, as_of, changes, flags, redact)).encode("utf-8"))
+                 flags: list[Problem] | None = None, redact: bool = False, trend: Trend | None = None) -> Path:
+    write_atomic(out, valid(build_report(result, as_of, changes, flags, redact, trend)).encode("utf-8"))
     return out
 
 
 def write_report_pdf(result: Result, out: Path, as_of: date, changes: list[Change] | None = None,
-                     flags: list[Problem] | None = None, redact: bool = False) -> Path:
+                     flags: list[Problem] | None = None, redact: bool = False, trend: Trend | None = None) -> Path:
     """The same page, printed to PDF by headless Chromium."""
-    return write_pdf(valid(build_report(result, as_of, changes, flags, redact)), out)
+    return write_pdf(valid(build_report(result, as_of, changes, flags, redact, trend)), out)
 
 
 def build_report(result: Result, as_of: date, changes: list[Change] | None = None,
-                 flags: list[Problem] | None = None, redact: bool = False) -> str:
+                 flags: list[Problem] | None = None, redact: bool = False, trend: Trend | None = None) -> str:
     """The board page. `flags` are the challenge flags (challenge.challenges); with `redact`, the personal
-    data found in partners' text is replaced on the page."""
+    data found in partners' text is replaced on the page; with `trend` (rounds/trend.py), a section across rounds."""
     plan = result.plan
     s = result.figures
     worst = _worst(result)
@@ -98,6 +100,7 @@ def build_report(result: Result, as_of: date, changes: list[Change] | None = Non
     if changes is not None:
         parts += ['<h2 id="direction">Direction of travel since last round</h2>',
                   _counts(["Strategic priority", *DIRECTIONS], direction_counts(result, changes), "direction")]
+    parts += [trend_section(plan, trend, text)] if trend is not None else []  # outputs/trend_page.py
     parts += [f'<h2 id="worst">{escape(worst)} actions</h2>',
               _actions(result, [a for a in listed if a.status == worst], text, "worst", with_update=True),
               '<h2 id="overdue">Overdue actions</h2>', _actions(result, overdue, text, "overdue", as_of=as_of),

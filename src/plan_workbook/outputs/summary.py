@@ -27,6 +27,7 @@ from ..plan import ROLES
 from ..reading.fixes import Action
 from ..rounds.compare import DIRECTIONS, Change, direction_counts
 from ..rounds.readback import DATA_FIELDS
+from ..rounds.trend import Trend
 from ..text import cell_text
 from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
 
@@ -58,9 +59,10 @@ def action_values(a: Action) -> list[Any]:
             *(a.values[r] for r in SCREEN_ROLES), row.kind, row.file, row.source]
 
 
-def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] | None = None) -> Path:
+def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] | None = None,
+                  trend: Trend | None = None) -> Path:
     """The summary workbook; with `changes` (from compare.compare), a Changes sheet and the direction
-    of travel per priority on the Summary sheet."""
+    of travel per priority on the Summary sheet; with `trend` (rounds/trend.py), the sheets across rounds."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
@@ -82,6 +84,10 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
                ["Partner", PRIORITY, "Action", "Change", "Last round", "This round", "Direction", "Update",
                 "Source"], ([c.partner, c.priority, c.action, c.change, c.before, c.now, c.direction, c.update,
                              c.where] for c in changes), [20, 18, 40, 16, 10, 10, 11, 40, 40], printed=8)
+    if trend is not None:  # Trend, Stuck, Timeliness and Action history (outputs/trend_sheet.py)
+        from .trend_sheet import write_trend
+
+        write_trend(wb, styles, result.plan, trend)
     returns = _returns_rows(result)
     _table(wb, "Returns", styles,
            ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding",

@@ -8,6 +8,8 @@ worst first, so Amber to Green is an improvement and Green to Red a worsening.
 from __future__ import annotations
 
 import difflib
+import functools
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -104,14 +106,34 @@ def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
 
 def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
     """Last round's row for an action: the same text, or nearly the same (a reworded action keeps its history)."""
-    key = " ".join(text.split()).casefold()
-    for old in candidates:
-        if " ".join(old[header].split()).casefold() == key:
+    key = text_key(text)
+    keys = [text_key(o[header]) for o in candidates]
+    for old, k in zip(candidates, keys, strict=True):
+        if k == key:
             return old
-    scored = [(difflib.SequenceMatcher(None, key, " ".join(o[header].split()).casefold()).ratio(), i)
-              for i, o in enumerate(candidates)]
-    best = max(scored, default=(0.0, -1))
-    return candidates[best[1]] if best[0] >= NEARLY else None
+    # An upper bound first (difflib's quick_ratio: the characters the two have in common), then ratio() itself,
+    # which is slow, only for a candidate that may win; a ratio below NEARLY is never returned.
+    mine = _chars(key)
+    best, found = 0.0, None
+    for old, k in zip(candidates, keys, strict=True):
+        bar = max(best, NEARLY)
+        total = len(key) + len(k)
+        if 2.0 * min(len(key), len(k)) / total < bar:  # difflib's real_quick_ratio: the lengths alone
+            continue
+        if 2.0 * sum((mine & _chars(k)).values()) / total >= bar \
+                and (r := difflib.SequenceMatcher(None, key, k).ratio()) >= bar:
+            best, found = r, old
+    return found if best >= NEARLY else None
+
+
+@functools.lru_cache(maxsize=8192)  # the same texts are candidates for every action of their partner and priority
+def _chars(text: str) -> Counter[str]:
+    return Counter(text)
+
+
+def text_key(text: str) -> str:
+    """An action's text as matched: spaces collapsed, case folded."""
+    return " ".join(text.split()).casefold()
 
 
 def _change(a: Action, change: ChangeKind, before: str, direction: Direction) -> Change:

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from ..errors import OutputError
 from ..plan import ROLES
 from ..problems import Problem
-from ..rounds.snapshot import snapshot
+from ..rounds.snapshot import Snapshot, snapshot
 from ..sources.source import Refused, Source
 from .db import Store, sql_values
+from .earlier import pack
 from .problems import params, problem_dict, problem_from
 
 if TYPE_CHECKING:
@@ -26,11 +27,11 @@ if TYPE_CHECKING:
 def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer: str | None = None,
                  previous: str | None = None, previous_rows: Sequence[Mapping[str, str]] | None = None,
                  changes: Sequence[Change] = (), outputs: Mapping[str, Sequence[Path]] | None = None,
-                 recorded: datetime | None = None) -> None:
+                 recorded: datetime | None = None, earlier: Sequence[Snapshot] | None = None) -> None:
     """Record `result` as the round `name`, replacing a round of that name and nothing else. `previous` names the
     round it was compared with and `previous_rows` are the rows it was compared with (as compare.read_previous
     gives them), so a rebuild compares with last round as it was then; `outputs` maps a kind (summary, report) to
-    the files written, whose SHA-256 a rebuild checks against."""
+    the files written, whose SHA-256 a rebuild checks against; `earlier` the earlier rounds its trend used."""
     data = [_bytes(s) for s in result.sources.values()]  # read before the transaction: it is kept short
     digests = {kind: [(p.name, _sha(p.read_bytes())) for p in paths] for kind, paths in (outputs or {}).items()}
     _as_merged(result, data)
@@ -48,6 +49,8 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
              result.plan.version, prefer, previous, None if previous_rows is None else json.dumps(list(previous_rows)),
              f.returns_expected, f.returns_received, f.actions, f.errors, f.warnings)))
         rid = cur.lastrowid
+        if earlier is not None:
+            db.execute("INSERT INTO trend_inputs VALUES (?, ?)", (rid, pack(earlier)))
         _sources(db, rid, result, data)
         db.executemany("INSERT INTO partners VALUES (?,?,?,?,?,?,?)", (
             sql_values((rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)))

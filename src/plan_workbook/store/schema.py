@@ -80,6 +80,11 @@ MIGRATIONS: list[tuple[str, ...]] = [
         """ALTER TABLE problems ADD COLUMN params TEXT NOT NULL DEFAULT '{}'""",
         """CREATE INDEX actions_by_partner ON actions (partner, priority)""",
     ),
+    (  # 3: the earlier rounds a round's trend used, as they were then (store/earlier.py)
+        """CREATE TABLE trend_inputs (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id) ON DELETE CASCADE,
+            data BLOB NOT NULL)""",
+    ),
 ]
 VERSION = len(MIGRATIONS)
 
