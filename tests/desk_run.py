@@ -18,7 +18,8 @@ from pathlib import Path
 
 import uvicorn
 
-from plan_workbook.desk import Guard, Secret, listen
+from plan_workbook.desk import listen
+from plan_workbook.desk.safety import Guard, Secret
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 

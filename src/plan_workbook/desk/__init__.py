@@ -11,14 +11,14 @@ import socket
 import threading
 import webbrowser
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..plan import Plan
-from .app import Limits, create_app
-from .safety import Guard, Secret
-from .shelf import MemoryShelf, RoundInfo, Shelf
-from .work import Desk
 
-__all__ = ["Desk", "Limits", "MemoryShelf", "RoundInfo", "Secret", "Shelf", "create_app", "listen", "serve"]
+if TYPE_CHECKING:  # the web stack is imported only to serve: the reading workers import desk.containers
+    from .shelf import Shelf
+
+__all__ = ["listen", "serve"]
 
 
 def listen(port: int = 0) -> socket.socket:
@@ -34,6 +34,11 @@ def serve(plan: Plan, port: int = 0, open_browser: bool = True, shelf: Shelf | N
           echo: Callable[[str], object] = print) -> None:
     """Serve the desk until Ctrl+C, printing its address (with the token) and opening it in the browser."""
     import uvicorn
+
+    from .app import create_app
+    from .safety import Guard, Secret
+    from .shelf import MemoryShelf
+    from .work import Desk
 
     sock = listen(port)
     secret = Secret(secrets.token_urlsafe(32), sock.getsockname()[1])

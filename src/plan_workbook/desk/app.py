@@ -81,15 +81,19 @@ def create_app(desk: Desk, secret: Secret, limits: Limits = Limits()) -> Guard:
             return render("message.html", 413 if too_many else 400, title="Nothing was taken",
                           text=f"At most {limits.files} files can be dropped at once; none of these were taken. "
                           "Drop them in smaller groups." if too_many else "The files could not be taken; try again.")
-        if not secret.form_ok(data.get("form_token")):
-            raise HTTPException(403, "This form is out of date or not from the desk; reload the page and try again.")
-        files = [f for f in data.getlist("returns") if isinstance(f, UploadFile) and f.filename]
-        if not files:
-            return RedirectResponse("/?done=No files were chosen.", 303)
-        if len(desk.sources()) + len(files) > limits.round_files:
-            return render("message.html", 413, title="Nothing was taken",
-                          text=f"A round keeps at most {limits.round_files} returns; none of these were taken.")
-        dropped = [(f.filename or "", await f.read(limits.file + 1)) for f in files]
+        try:
+            if not secret.form_ok(data.get("form_token")):
+                raise HTTPException(403, "This form is out of date or not from the desk; reload the page and try "
+                                    "again.")
+            files = [f for f in data.getlist("returns") if isinstance(f, UploadFile) and f.filename]
+            if not files:
+                return RedirectResponse("/?done=No files were chosen.", 303)
+            if len(desk.sources()) + len(files) > limits.round_files:
+                return render("message.html", 413, title="Nothing was taken",
+                              text=f"A round keeps at most {limits.round_files} returns; none of these were taken.")
+            dropped = [(f.filename or "", await f.read(limits.file + 1)) for f in files]
+        finally:
+            await data.close()
         names = await run_in_threadpool(desk.drop, dropped)
         await run_in_threadpool(desk.result)
         return RedirectResponse(f"/?done={len(names)} file(s) added and checked.#problems", 303)

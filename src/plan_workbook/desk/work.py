@@ -18,8 +18,10 @@ from .. import service
 from ..errors import UsageError
 from ..merge import Result
 from ..plan import Plan
+from ..problems import Problem
 from ..sources import Source, from_bytes
 from ..text import one_line
+from .containers import is_container, unpack_uploads
 from .shelf import RoundInfo, Shelf
 
 Check = Callable[[Sequence[Source]], Result]
@@ -43,6 +45,7 @@ class Desk:
         self._result: tuple[str, Result] | None = None  # the current round's, until it changes
         self._outputs: dict[str, Outputs] = {}  # by round name, until it changes
         self._templates: dict[str, bytes] = {}  # the plan's templates do not change while the desk runs
+        self._notes: dict[str, list[Problem]] = {}  # by round: what the emails and zips dropped held besides returns
 
     @property
     def current(self) -> RoundInfo | None:
@@ -72,16 +75,22 @@ class Desk:
         return self.shelf.sources(current.name) if current else []
 
     def drop(self, files: Sequence[tuple[str, bytes]]) -> list[str]:
-        """Add returns to the current round (one of the same name replaces the earlier); returns their names."""
+        """Add returns to the current round (one of the same name replaces the earlier), the workbooks in an
+        email or zip as returns of their own; returns their names."""
         with self.lock:
             current = self._need_round()
             kept = {s.name: s for s in self.shelf.sources(current.name)}
+            dropped = [from_bytes(upload_name(raw), data, origin=f"upload:{upload_name(raw)}") for raw, data in files]
+            containers = [s for s in dropped if is_container(s.name)]
+            opened = dict(zip([c.name for c in containers], unpack_uploads(containers), strict=True))
             names = []
-            for raw, data in files:
-                name = upload_name(raw)
-                kept.pop(name, None)  # a corrected copy sent again goes last, as the newest
-                kept[name] = from_bytes(name, data, origin=f"upload:{name}")
-                names.append(name)
+            for source in dropped:
+                found, notes = opened.get(source.name, ([source], []))
+                self._notes.setdefault(current.name, []).extend(notes)
+                for one in found:
+                    kept.pop(one.name, None)  # a corrected copy sent again goes last, as the newest
+                    kept[one.name] = one
+                    names.append(one.name)
             self.shelf.keep(current, list(kept.values()))
             self._changed(current)
             return names
@@ -97,7 +106,9 @@ class Desk:
         with self.lock:
             current = self._need_round()
             if self._result is None or self._result[0] != current.name:
-                self._result = (current.name, self.check(self.shelf.sources(current.name)))
+                result = self.check(self.shelf.sources(current.name))
+                result.notes = [*self._notes.get(current.name, []), *result.notes]
+                self._result = (current.name, result)
             return self._result[1]
 
     def outputs(self, info: RoundInfo | None = None) -> Outputs:
