@@ -4,15 +4,15 @@ problems on the page and the desk goes on serving; too many files or too many by
 from __future__ import annotations
 
 import re
-from html import unescape
 from collections.abc import Callable, Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
-from corpus import make_corpus
-from desk_run import Running, desk_thread, samples
 from markupsafe import escape
 
+from corpus import make_corpus
+from desk_run import Running, desk_thread, samples
 from plan_workbook import service
 from plan_workbook.desk.app import Limits, create_app
 from plan_workbook.desk.safety import Guard, Secret
@@ -22,8 +22,8 @@ from plan_workbook.plan import Plan
 from plan_workbook.sources.source import MAX_FILE_BYTES
 
 
-def app_for(plan: Plan, limits: Limits = Limits()) -> Callable[[Secret], Guard]:
-    return lambda secret: create_app(Desk(plan, MemoryShelf()), secret, limits)
+def app_for(plan: Plan, limits: Limits | None = None) -> Callable[[Secret], Guard]:
+    return lambda secret: create_app(Desk(plan, MemoryShelf()), secret, limits or Limits())
 
 
 @pytest.fixture(scope="module")
