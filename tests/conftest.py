@@ -17,6 +17,15 @@ from plan_workbook.plan import Plan, load_plan
 RA, IR, SC = "Raising Awareness", "Improving our Response", "Strengthening Communities"
 
 
+@pytest.fixture(autouse=True)
+def round_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own round store (merge records every round), so no test writes rounds.sqlite into the repository
+    and no two tests share rounds; subprocesses inherit it."""
+    path = tmp_path_factory.mktemp("store") / "rounds.sqlite"
+    monkeypatch.setenv("PLAN_WORKBOOK_STORE", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def plan() -> Plan:
     return load_plan()

@@ -13,7 +13,7 @@ LAYERS: list[set[str]] = [
     {"errors", "debug", "text", "layout", "problems", "plan"},
     {"sources", "reading", "rules", "personal"},
     {"merge"},
-    {"rounds", "outputs", "fill"},
+    {"rounds", "outputs", "fill", "store"},
     {"service"},
     {"cli", "__main__", "__init__", "desk"},
 ]

@@ -25,10 +25,15 @@ if TYPE_CHECKING:
     from .merge import Prefer, Result
     from .plan import Plan
     from .sources import Source
+    from .store import Format
 
 PLAN_HELP = "Plan file (TOML). Default: the embedded LLR Hate Crime Delivery Plan 2021-23."
 jobs_option = click.option("--jobs", type=click.IntRange(min=0), default=0,
                            help="Processes reading returns at once. Default 0: one per core when there are many.")
+store_option = click.option("--store", type=click.Path(path_type=Path, dir_okay=False), envvar="PLAN_WORKBOOK_STORE",
+                            default=Path("rounds.sqlite"), show_default=True,
+                            help="The round store (one file per plan). Default: rounds.sqlite in the current folder, "
+                            "or the file the environment variable PLAN_WORKBOOK_STORE names.")
 prefer_option = click.option("--prefer", type=click.Choice(["newest"]),
                              help="When a partner sent more than one return, use only the newest (by the time "
                              "saved inside the workbook; for one sent by email, the email's Date). Default: include "
@@ -131,19 +136,35 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
               "ends in .pdf (printed by Chromium). Give it twice for both.")
 @click.option("--redact", is_flag=True, help="Replace the personal data found in partners' text (emails, phone "
               "numbers, names ...) in the board report. The summary keeps the text as typed.")
+@store_option
+@click.option("--round", "round_name", help="The round's name in the store. Default: the plan's quarter holding the "
+              "as-of date (\"Q4 2021/22\" for 2022-03-31). A round of that name already there is replaced.")
+@click.option("--no-store", is_flag=True, help="Do not record this round (a trial run); --previous is then not "
+              "taken from the store.")
 def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any, fmt: str,
-          prefer: Prefer | None, jobs: int, previous: Path | None, reports: tuple[Path, ...], redact: bool) -> None:
-    """Check returned workbooks, or the emails and zips they came in (files or folders), and write the combined
-    summary.
+          prefer: Prefer | None, jobs: int, previous: Path | None, reports: tuple[Path, ...], redact: bool,
+          store: Path, round_name: str | None, no_store: bool) -> None:
+    """Check returned workbooks, or the emails and zips they came in (files or folders), write the combined
+    summary, and record the round in the round store.
 
     Example: plan-workbook merge samples/returns --out summary.xlsx --report board.pdf --redact
     """
-    service.check_outputs(out, reports, previous, plan_path)  # before anything is read
+    kept = None if no_store else store
+    service.check_outputs(out, reports, previous, plan_path, kept)  # before anything is read
     plan = _plan(plan_path)
+    day = as_of.date() if as_of else date.today()
+    name = round_name or service.round_name_for(plan, day)
+    if kept is not None and (warning := service.store_warning(kept)):
+        click.echo(f"Warning: {warning}", err=True)
     sources, notes = service.find_sources(list(paths))
     with _progress(sources) as step:
-        result = service.run_round(plan, sources, out, as_of.date() if as_of else date.today(), previous, reports,
-                                   prefer, jobs, step, notes, plan_path, redact)
+        result = service.run_round(plan, sources, out, day, previous, reports, prefer, jobs, step, notes, plan_path,
+                                   redact, kept, name)
+    if kept is not None and fmt == "text":  # first: the last line is the verdict
+        last = service.find_round(plan, kept, name).previous
+        compared = (f"compared with {last}" if last else f"compared with {previous}" if previous
+                    else "no earlier round to compare with")
+        click.echo(f"Round {_printable(name)} recorded in {_printable(str(kept))} ({compared}).")
     _render(result, fmt, out)
     sys.exit(1 if result.errors else 0)
 
@@ -202,6 +223,61 @@ def chase(summary: Path, plan_path: Path | None, as_of: Any) -> None:
     click.echo("\n\n----------\n\n".join(_printable_lines(text) for _, text in found))
     if not found:
         click.echo("Nothing is outstanding: every partner has sent a return with no errors or warnings.")
+
+
+@main.command()
+@store_option
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+@click.option("--export", "export_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the whole history into this folder: one table per entity (rounds, sources, partners, "
+              "actions, problems).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="The tables' format for --export.")
+def history(store: Path, plan_path: Path | None, export_dir: Path | None, fmt: Format) -> None:
+    """List the rounds recorded in the round store, or export the whole history as tables.
+
+    Example: plan-workbook history --export out/history --format csv
+    """
+    plan = _plan(plan_path)
+    if export_dir is not None:
+        paths = service.export_history(plan, store, export_dir, fmt)
+        click.echo(f"Wrote {len(paths)} tables to {_printable(str(export_dir))}: "
+                   + ", ".join(p.name for p in paths))
+        return
+    found = service.history(plan, store)
+    if not found:
+        click.echo(f"No rounds recorded in {_printable(str(store))} yet.")
+        return
+    rows = [[r.name, r.as_of.isoformat(), r.recorded.strftime("%Y-%m-%d %H:%M"),
+             f"{r.returns_received}/{r.returns_expected}", str(r.actions), str(r.errors)] for r in found]
+    head = ["round", "as of", "recorded (UTC)", "returns", "actions", "errors"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    for line in [head, *rows]:
+        click.echo(_printable("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip()))
+
+
+@main.command()
+@click.option("--round", "round_name", required=True, help="The round to rebuild, as `history` lists it.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Where to write the rebuilt summary.")
+@store_option
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+@jobs_option
+def rebuild(round_name: str, out: Path, store: Path, plan_path: Path | None, jobs: int) -> None:
+    """Write a round's summary again from the returns kept in the round store, and check that it is byte-identical
+    to the one the merge wrote (exit 1 when it is not).
+
+    Example: plan-workbook rebuild --round "Q4 2021/22" --out q4-again.xlsx
+    """
+    done = service.rebuild(_plan(plan_path), store, round_name, out, jobs, plan_path)
+    where = f"Rebuilt {_printable(round_name)} into {_printable(str(out))}"
+    if done.identical:
+        click.echo(f"{where}: byte-identical to the summary the merge wrote (SHA-256 {done.sha256}).")
+        return
+    recorded = done.recorded or "none recorded"
+    click.echo(f"Error: {where}, but it is not the summary the merge wrote (SHA-256 {done.sha256}, recorded "
+               f"{recorded}): the plan file or plan-workbook itself has changed since.", err=True)
+    sys.exit(1)
 
 
 @main.command()

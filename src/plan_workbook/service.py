@@ -9,12 +9,15 @@ raises a PlanWorkbookError only when it cannot run.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .errors import OutputError, UsageError
 from .plan import Plan, load_plan
@@ -23,9 +26,12 @@ from .sources import Source, find_sources
 
 if TYPE_CHECKING:  # merge imports pandas: only the functions that check returns need it, so --help stays quick
     from .merge import Prefer, Result
+    from .store import Format, Round, Store
 
-__all__ = ["build_all_templates", "build_template", "chase", "check", "feedback", "find_sources", "load_plan",
-           "roll_forward", "run_round"]
+__all__ = ["build_all_templates", "build_template", "chase", "check", "export_history", "feedback", "find_round",
+           "find_sources", "history", "load_plan", "rebuild", "roll_forward", "round_name_for", "run_round",
+           "store_warning"]
+
 
 def build_template(plan: Plan, out: Path, partner: str | None = None, password: str | None = None) -> str | None:
     """Write the template (personalised for `partner`, a name or alias, when given); returns the partner's name."""
@@ -62,37 +68,56 @@ def check(plan: Plan, sources: Sequence[Source], prefer: Prefer | None = None, j
 def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, previous: Path | None = None,
               reports: Sequence[Path] = (), prefer: Prefer | None = None, jobs: int = 0,
               progress: Callable[[Source], None] | None = None, notes: Iterable[Problem] = (),
-              plan_path: Path | None = None, redact: bool = False) -> Result:
-    """Check the returns, compare with last round's summary (`previous`), flag what the board should challenge,
-    and write the summary and the board `reports` (HTML, or PDF for a name ending .pdf) as one set; with
-    `redact`, the personal data found in partners' text is replaced in the reports (never in the summary).
-    No output may overwrite a return, last round's summary, the plan file or another output."""
+              plan_path: Path | None = None, redact: bool = False, store: Path | None = None,
+              round_name: str | None = None) -> Result:
+    """Check the returns, compare with last round (`previous`, a summary; else the round before this one in the
+    `store`), flag what the board should challenge, and write the summary and the board `reports` (HTML, or PDF
+    for a name ending .pdf) as one set; with `redact`, the personal data found in partners' text is replaced in the
+    reports (never in the summary). Then, with a `store`, record the round (`round_name`, by default the plan's
+    quarter holding `as_of`), replacing a round of that name. No output may overwrite a return, last round's
+    summary, the plan file, the store or another output."""
     from .outputs.atomic import settle, write_set
     from .outputs.summary import write_summary
 
-    check_outputs(out, reports, previous, plan_path)
-    for target in (out, *reports):
+    check_outputs(out, reports, previous, plan_path, store)
+    for target in (out, *reports, *([store] if store else [])):
         if any(s.path is not None and same_file(target, s.path) for s in sources):
             raise UsageError(f"the output {target} is one of the returns; choose another")
     settle([p for p in (out, *reports, previous) if p is not None])  # complete a set a killed run left half-renamed
-    result = check(plan, sources, prefer, jobs, progress, notes)
-    changes, last = None, None
-    if previous is not None:
-        from .rounds.compare import compare, read_previous
+    with contextlib.ExitStack() as stack:
+        opened = stack.enter_context(_open_store(store, plan)) if store is not None else None  # refused before reading
+        name = round_name or round_name_for(plan, as_of)
+        result = check(plan, sources, prefer, jobs, progress, notes)
+        changes, last, last_name = None, None, None
+        if previous is not None:
+            from .rounds.compare import read_previous
 
-        last = read_previous(result.plan, previous)
-        changes = compare(result, last)
-    from .rounds.challenge import add_challenges
+            last = read_previous(result.plan, previous)
+        elif opened is not None:
+            from .store import previous_round, previous_rows
 
-    flags = add_challenges(result, as_of, last)
-    writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, as_of, changes)}
-    if reports:
-        from .outputs.report import write_report, write_report_pdf
+            last_name = previous_round(opened, name, as_of)
+            last = previous_rows(opened, plan, last_name) if last_name else None
+        if last is not None:
+            from .rounds.compare import compare
 
-        for report in reports:
-            write = write_report_pdf if is_pdf(report) else write_report
-            writers[report] = partial(lambda w, p: w(result, p, as_of, changes, flags, redact), write)
-    write_set(writers)  # all written in full beside their targets, then renamed together
+            changes = compare(result, last)
+        from .rounds.challenge import add_challenges
+
+        flags = add_challenges(result, as_of, last)
+        writers: dict[Path, Callable[[Path], object]] = {out: lambda p: write_summary(result, p, as_of, changes)}
+        if reports:
+            from .outputs.report import write_report, write_report_pdf
+
+            for report in reports:
+                write = write_report_pdf if is_pdf(report) else write_report
+                writers[report] = partial(lambda w, p: w(result, p, as_of, changes, flags, redact), write)
+        write_set(writers)  # all written in full beside their targets, then renamed together
+        if opened is not None:
+            from .store import record_round
+
+            record_round(opened, result, name, as_of, prefer=prefer, previous=last_name, previous_rows=last,
+                         changes=changes or (), outputs={"summary": [out], "report": list(reports)})
     return result
 
 
@@ -135,8 +160,14 @@ def folder(path: Path) -> None:
         raise OutputError(f"cannot write to {path}: {e.strerror or e}") from None
 
 
-def check_outputs(out: Path, reports: Sequence[Path], previous: Path | None, plan_path: Path | None) -> None:
+def check_outputs(out: Path, reports: Sequence[Path], previous: Path | None, plan_path: Path | None,
+                  store: Path | None = None) -> None:
     """Refuse outputs that would overwrite an input or each other, and a PDF that cannot be printed."""
+    for name, other in (("last round's summary", previous), ("the plan file", plan_path)):
+        if store is not None and other is not None and same_file(store, other):
+            raise UsageError(f"--store {store} is {name}; give the round store its own file (rounds.sqlite)")
+    if store is not None and any(same_file(store, o) for o in (out, *reports)):
+        raise UsageError(f"--store {store} is also an output; give the round store its own file (rounds.sqlite)")
     if previous is not None and any(same_file(o, previous) for o in (out, *reports)):
         raise UsageError(f"{previous} is last round's summary and would be overwritten; choose another output")
     if plan_path is not None:
@@ -165,3 +196,94 @@ def same_file(a: Path, b: Path) -> bool:
         return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
     except (OSError, ValueError):
         return False
+
+
+# --- the round store
+
+
+def round_name_for(plan: Plan, as_of: date) -> str:
+    """A round's default name: the quarter of the plan's year holding `as_of` ("Q4 2021/22" for 2022-03-31)."""
+    from .store import default_round_name
+
+    return default_round_name(plan, as_of)
+
+
+def store_warning(store: Path) -> str | None:
+    """Why a store's place is risky (a network share or a synced folder), or None."""
+    from .store import risky_place
+
+    why = risky_place(store)
+    return None if why is None else (f"the round store {store} may be damaged where it is: {why}. Keep it on a "
+                                     "local disk, and copy it to the shared place when no merge is running.")
+
+
+@contextlib.contextmanager
+def _open_store(path: Path, plan: Plan, create: bool = True) -> Iterator[Store]:
+    from .store import open_store
+
+    with open_store(path, plan, create) as opened:
+        yield opened
+
+
+def find_round(plan: Plan, store: Path, name: str) -> Round:
+    """One round of the store, as `history` lists it."""
+    from .store import find_round as find
+
+    with _open_store(store, plan, create=False) as opened:
+        return find(opened, name)
+
+
+def history(plan: Plan, store: Path) -> list[Round]:
+    """Every round recorded in the store, oldest first."""
+    from .store import rounds
+
+    with _open_store(store, plan, create=False) as opened:
+        return rounds(opened)
+
+
+def export_history(plan: Plan, store: Path, out_dir: Path, fmt: Format) -> list[Path]:
+    """One tidy table per entity (rounds, sources, partners, actions, problems) as CSV or JSON files in `out_dir`,
+    written as one set; never the returns' bytes."""
+    from .outputs.atomic import write_set
+    from .outputs.xlsx import write_atomic
+    from .store import table_bytes, tables
+
+    with _open_store(store, plan, create=False) as opened:
+        found = tables(opened)
+    folder(out_dir)
+    files = {out_dir / f"{name}.{fmt}": table_bytes(t.rows, t.columns, fmt) for name, t in found.items()}
+    write_set({path: partial(lambda data, p: write_atomic(p, data), data) for path, data in files.items()})
+    return list(files)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    round: str
+    out: Path
+    sha256: str
+    recorded: str | None  # the SHA-256 of the summary the merge wrote (None: no summary was recorded)
+
+    @property
+    def identical(self) -> bool:
+        return self.sha256 == self.recorded
+
+
+def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_path: Path | None = None) -> Rebuilt:
+    """Write the summary of round `name` again from the returns stored with it (compared with last round as it was
+    then), and say whether it is byte-identical to the summary the merge wrote."""
+    from .outputs.atomic import write_set
+    from .outputs.summary import write_summary
+    from .rounds.challenge import add_challenges
+    from .rounds.compare import compare
+    from .store import compared_rows, find_round, round_notes, round_sources
+
+    check_outputs(out, (), None, plan_path, store)
+    with _open_store(store, plan, create=False) as opened:
+        found = find_round(opened, name)
+        sources, notes, last = round_sources(opened, name), round_notes(opened, name), compared_rows(opened, name)
+    result = check(plan, sources, cast("Prefer | None", found.prefer), jobs, notes=notes)
+    changes = compare(result, last) if last is not None else None
+    add_challenges(result, found.as_of, last)
+    write_set({out: lambda p: write_summary(result, p, found.as_of, changes)})
+    recorded = next((sha for key, sha in found.outputs.items() if key.startswith("summary/")), None)
+    return Rebuilt(name, out, hashlib.sha256(out.read_bytes()).hexdigest(), recorded)

@@ -1,0 +1,108 @@
+"""Recording a round: everything a later round, the trend, an export or a rebuild needs, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..plan import ROLES
+from ..problems import Problem
+from ..rounds.snapshot import snapshot
+from ..sources.source import Refused, Source
+from .db import Store, sql_values
+
+if TYPE_CHECKING:
+    from ..merge import Result
+    from ..rounds.compare import Change
+
+
+def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer: str | None = None,
+                 previous: str | None = None, previous_rows: Sequence[Mapping[str, str]] | None = None,
+                 changes: Sequence[Change] = (), outputs: Mapping[str, Sequence[Path]] | None = None,
+                 recorded: datetime | None = None) -> None:
+    """Record `result` as the round `name`, replacing a round of that name and nothing else. `previous` names the
+    round it was compared with and `previous_rows` are the rows it was compared with (as compare.read_previous
+    gives them), so a rebuild compares with last round as it was then; `outputs` maps a kind (summary, report) to
+    the files written, whose SHA-256 a rebuild checks against."""
+    data = [_bytes(s) for s in result.sources.values()]  # read before the transaction: it is kept short
+    digests = {kind: [(p.name, _sha(p.read_bytes())) for p in paths] for kind, paths in (outputs or {}).items()}
+    where: dict[str, str] = {c.where: c.change for c in changes}
+    keyed = {(a.row.file, a.row.source): where[w] for a in result.actions
+             if (w := f"{a.row.file} {a.row.source}") in where}
+    snap = snapshot(result, name, as_of, keyed)
+    f = result.figures
+    with store.transaction() as db:
+        db.execute("DELETE FROM rounds WHERE name = ?", sql_values((name,)))
+        cur = db.execute(
+            "INSERT INTO rounds (name, as_of, recorded, plan_version, prefer, previous, previous_rows, "
+            "returns_expected, returns_received, actions, errors, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            sql_values((name, as_of.isoformat(), (recorded or datetime.now(UTC)).isoformat(timespec="seconds"),
+             result.plan.version, prefer, previous, None if previous_rows is None else json.dumps(list(previous_rows)),
+             f.returns_expected, f.returns_received, f.actions, f.errors, f.warnings)))
+        rid = cur.lastrowid
+        _sources(db, rid, result, data)
+        db.executemany("INSERT INTO partners VALUES (?,?,?,?,?,?,?)", (
+            sql_values((rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)))
+            for i, p in enumerate(snap.partners)))
+        db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", (
+            sql_values((rid, i, r.partner, r.priority, *(r.values[role] for role in ROLES),
+                        r.due.isoformat() if r.due else None, r.file, r.sheet, r.cell, a.row.source, a.row.kind,
+                        where.get(f"{a.row.file} {a.row.source}", "")))
+            for i, (a, r) in enumerate(zip(result.actions, snap.actions, strict=True))))
+        db.executemany("INSERT INTO problems (round_id, seq, note, file, sheet, cell, \"column\", value, code, "
+                       "severity, message, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+                           sql_values((rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code,
+                                       p.severity, p.message, _params(p)))
+                           for i, (note, p) in enumerate([*((True, p) for p in result.notes),
+                                                          *((False, p) for p in result.problems)])))
+        db.executemany("INSERT INTO outputs VALUES (?,?,?,?)",
+                       (sql_values((rid, kind, n, sha)) for kind, files in digests.items() for n, sha in files))
+        db.execute("DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM sources WHERE sha256 IS NOT NULL)")
+
+
+def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
+             data: list[tuple[bytes | None, tuple[Problem, ...]]]) -> None:
+    returns = {r.file: r for r in result.returns}
+    for i, (source, (content, problems)) in enumerate(zip(result.sources.values(), data, strict=True)):
+        sha = None
+        if content is not None:
+            sha = _sha(content)
+            db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha, content))
+        ret = returns[source.name]
+        db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", sql_values((
+            rid, i, source.name, sha, source.origin, _when(source.received),
+            None if source.via is None else str(source.via), source.sender, result.partner_of(ret),
+            result.return_state(ret), json.dumps([_problem(p) for p in problems]))))
+
+
+def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
+    """A source's bytes, or the problems that stand for them where there are none (a part of an email that could
+    not be taken out, a file that cannot be opened): a rebuilt source then reads as this one did."""
+    if source.problems or source.data is not None:
+        return source.data, source.problems
+    try:
+        return source.read(), ()
+    except Refused as e:
+        return None, (Problem(source.name, "", "", e.code, e.message),)
+
+
+def _problem(p: Problem) -> list[str]:
+    return [p.file, p.sheet, p.cell, p.code, p.message, p.column, p.value]
+
+
+def _params(p: Problem) -> str:
+    """The problem's parameters as JSON: `{}` until problems carry them."""
+    return json.dumps(dict(getattr(p, "params", ()) or ()), default=str)
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
