@@ -24,8 +24,8 @@ from plan_workbook.sources import Source, from_bytes
 
 
 @pytest.fixture(scope="module")
-def desk() -> Iterator[Running]:
-    with desk_command() as running:
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with desk_command("--store", str(tmp_path_factory.mktemp("desk") / "rounds.sqlite")) as running:
         running.enter()
         yield running
 
@@ -130,8 +130,8 @@ def test_the_next_round_and_its_workbooks(desk: Running, checked: str, plan: Pla
         assert [[c.value for c in r] for ws in mine for r in ws.iter_rows()] == \
             [[c.value for c in r] for ws in theirs for r in ws.iter_rows()]
     rounds = words(desk.get("/rounds").text)
-    assert "Q4 2021/22 31 March 2022" in rounds
-    assert "Q1 2022/23 30 June 2022" in rounds
+    assert "Q4 2021/22 31 March 2022 6 of 17" in rounds
+    assert "Q1 2022/23 30 June 2022 0 of 17 0 0 0" in rounds
 
 
 def test_every_answer_carries_the_strict_headers(desk: Running) -> None:

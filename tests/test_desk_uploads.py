@@ -16,19 +16,19 @@ from desk_run import Running, desk_thread, samples
 from plan_workbook import service
 from plan_workbook.desk.app import Limits, create_app
 from plan_workbook.desk.safety import Guard, Secret
-from plan_workbook.desk.shelf import MemoryShelf
+from plan_workbook.desk.shelf import Shelf
 from plan_workbook.desk.work import Desk
 from plan_workbook.plan import Plan
 from plan_workbook.sources.source import MAX_FILE_BYTES
 
 
-def app_for(plan: Plan, limits: Limits | None = None) -> Callable[[Secret], Guard]:
-    return lambda secret: create_app(Desk(plan, MemoryShelf()), secret, limits or Limits())
+def app_for(plan: Plan, store: Path, limits: Limits | None = None) -> Callable[[Secret], Guard]:
+    return lambda secret: create_app(Desk(plan, Shelf(plan, store)), secret, limits or Limits())
 
 
 @pytest.fixture(scope="module")
-def desk(plan: Plan) -> Iterator[Running]:
-    with desk_thread(app_for(plan)) as running:
+def desk(plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with desk_thread(app_for(plan, tmp_path_factory.mktemp("desk") / "rounds.sqlite")) as running:
         running.enter()
         assert running.start_round().status == 303
         yield running
@@ -68,8 +68,8 @@ def test_a_file_over_the_limit_is_refused_by_the_guard(desk: Running) -> None:
     assert desk.post("/remove", {"form_token": desk.form_token, "name": "huge.xlsx"}).status == 303
 
 
-def test_too_many_files_or_bytes_at_once(plan: Plan) -> None:
-    with desk_thread(app_for(plan, Limits(files=3, body=2 * 1024 * 1024))) as desk:
+def test_too_many_files_or_bytes_at_once(plan: Plan, tmp_path: Path) -> None:
+    with desk_thread(app_for(plan, tmp_path / "rounds.sqlite", Limits(files=3, body=2 * 1024 * 1024))) as desk:
         desk.enter()
         assert desk.start_round().status == 303
         four = samples()[:4]

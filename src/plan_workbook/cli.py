@@ -298,19 +298,24 @@ def partners(plan_path: Path | None) -> None:
 @click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1. Default: a free one.")
 @click.option("--no-browser", is_flag=True, help="Print the address only; do not open it in the browser.")
-def desk(plan_path: Path | None, port: int, no_browser: bool) -> None:
+@store_option
+def desk(plan_path: Path | None, port: int, no_browser: bool, store: Path) -> None:
     """Open the coordinator's desk: the round in a web page on this computer only (drop the returns, read the
     problems, download the summary, board page, feedback and templates, chase, start the next round).
 
     Example: plan-workbook desk
     """
+    from .desk import load_web_stack, serve
+
     try:
-        from .desk import serve
+        load_web_stack()
     except ModuleNotFoundError as e:
         if e.name not in {"starlette", "jinja2", "uvicorn", "multipart", "python_multipart"}:
             raise
         raise UsageError("the desk needs a few more packages: pip install 'plan-workbook[desk]'") from None
-    serve(_plan(plan_path), port, not no_browser, echo=click.echo)
+    if warning := service.store_warning(store):
+        click.echo(f"Warning: {warning}", err=True)
+    serve(_plan(plan_path), store, port, not no_browser, echo=click.echo)
 
 
 @contextlib.contextmanager

@@ -11,14 +11,18 @@ import socket
 import threading
 import webbrowser
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from ..plan import Plan
 
-if TYPE_CHECKING:  # the web stack is imported only to serve: the reading workers import desk.containers
-    from .shelf import Shelf
+__all__ = ["listen", "load_web_stack", "serve"]
 
-__all__ = ["listen", "serve"]
+
+def load_web_stack() -> None:
+    """Import the web packages (the [desk] extra) now, so a missing one is named before anything starts."""
+    import uvicorn  # noqa: F401
+
+    from . import app  # noqa: F401  (Starlette, Jinja2, python-multipart)
 
 
 def listen(port: int = 0) -> socket.socket:
@@ -30,19 +34,21 @@ def listen(port: int = 0) -> socket.socket:
     return sock
 
 
-def serve(plan: Plan, port: int = 0, open_browser: bool = True, shelf: Shelf | None = None,
+def serve(plan: Plan, store: Path, port: int = 0, open_browser: bool = True,
           echo: Callable[[str], object] = print) -> None:
-    """Serve the desk until Ctrl+C, printing its address (with the token) and opening it in the browser."""
+    """Serve the desk for the rounds in `store` until Ctrl+C, printing its address (with the token) and opening it
+    in the browser. The web stack is imported only here: the reading workers import desk.containers."""
     import uvicorn
 
     from .app import create_app
     from .safety import Guard, Secret
-    from .shelf import MemoryShelf
+    from .shelf import Shelf
     from .work import Desk
 
+    shelf = Shelf(plan, store)  # a store that cannot be used is refused before anything listens
     sock = listen(port)
     secret = Secret(secrets.token_urlsafe(32), sock.getsockname()[1])
-    app: Guard = create_app(Desk(plan, shelf or MemoryShelf()), secret)
+    app: Guard = create_app(Desk(plan, shelf), secret)
     url = f"http://127.0.0.1:{secret.port}/?token={secret.token}"
     echo(f"The desk for {plan.title} is at\n  {url}\nKeep this address to yourself. Press Ctrl+C to stop.")
     if open_browser:

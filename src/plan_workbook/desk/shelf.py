@@ -1,13 +1,17 @@
-"""Where the desk keeps each round's uploaded returns: a small interface, so the page does not care whether the
-files live in memory (this module) or in the round store."""
+"""Where the desk keeps each round's returns: the round store, and nothing else (no copy on disk). Each drop
+records the round again with every return it now holds, compared with the round before, as a merge would."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from pathlib import Path
 
+from .. import service
+from ..merge import Result
+from ..plan import Plan
 from ..sources import Source
+from ..store import Round, open_store, previous_round, previous_rows, record_round, round_sources, rounds
 
 
 @dataclass(frozen=True)
@@ -16,28 +20,38 @@ class RoundInfo:
     as_of: date
 
 
-class Shelf(Protocol):
-    def rounds(self) -> list[RoundInfo]:
-        """Every round, oldest first; the last is the current one."""
+class Shelf:
+    def __init__(self, plan: Plan, path: Path) -> None:
+        self.plan, self.path = plan, path
+        with open_store(path, plan):  # a store of another plan, or not a store, is refused at start-up
+            pass
+
+    def rounds(self) -> list[Round]:
+        """Every round, oldest first (by as-of date); the last is the current one."""
+        with open_store(self.path, self.plan) as store:
+            return rounds(store)
 
     def sources(self, name: str) -> list[Source]:
         """A round's returns, in the order they were dropped."""
+        with open_store(self.path, self.plan) as store:
+            return round_sources(store, name) if any(r.name == name for r in rounds(store)) else []
 
-    def keep(self, info: RoundInfo, sources: list[Source]) -> None:
-        """Keep a round with these returns, replacing what it held (a new round goes last)."""
+    def keep(self, info: RoundInfo, result: Result) -> None:
+        """Record a round as checked (its returns are the result's sources), replacing what it held, with the
+        challenge flags and the changes since the round before, as a merge records it."""
+        from ..rounds.challenge import add_challenges
+        from ..rounds.compare import compare
 
+        with open_store(self.path, self.plan) as store:
+            last_name = previous_round(store, info.name, info.as_of)
+            last = previous_rows(store, self.plan, last_name) if last_name else None
+            changes = compare(result, last) if last is not None else []
+            add_challenges(result, info.as_of, last)
+            record_round(store, result, info.name, info.as_of, previous=last_name, previous_rows=last,
+                         changes=changes)
 
-class MemoryShelf:
-    """Rounds kept only while the desk runs."""
-
-    def __init__(self) -> None:
-        self._rounds: dict[str, tuple[RoundInfo, list[Source]]] = {}
-
-    def rounds(self) -> list[RoundInfo]:
-        return [info for info, _ in self._rounds.values()]
-
-    def sources(self, name: str) -> list[Source]:
-        return list(self._rounds[name][1]) if name in self._rounds else []
-
-    def keep(self, info: RoundInfo, sources: list[Source]) -> None:
-        self._rounds[info.name] = (info, list(sources))
+    def write(self, info: RoundInfo, out: Path, board: Path) -> None:
+        """A round's summary workbook and board page, compared with the round before; recorded again with the
+        outputs' SHA-256, so `plan-workbook rebuild` can prove a copy is the one the desk gave."""
+        service.run_round(self.plan, self.sources(info.name), out, info.as_of, reports=[board], store=self.path,
+                          round_name=info.name)

@@ -39,6 +39,7 @@ class Desk:
     and a round is checked by worker processes that should not be started twice at once."""
 
     def __init__(self, plan: Plan, shelf: Shelf, check: Check | None = None) -> None:
+        """`check` reads and validates a round's returns (default: service.check)."""
         self.plan, self.shelf = plan, shelf
         self.check: Check = check or (lambda sources: service.check(plan, sources))
         self.lock = threading.RLock()
@@ -47,14 +48,17 @@ class Desk:
         self._templates: dict[str, bytes] = {}  # the plan's templates do not change while the desk runs
         self._notes: dict[str, list[Problem]] = {}  # by round: what the emails and zips dropped held besides returns
 
+    def rounds(self) -> list[RoundInfo]:
+        return [RoundInfo(r.name, r.as_of) for r in self.shelf.rounds()]
+
     @property
     def current(self) -> RoundInfo | None:
-        rounds = self.shelf.rounds()
+        rounds = self.rounds()
         return rounds[-1] if rounds else None
 
     @property
     def previous(self) -> RoundInfo | None:
-        rounds = self.shelf.rounds()
+        rounds = self.rounds()
         return rounds[-2] if len(rounds) > 1 else None
 
     def start_round(self, name: str, as_of: date) -> RoundInfo:
@@ -64,10 +68,14 @@ class Desk:
         if len(name) > MAX_ROUND_NAME:
             raise UsageError(f"A round's name may be at most {MAX_ROUND_NAME} characters.")
         with self.lock:
-            if any(r.name == name for r in self.shelf.rounds()):
+            if any(r.name == name for r in self.rounds()):
                 raise UsageError(f"There is already a round called {name}; give the new round another name.")
+            current = self.current
+            if current is not None and as_of <= current.as_of:
+                raise UsageError(f"The next round's date must be after {current.name}'s "
+                                 f"({current.as_of.strftime('%d %B %Y')}).")
             info = RoundInfo(name, as_of)
-            self.shelf.keep(info, [])
+            self._check_and_keep(info, [])
             return info
 
     def sources(self) -> list[Source]:
@@ -91,25 +99,29 @@ class Desk:
                     kept.pop(one.name, None)  # a corrected copy sent again goes last, as the newest
                     kept[one.name] = one
                     names.append(one.name)
-            self.shelf.keep(current, list(kept.values()))
-            self._changed(current)
+            self._check_and_keep(current, list(kept.values()))
             return names
 
     def remove(self, name: str) -> None:
         with self.lock:
             current = self._need_round()
-            self.shelf.keep(current, [s for s in self.shelf.sources(current.name) if s.name != name])
-            self._changed(current)
+            self._check_and_keep(current, [s for s in self.shelf.sources(current.name) if s.name != name])
 
     def result(self) -> Result:
-        """The current round checked (cached until a return is added or removed)."""
+        """The current round checked (kept until a return is added or removed)."""
         with self.lock:
             current = self._need_round()
             if self._result is None or self._result[0] != current.name:
-                result = self.check(self.shelf.sources(current.name))
-                result.notes = [*self._notes.get(current.name, []), *result.notes]
-                self._result = (current.name, result)
+                self._check_and_keep(current, self.shelf.sources(current.name))
+            assert self._result is not None
             return self._result[1]
+
+    def _check_and_keep(self, info: RoundInfo, sources: list[Source]) -> None:
+        result = self.check(sources)
+        result.notes = [*self._notes.get(info.name, []), *result.notes]
+        self.shelf.keep(info, result)
+        self._result = (info.name, result)
+        self._outputs.pop(info.name, None)
 
     def outputs(self, info: RoundInfo | None = None) -> Outputs:
         """A round's summary workbook and board page (the current round by default), compared with the round
@@ -117,17 +129,9 @@ class Desk:
         with self.lock:
             info = info or self._need_round()
             if info.name not in self._outputs:
-                rounds = [r.name for r in self.shelf.rounds()]
-                before = self.shelf.rounds()[rounds.index(info.name) - 1] if rounds.index(info.name) else None
-                previous = self.outputs(before).summary if before else None
                 with tempfile.TemporaryDirectory(prefix="plan-desk-") as tmp:
-                    folder = Path(tmp)
-                    last = None
-                    if previous is not None:
-                        last = folder / "previous.xlsx"
-                        last.write_bytes(previous)
-                    out, board = folder / "summary.xlsx", folder / "board.html"
-                    service.run_round(self.plan, self.shelf.sources(info.name), out, info.as_of, last, [board])
+                    out, board = Path(tmp) / "summary.xlsx", Path(tmp) / "board.html"
+                    self.shelf.write(info, out, board)
                     self._outputs[info.name] = Outputs(out.read_bytes(), board.read_bytes())
             return self._outputs[info.name]
 
@@ -172,10 +176,6 @@ class Desk:
         if current is None:
             raise UsageError("Start a round first.")
         return current
-
-    def _changed(self, info: RoundInfo) -> None:
-        self._result = None
-        self._outputs.pop(info.name, None)
 
 
 def upload_name(raw: str) -> str:
