@@ -117,13 +117,21 @@ class Guard:
         if not self.has_token(scope, headers):
             return 403, "Open the desk from its address", ("Open the address the desk printed when it started "
                                                            "(it has a token in it), or start the desk again.")
-        if scope["method"] not in SAFE_METHODS:
-            origin = headers.get("origin")
-            site = headers.get("sec-fetch-site")
-            if (origin is not None and origin.removeprefix("http://") not in self.secret.hosts()) or \
-                    (site is not None and site not in {"same-origin", "none"}):
-                return 403, "Refused", "A form may be sent to the desk only from the desk's own page."
+        if scope["method"] not in SAFE_METHODS and not self.same_origin(headers):
+            return 403, "Refused", "A form may be sent to the desk only from the desk's own page."
         return None
+
+    def same_origin(self, headers: dict[str, str]) -> bool:
+        """A form sent from the desk's own page. The browser says so in Sec-Fetch-Site, which no page can set;
+        without it (an older browser), Origin must be the desk's. With no-referrer, browsers send Origin: null for
+        a form, so that alone cannot tell."""
+        site, origin = headers.get("sec-fetch-site"), headers.get("origin")
+        if site is not None:
+            return site == "same-origin" and (origin in (None, "null") or self.own(origin))
+        return origin is not None and self.own(origin)
+
+    def own(self, origin: str) -> bool:
+        return origin.startswith("http://") and origin.removeprefix("http://") in self.secret.hosts()
 
     def has_token(self, scope: Scope, headers: dict[str, str]) -> bool:
         cookie: SimpleCookie = SimpleCookie()
