@@ -64,7 +64,7 @@ class Running:
     def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
                 cookie: bool = True, host: str | None = None) -> Answer:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-        sent = {"Host": host or self.host, **(headers or {})}
+        sent = {k: v for k, v in {"Host": host or self.host, **(headers or {})}.items() if v}  # "": not sent
         if cookie and self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:

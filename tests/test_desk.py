@@ -174,6 +174,8 @@ def test_a_cross_site_form_is_refused(desk: Running) -> None:
     assert desk.post("/start", form, headers={"Origin": "http://evil.example"}).status == 403
     assert desk.post("/start", form, headers={"Sec-Fetch-Site": "cross-site"}).status == 403
     assert desk.post("/start", form, headers={"Sec-Fetch-Site": "same-site"}).status == 403
+    assert desk.post("/start", form, headers={"Sec-Fetch-Site": "", "Origin": ""}).status == 403  # says nothing
+    assert desk.post("/start", form, headers={"Sec-Fetch-Site": "", "Origin": "null"}).status == 403
     assert desk.post("/start", {**form, "form_token": "guess"}).status == 403
     assert desk.post("/start", {"name": "Forged", "as_of": "2022-01-01"}).status == 403
     assert desk.post("/upload", {"form_token": "guess"}, samples()[:1]).status == 403
