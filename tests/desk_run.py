@@ -100,11 +100,11 @@ def multipart(fields: dict[str, str], files: list[tuple[str, bytes]], field_name
 
 
 @contextmanager
-def desk_command(*args: str) -> Iterator[Running]:
+def desk_command(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Running]:
     """`plan-workbook desk --no-browser` as a coordinator starts it; the address read from what it prints."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "plan_workbook", "desk", "--no-browser", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     try:
         assert proc.stdout is not None
         printed, found = "", None

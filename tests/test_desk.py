@@ -229,3 +229,25 @@ def test_without_the_extra_the_command_says_what_to_install(tmp_path: Path) -> N
                           check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == "Error: the desk needs a few more packages: pip install 'plan-workbook[desk]'"
+
+
+def test_the_returns_are_kept_only_in_the_store(tmp_path: Path, plan: Plan) -> None:
+    """Nothing but the store is left on disk: no upload spooled, no output left in the temporary folder; and a
+    desk started again on the same store (here, a second one) has the round and its returns."""
+    home, temp = tmp_path / "home", tmp_path / "temp"
+    home.mkdir()
+    temp.mkdir()
+    with desk_command(cwd=home, env={"TMPDIR": str(temp), "PLAN_WORKBOOK_STORE": ""}) as desk:
+        desk.enter()
+        assert desk.start_round().status == 303
+        assert desk.upload(samples()).status == 303
+        for path in ("/", "/summary.xlsx", "/board.html", "/feedback.zip", "/templates.zip", "/chase"):
+            assert desk.get(path).status == 200, path
+        assert sorted(p.name for p in home.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["rounds.sqlite"]
+        left = [p for p in temp.rglob("*") if not p.is_socket() and not p.name.startswith("pymp-")]
+        assert left == []  # only the reading workers' forkserver socket, in multiprocessing's own folder
+        with desk_command("--store", str(home / "rounds.sqlite")) as again:
+            again.enter()
+            page = again.get("/").text
+            assert "<h1>Q4 2021/22</h1>" in page
+            assert page.count('<section class="return"') == 6

@@ -217,3 +217,24 @@ def test_the_main_actions_with_the_keyboard_alone(desk: Running, browser: Any, t
     assert page.inner_text("h1") == "Chase messages"
     tab_to(page, "main a[href^='mailto:']")
     context.close()
+
+
+def test_it_works_with_javascript_off(desk: Running, browser: Any, tmp_path: Path) -> None:
+    """Every action is a plain link or form: a whole folder chosen with the folder button, no script needed."""
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    page.goto(desk.address)
+    page.fill("#round-name", "Q4 2021/22")
+    page.fill("#round-date", "2022-03-31")
+    page.click("button:has-text('Start the round')")
+    page.set_input_files("#folder", ROOT / "samples" / "returns")
+    page.click("button:has-text('Add the folder and check')")
+    assert "6 file(s) added and checked" in page.inner_text(".message")
+    assert page.locator("section.return").count() == 6
+    assert page.locator("p.drop-hint").is_hidden()  # the drop area is offered only where the script runs
+    summary = download(page, "Summary workbook", tmp_path / "summary.xlsx")
+    assert load_workbook(summary).sheetnames
+    page.click("nav >> text=Chase messages")
+    assert page.locator("textarea").count() >= 1
+    assert page.locator("button.copy").first.is_hidden()  # Copy needs the script; the text can still be selected
+    context.close()
