@@ -89,6 +89,8 @@ def shoot(page: Any, name: str, tmp_path: Path) -> None:
 def test_a_whole_round_as_the_coordinator_runs_it(desk: Running, browser: Any, tmp_path: Path) -> None:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 1000})
     page = context.new_page()
+    refused: list[str] = []  # what the page's policy stopped: nothing of the desk's own should be
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(desk.address)
     assert "token" not in page.url  # swapped for a cookie
     assert page.inner_text("h1") == "Start a round"
@@ -143,6 +145,7 @@ def test_a_whole_round_as_the_coordinator_runs_it(desk: Running, browser: Any, t
     assert "Q4 2021/22" in page.inner_text("table")
     assert "Q1 2022/23" in page.inner_text("table")
     shoot(page, "rounds", tmp_path)
+    assert refused == []
     context.close()
 
 

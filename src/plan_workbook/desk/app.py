@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from ..errors import PlanWorkbookError
 from ..sources.source import MAX_FILE_BYTES
 from .safety import BodyTooLarge, Guard, Secret, plain_page
-from .views import SEVERITY_WORDS, chase_view, round_view, status_css
+from .views import SEVERITY_WORDS, badge_styles, chase_view, round_view, status_css
 from .work import Desk, safe_file_name
 
 MiB = 1024 * 1024
@@ -164,4 +164,4 @@ def create_app(desk: Desk, secret: Secret, limits: Limits = Limits()) -> Guard:
         Mount("/static", StaticFiles(packages=[("plan_workbook.desk", "static")]), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: failed, HTTPException: failed})
-    return Guard(app, secret, limits.body)
+    return Guard(app, secret, limits.body, badge_styles(desk.plan))

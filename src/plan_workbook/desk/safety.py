@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from http.cookies import SimpleCookie
@@ -31,12 +32,20 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("plan_workbook.desk")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'none'; "
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; font-src 'none'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-           (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"), (b"x-frame-options", b"DENY"),
-           (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin"),
-           (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+OTHER_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                 (b"cache-control", b"no-store"), (b"x-frame-options", b"DENY"),
+                 (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin"),
+                 (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+
+
+def headers(styles: Sequence[str] = ()) -> list[tuple[bytes, bytes]]:
+    """The headers of every answer. `styles`: the only inline style attributes allowed, by hash (the status
+    badges the board's tables share, in the plan's colours); no other inline style, and no inline script."""
+    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in styles)
+    return [(b"content-security-policy", CSP.format(styles=f" 'unsafe-hashes'{hashes}" if styles else "").encode()),
+            *OTHER_HEADERS]
 SAFE_METHODS = {"GET", "HEAD"}
 
 
@@ -67,8 +76,9 @@ class Secret:
 
 
 class Guard:
-    def __init__(self, app: App, secret: Secret, max_body: int) -> None:
+    def __init__(self, app: App, secret: Secret, max_body: int, styles: Sequence[str] = ()) -> None:
         self.app, self.secret, self.max_body = app, secret, max_body
+        self.headers = headers(styles)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -82,8 +92,9 @@ class Guard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                ours = self.headers
                 message["headers"] = [(k, v) for k, v in message.get("headers", [])
-                                      if k.lower() not in {h for h, _ in HEADERS}] + HEADERS
+                                      if k.lower() not in {h for h, _ in ours}] + ours
             await send(message)
 
         try:

@@ -3,12 +3,13 @@ the page, the summary workbook and the board page never disagree."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 from ..merge import Result
-from ..outputs.board import NO_STATUS, colours, shape
+from ..outputs.board import NO_STATUS, badge, colours, shape
 from ..outputs.report import _chart as status_chart
 from ..plan import Plan
 from ..problems import Problem
@@ -62,6 +63,16 @@ def status_css(plan: Plan) -> str:
         fill, font = colours(plan, name)
         rules.append(f".{status_key(plan, name)} {{ background: #{fill}; color: #{font}; }}")
     return "\n".join(rules) + "\n"
+
+
+def badge_styles(plan: Plan) -> list[str]:
+    """The inline styles of outputs.board.badge, the only ones the page's policy lets through (by hash)."""
+    out = []
+    for name in [*plan.status_names, NO_STATUS]:
+        found = re.search(r'style="([^"]*)"', badge(plan, name))
+        if found:
+            out.append(found.group(1))
+    return out
 
 
 def chase_view(plan: Plan, found: Sequence[tuple[str, str]]) -> list[dict[str, str]]:

@@ -62,9 +62,7 @@ class Desk:
         return rounds[-2] if len(rounds) > 1 else None
 
     def start_round(self, name: str, as_of: date) -> RoundInfo:
-        name = " ".join(one_line(name).split())
-        if not name:
-            raise UsageError("Give the round a name, such as Q4 2021/22.")
+        name = " ".join(one_line(name).split()) or service.round_name_for(self.plan, as_of)  # as merge names it
         if len(name) > MAX_ROUND_NAME:
             raise UsageError(f"A round's name may be at most {MAX_ROUND_NAME} characters.")
         with self.lock:
