@@ -36,9 +36,10 @@ class Shelf:
         with open_store(self.path, self.plan) as store:
             return round_sources(store, name) if any(r.name == name for r in rounds(store)) else []
 
-    def keep(self, info: RoundInfo, result: Result) -> None:
+    def keep(self, info: RoundInfo, result: Result, record: bool = True) -> None:
         """Record a round as checked (its returns are the result's sources), replacing what it held, with the
-        challenge flags and the changes since the round before, as a merge records it."""
+        challenge flags and the changes since the round before, as a merge records it; without `record`, only
+        add the challenge flags (a round read back as it was recorded)."""
         from ..rounds.challenge import add_challenges
         from ..rounds.compare import compare
 
@@ -47,8 +48,9 @@ class Shelf:
             last = previous_rows(store, self.plan, last_name) if last_name else None
             changes = compare(result, last) if last is not None else []
             add_challenges(result, info.as_of, last)
-            record_round(store, result, info.name, info.as_of, previous=last_name, previous_rows=last,
-                         changes=changes)
+            if record:
+                record_round(store, result, info.name, info.as_of, previous=last_name, previous_rows=last,
+                             changes=changes)
 
     def write(self, info: RoundInfo, out: Path, board: Path) -> None:
         """A round's summary workbook and board page, compared with the round before; recorded again with the

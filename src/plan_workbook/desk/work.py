@@ -109,15 +109,15 @@ class Desk:
         """The current round checked (kept until a return is added or removed)."""
         with self.lock:
             current = self._need_round()
-            if self._result is None or self._result[0] != current.name:
-                self._check_and_keep(current, self.shelf.sources(current.name))
+            if self._result is None or self._result[0] != current.name:  # the desk started again: as recorded
+                self._check_and_keep(current, self.shelf.sources(current.name), record=False)
             assert self._result is not None
             return self._result[1]
 
-    def _check_and_keep(self, info: RoundInfo, sources: list[Source]) -> None:
+    def _check_and_keep(self, info: RoundInfo, sources: list[Source], record: bool = True) -> None:
         result = self.check(sources)
         result.notes = [*self._notes.get(info.name, []), *result.notes]
-        self.shelf.keep(info, result)
+        self.shelf.keep(info, result, record)
         self._result = (info.name, result)
         self._outputs.pop(info.name, None)
 
