@@ -40,6 +40,7 @@ class Running:
     port: int
     token: str
     cookies: dict[str, str] = field(default_factory=dict)
+    printed: str = ""  # what `plan-workbook desk` printed on starting
 
     @property
     def host(self) -> str:
@@ -118,7 +119,8 @@ def desk_command(*args: str, cwd: Path | None = None, env: dict[str, str] | None
             if found:
                 break
         assert found, f"the desk printed no address: {printed}{proc.stderr.read() if proc.stderr else ''}"
-        yield Running(int(found.group(1)), found.group(2))
+        printed += proc.stdout.readline()
+        yield Running(int(found.group(1)), found.group(2), printed=printed)
     finally:
         proc.terminate()
         proc.communicate(timeout=60)

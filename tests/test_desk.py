@@ -260,3 +260,11 @@ def test_the_returns_are_kept_only_in_the_store(tmp_path: Path, plan: Plan) -> N
             assert "<h1>Q4 2021/22</h1>" in page
             assert page.count('<section class="return"') == 6
         assert service.history(plan, home / "rounds.sqlite") == recorded  # read back, not recorded again
+
+
+def test_the_readme_shows_what_the_desk_prints(desk: Running) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"\$ plan-workbook desk\n(.*?)```", readme, re.DOTALL)
+    assert shown
+    expected = shown.group(1).replace("41093", str(desk.port)).replace("3kqZ…", desk.token)
+    assert desk.printed == expected
