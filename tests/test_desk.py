@@ -38,9 +38,11 @@ def checked(desk: Running) -> str:
     assert desk.start_round().status == 303
     answer = desk.upload(samples())
     assert answer.status == 303, answer.text
-    assert answer.headers["location"].startswith("/?done=6%20file")
-    page = desk.get("/")
+    assert answer.headers["location"] == "/?done=added&n=6#problems"
+    page = desk.get("/?done=added&n=6")
     assert page.status == 200
+    assert "6 file(s) added and checked." in page.text
+    assert "Nonsense" not in desk.get("/?done=Nonsense").text  # the address cannot put words on the page
     return page.text
 
 

@@ -53,12 +53,19 @@ def create_app(desk: Desk, secret: Secret, limits: Limits = Limits()) -> Guard:
             raise HTTPException(403, "This form is out of date or not from the desk; reload the page and try again.")
         return dict(data)
 
+    def done(request: Request) -> str | None:
+        """What was just done, said by the page itself: the address names it by a word, never in its own text."""
+        n, current = request.query_params.get("n", ""), desk.current
+        said = {"started": f"Started {current.name}." if current else None, "removed": "Removed.",
+                "added": f"{n} file(s) added and checked." if n.isdigit() else None, "none": "No files were chosen."}
+        return said.get(request.query_params.get("done", ""))
+
     async def home(request: Request) -> Response:
         if desk.current is None:
-            return render("start.html", today=date.today().isoformat(), message=request.query_params.get("done"))
+            return render("start.html", today=date.today().isoformat(), message=done(request))
         result = await run_in_threadpool(desk.result)
-        return render("round.html", **round_view(result), previous=desk.previous,
-                      message=request.query_params.get("done"), today=date.today().isoformat())
+        return render("round.html", **round_view(result), previous=desk.previous, message=done(request),
+                      today=date.today().isoformat())
 
     async def start(request: Request) -> Response:
         fields = await form(request)
@@ -68,10 +75,10 @@ def create_app(desk: Desk, secret: Secret, limits: Limits = Limits()) -> Guard:
             return render("start.html", 400, today=date.today().isoformat(),
                           message="Give the round's date as a date, such as 2022-03-31.")
         try:
-            info = desk.start_round(str(fields.get("name", "")), as_of)
+            await run_in_threadpool(desk.start_round, str(fields.get("name", "")), as_of)
         except PlanWorkbookError as e:
             return render("start.html", 400, today=date.today().isoformat(), message=str(e))
-        return RedirectResponse(f"/?done=Started {info.name}.", 303)
+        return RedirectResponse("/?done=started", 303)
 
     async def upload(request: Request) -> Response:
         try:
@@ -87,7 +94,7 @@ def create_app(desk: Desk, secret: Secret, limits: Limits = Limits()) -> Guard:
                                     "again.")
             files = [f for f in data.getlist("returns") if isinstance(f, UploadFile) and f.filename]
             if not files:
-                return RedirectResponse("/?done=No files were chosen.", 303)
+                return RedirectResponse("/?done=none", 303)
             if len(desk.sources()) + len(files) > limits.round_files:
                 return render("message.html", 413, title="Nothing was taken",
                               text=f"A round keeps at most {limits.round_files} returns; none of these were taken.")
@@ -96,12 +103,12 @@ def create_app(desk: Desk, secret: Secret, limits: Limits = Limits()) -> Guard:
             await data.close()
         names = await run_in_threadpool(desk.drop, dropped)
         await run_in_threadpool(desk.result)
-        return RedirectResponse(f"/?done={len(names)} file(s) added and checked.#problems", 303)
+        return RedirectResponse(f"/?done=added&n={len(names)}#problems", 303)
 
     async def remove(request: Request) -> Response:
         fields = await form(request)
         await run_in_threadpool(desk.remove, str(fields.get("name", "")))
-        return RedirectResponse("/?done=Removed.", 303)
+        return RedirectResponse("/?done=removed", 303)
 
     def download(data: bytes, name: str, kind: str) -> Response:
         return Response(data, media_type=kind, headers={"content-disposition": f'attachment; filename="{name}"'})
