@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,15 @@ from plan_workbook.fill import write_filled
 from plan_workbook.plan import Plan, load_plan
 
 RA, IR, SC = "Raising Awareness", "Improving our Response", "Strengthening Communities"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_round_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The round store of merges run by session and module fixtures, before any test's own (below)."""
+    path = tmp_path_factory.mktemp("store") / "rounds.sqlite"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLAN_WORKBOOK_STORE", str(path))
+        yield path
 
 
 @pytest.fixture(autouse=True)

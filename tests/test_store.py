@@ -324,3 +324,51 @@ def test_readme_round_store_lines_run_as_shown(tmp_path: Path) -> None:
         got = same(done.stdout)
         assert got.startswith(same(head)) if cut else got.rstrip() == same(head), command
     assert (tmp_path / "rounds.sqlite").exists()
+
+
+def test_rebuild_of_a_round_of_emails_zips_and_oddities_is_byte_identical(tmp_path: Path,
+                                                                            make_return: MakeReturn) -> None:
+    """Returns by email (their Date and sender shown), in a zip, an email with no workbook, the same file twice, a
+    file that is skipped, last round's summary in the folder and --prefer newest: all come back from the store."""
+    from mails import eml, zipped
+
+    police, city = SAMPLES / "leicestershire-police.xlsx", SAMPLES / "leicester-city-council.xlsx"
+    returns = folder(tmp_path, "returns", 3)
+    (returns / "police.eml").write_bytes(eml("Q4 return", "Ann <ann@leics.police.uk>",
+                                             [("police-q4.xlsx", police.read_bytes())]))
+    (returns / "no-attachment.eml").write_bytes(eml("Our return", "bob@example.org"))
+    (returns / "city.zip").write_bytes(zipped({"city.xlsx": city.read_bytes()}))
+    shutil.copyfile(city, returns / "city copy.xlsx")
+    (returns / "notes.txt").write_text("see the returns")
+    assert make_return("police-again", rows={RA: [action()]}).parent == returns  # another Police return
+    code, out = run("merge", str(returns), "--out", str(returns / "summary.xlsx"), "--as-of", "2022-03-31")
+    code, out = run("merge", str(returns), "--out", str(tmp_path / "q4.xlsx"), "--as-of", "2022-03-31",
+                    "--prefer", "newest")
+    assert code == 1, out
+    code, out = run("merge", str(returns), "--out", str(tmp_path / "trial.xlsx"), "--as-of", "2022-03-31",
+                    "--prefer", "newest", "--no-store", "--format", "json")
+    codes = {p["code"] for p in json.loads(out)["problems"]}
+    assert codes >= {"own-output-skipped", "no-return-attached", "same-file", "return-superseded", "file-skipped"}
+    shutil.rmtree(returns)
+    code, out = run("rebuild", "--round", Q4, "--out", str(tmp_path / "again.xlsx"))
+    assert code == 0, out
+    assert (tmp_path / "again.xlsx").read_bytes() == (tmp_path / "q4.xlsx").read_bytes()
+
+
+def test_a_return_changed_during_the_merge_is_not_recorded(tmp_path: Path, round_store: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store keeps the bytes that were merged, or nothing: a return saved again while it was being merged
+    stops the round being recorded (the partner's new file is not what the summary shows)."""
+    returns = folder(tmp_path, "returns", 2)
+    real = service.check
+
+    def check_then_save_again(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        shutil.copyfile(SAMPLES / "victim-first.xlsx", returns / "leicester-city-council.xlsx")
+        return result
+
+    monkeypatch.setattr(service, "check", check_then_save_again)
+    code, out = run("merge", str(returns), "--out", str(tmp_path / "s.xlsx"), "--as-of", "2022-03-31")
+    assert (code, out) == (2, f"Error: {returns / 'leicester-city-council.xlsx'} changed while the round was being "
+                              "merged, so the round was not recorded; run merge again\n")
+    assert run("history")[1] == f"No rounds recorded in {round_store} yet.\n"

@@ -3,6 +3,7 @@ merges at once both record their rounds (the second waits for the first's transa
 
 from __future__ import annotations
 
+import random
 import shutil
 import signal
 import sqlite3
@@ -116,3 +117,41 @@ def test_two_merges_at_once_both_record_their_rounds(tmp_path: Path, round_store
         counts = db.execute("SELECT r.name, r.previous, COUNT(*) FROM rounds r JOIN actions a ON a.round_id = r.id "
                             "GROUP BY r.id ORDER BY r.as_of").fetchall()
     assert counts == [(Q3, None, 16), (Q4, None, 16)]
+
+
+def test_sigkill_at_random_moments_leaves_each_round_old_or_new(tmp_path: Path, round_store: Path) -> None:
+    """Merges of Q4 alternating between six and three returns, killed at random moments: Q3 stays as it was, and Q4
+    is always one whole round (its sources, actions and problems agreeing), never a mixture."""
+    three = tmp_path / "three"
+    three.mkdir()
+    for f in sorted(SAMPLES.glob("*.xlsx"))[:3]:
+        shutil.copyfile(f, three / f.name)
+    assert CliRunner().invoke(main, merge_args(SAMPLES, tmp_path / "q3.xlsx", "2021-12-31")).exit_code == 1
+    q3 = dump(round_store)
+    span = {}
+    for returns in (three, SAMPLES):
+        start = time.monotonic()
+        assert subprocess.run([sys.executable, "-m", "plan_workbook",
+                               *merge_args(returns, tmp_path / "q4.xlsx", "2022-03-31")], check=False).returncode == 1
+        span[returns] = time.monotonic() - start
+    whole = {3: (8, 3), 6: (16, 6)}  # returns in the round -> (its actions, the files they are in)
+    rng = random.Random(13)
+    outcomes = []
+    for i in range(10):
+        returns = three if i % 2 == 0 else SAMPLES
+        proc = subprocess.Popen([sys.executable, "-m", "plan_workbook",
+                                 *merge_args(returns, tmp_path / "q4.xlsx", "2022-03-31")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.6, 1.2) * span[returns])  # weighted towards the end, where the round is recorded
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = dump(round_store)
+        assert [r for r in now["rounds"] if r[1] == Q3] == [r for r in q3["rounds"] if r[1] == Q3]
+        with sqlite3.connect(round_store) as db:
+            (rid, actions), = db.execute("SELECT id, actions FROM rounds WHERE name = ?", (Q4,)).fetchall()
+            sources = db.execute("SELECT COUNT(*) FROM sources WHERE round_id = ?", (rid,)).fetchone()[0]
+            stored = db.execute("SELECT COUNT(*) FROM actions WHERE round_id = ?", (rid,)).fetchone()[0]
+            files = db.execute("SELECT COUNT(DISTINCT file) FROM actions WHERE round_id = ?", (rid,)).fetchone()[0]
+        assert (actions, stored, files) == (whole[sources][0], *whole[sources]), (i, sources)
+        outcomes.append(sources)
+    print("returns in Q4 after each kill:", outcomes)

@@ -11,10 +11,11 @@ from typing import Any, cast
 
 from ..errors import UsageError
 from ..plan import ROLES, Plan
-from ..problems import Code, Problem
+from ..problems import Problem
 from ..rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from ..sources.source import Source, from_bytes
 from .db import Store
+from .problems import FIELDS, problem_from
 
 ORDER = "ORDER BY as_of, recorded, name"  # oldest first
 
@@ -97,15 +98,15 @@ def round_sources(store: Store, name: str) -> list[Source]:
         source = from_bytes(sname, bytes(data) if data is not None else b"", origin,
                             datetime.fromisoformat(received) if received else None)
         out.append(replace(source, data=None if data is None else source.data, via=Path(via) if via else None,
-                           sender=sender, problems=tuple(_problem(p) for p in json.loads(problems))))
+                           sender=sender, problems=tuple(problem_from(p) for p in json.loads(problems))))
     return out
 
 
 def round_notes(store: Store, name: str) -> list[Problem]:
     """The notes about finding a round's returns (what was skipped), which no source holds."""
-    return [Problem(f, s, c, cast(Code, code), m, col, v) for f, s, c, col, v, code, m in store.conn.execute(
-        'SELECT file, sheet, cell, "column", value, code, message FROM problems WHERE round_id = ? AND note = 1 '
-        "ORDER BY seq", (_id(store, name),))]
+    cur = store.conn.execute('SELECT file, sheet, cell, "column", value, code, message, params FROM problems '
+                             "WHERE round_id = ? AND note = 1 ORDER BY seq", (_id(store, name),))
+    return [problem_from({**dict(zip(FIELDS, row, strict=False)), "params": json.loads(row[-1])}) for row in cur]
 
 
 def snapshots(store: Store) -> list[Snapshot]:
@@ -166,8 +167,3 @@ def _id(store: Store, name: str) -> int:
     if row is None:
         find_round(store, name)  # raises, listing the rounds there are
     return int(row[0])
-
-
-def _problem(fields: list[str]) -> Problem:
-    file, sheet, cell, code, message, column, value = fields
-    return Problem(file, sheet, cell, cast(Code, code), message, column, value)

@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import OutputError
 from ..plan import ROLES
 from ..problems import Problem
 from ..rounds.snapshot import snapshot
 from ..sources.source import Refused, Source
 from .db import Store, sql_values
+from .problems import params, problem_dict, problem_from
 
 if TYPE_CHECKING:
     from ..merge import Result
@@ -31,6 +33,7 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
     the files written, whose SHA-256 a rebuild checks against."""
     data = [_bytes(s) for s in result.sources.values()]  # read before the transaction: it is kept short
     digests = {kind: [(p.name, _sha(p.read_bytes())) for p in paths] for kind, paths in (outputs or {}).items()}
+    _as_merged(result, data)
     where: dict[str, str] = {c.where: c.change for c in changes}
     keyed = {(a.row.file, a.row.source): where[w] for a in result.actions
              if (w := f"{a.row.file} {a.row.source}") in where}
@@ -77,7 +80,16 @@ def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
         db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", sql_values((
             rid, i, source.name, sha, source.origin, _when(source.received),
             None if source.via is None else str(source.via), source.sender, result.partner_of(ret),
-            result.return_state(ret), json.dumps([_problem(p) for p in problems]))))
+            result.return_state(ret), json.dumps([problem_dict(p) for p in problems], default=str))))
+
+
+def _as_merged(result: Result, data: list[tuple[bytes | None, tuple[Problem, ...]]]) -> None:
+    """The store keeps only the bytes that were merged: a file saved again since it was read is refused."""
+    read = {r.file: r.digest for r in result.returns}
+    for source, (content, _) in zip(result.sources.values(), data, strict=True):
+        if content is not None and read.get(source.name) and _sha(content) != read[source.name]:
+            raise OutputError(f"{source.name} changed while the round was being merged, so the round was not "
+                              "recorded; run merge again")
 
 
 def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
@@ -88,16 +100,12 @@ def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
     try:
         return source.read(), ()
     except Refused as e:
-        return None, (Problem(source.name, "", "", e.code, e.message),)
-
-
-def _problem(p: Problem) -> list[str]:
-    return [p.file, p.sheet, p.cell, p.code, p.message, p.column, p.value]
+        return None, (problem_from({"file": source.name, "sheet": "", "cell": "", "column": "", "value": "",
+                                    "code": e.code, "message": e.message, "params": params(e)}),)
 
 
 def _params(p: Problem) -> str:
-    """The problem's parameters as JSON: `{}` until problems carry them."""
-    return json.dumps(dict(getattr(p, "params", ()) or ()), default=str)
+    return json.dumps(params(p), default=str)
 
 
 def _when(value: datetime | None) -> str | None:
