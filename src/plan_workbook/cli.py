@@ -294,6 +294,30 @@ def partners(plan_path: Path | None) -> None:
         click.echo(f"{p.name}{aliases}{tag}")
 
 
+@main.command()
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), help=PLAN_HELP)
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1. Default: a free one.")
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open it in the browser.")
+@store_option
+def desk(plan_path: Path | None, port: int, no_browser: bool, store: Path) -> None:
+    """Open the coordinator's desk: the round in a web page on this computer only (drop the returns, read the
+    problems, download the summary, board page, feedback and templates, chase, start the next round).
+
+    Example: plan-workbook desk
+    """
+    from .desk import load_web_stack, serve
+
+    try:
+        load_web_stack()
+    except ModuleNotFoundError as e:
+        if e.name not in {"starlette", "jinja2", "uvicorn", "multipart", "python_multipart"}:
+            raise
+        raise UsageError("the desk needs a few more packages: pip install 'plan-workbook[desk]'") from None
+    if warning := service.store_warning(store):
+        click.echo(f"Warning: {warning}", err=True)
+    serve(_plan(plan_path), store, port, not no_browser, echo=click.echo)
+
+
 @contextlib.contextmanager
 def _progress(sources: list[Source]) -> Iterator[Callable[[Source], None]]:
     """A progress bar on the terminal while several returns are read; nothing otherwise."""

@@ -1,0 +1,59 @@
+"""Where the desk keeps each round's returns: the round store, and nothing else (no copy on disk). Each drop
+records the round again with every return it now holds, compared with the round before, as a merge would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .. import service
+from ..merge import Result
+from ..plan import Plan
+from ..sources import Source
+from ..store import Round, open_store, previous_round, previous_rows, record_round, round_sources, rounds
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    name: str
+    as_of: date
+
+
+class Shelf:
+    def __init__(self, plan: Plan, path: Path) -> None:
+        self.plan, self.path = plan, path
+        with open_store(path, plan):  # a store of another plan, or not a store, is refused at start-up
+            pass
+
+    def rounds(self) -> list[Round]:
+        """Every round, oldest first (by as-of date); the last is the current one."""
+        with open_store(self.path, self.plan) as store:
+            return rounds(store)
+
+    def sources(self, name: str) -> list[Source]:
+        """A round's returns, in the order they were dropped."""
+        with open_store(self.path, self.plan) as store:
+            return round_sources(store, name) if any(r.name == name for r in rounds(store)) else []
+
+    def keep(self, info: RoundInfo, result: Result, record: bool = True) -> None:
+        """Record a round as checked (its returns are the result's sources), replacing what it held, with the
+        challenge flags and the changes since the round before, as a merge records it; without `record`, only
+        add the challenge flags (a round read back as it was recorded)."""
+        from ..rounds.challenge import add_challenges
+        from ..rounds.compare import compare
+
+        with open_store(self.path, self.plan) as store:
+            last_name = previous_round(store, info.name, info.as_of)
+            last = previous_rows(store, self.plan, last_name) if last_name else None
+            changes = compare(result, last) if last is not None else []
+            add_challenges(result, info.as_of, last)
+            if record:
+                record_round(store, result, info.name, info.as_of, previous=last_name, previous_rows=last,
+                             changes=changes)
+
+    def write(self, info: RoundInfo, out: Path, board: Path) -> None:
+        """A round's summary workbook and board page, compared with the round before; recorded again with the
+        outputs' SHA-256, so `plan-workbook rebuild` can prove a copy is the one the desk gave."""
+        service.run_round(self.plan, self.sources(info.name), out, info.as_of, reports=[board], store=self.path,
+                          round_name=info.name)
