@@ -23,7 +23,6 @@ from .reading.fixes import Action, Read, read_and_fix
 from .reading.isolate import Failure, Limits, MiB, run_isolated
 from .reading.normalise import partner_in_name
 from .reading.reader import Return
-from .rules import check_actions
 from .sources.files import file_source, not_a_file
 from .sources.source import Refused, Source
 from .text import file_name
@@ -303,6 +302,8 @@ def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callabl
     for ret, _, fixes in reads:
         if not ret.set_aside:
             by_file[ret.file] += fixes
+    from .rules import check_actions  # pandas and pandera: imported only where returns are checked
+
     for p in [*check_actions(plan, actions), *scan_actions(plan, actions), *extra]:
         by_file[p.file].append(p)
     rank = {"": 0, L.FRONT_SHEET: 1, **{pr.sheet: i for i, pr in enumerate(plan.priorities, 2)}}
