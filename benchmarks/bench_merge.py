@@ -65,6 +65,26 @@ for f in files:
     wb.close()
 """
 
+WARM = """
+import statistics, sys, time
+from pathlib import Path
+from plan_workbook.plan import load_plan
+from plan_workbook.service import open_checker
+from plan_workbook.sources.source import from_bytes
+if __name__ == "__main__":
+    data = Path(sys.argv[1]).read_bytes()
+    start = time.perf_counter()
+    with open_checker(load_plan()) as checker:
+        checker.check([from_bytes("dropped.xlsx", data)])
+        first = time.perf_counter() - start
+        times = []
+        for _ in range(int(sys.argv[2])):
+            t = time.perf_counter()
+            checker.check([from_bytes("dropped.xlsx", data)])
+            times.append(time.perf_counter() - t)
+    print(f"{first:.2f} {statistics.median(times) * 1000:.1f}")
+"""
+
 
 def sentence(i: int, n: int) -> str:
     return " ".join(WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(n))
@@ -238,6 +258,10 @@ def main() -> None:
             print(f"baseline / merge = {results['baseline'][0] / results['merge'][0]:.1f}x  (target >= 5x)")
         print(f"validate / floor = {results['validate'][0] / floor:.1f}x  (target <= 3x)")
         print(f"merge / floor    = {results['merge'][0] / floor:.1f}x")
+        warm = subprocess.run([sys.executable, "-c", WARM, str(files[0]), "20"], capture_output=True, text=True,
+                              check=True).stdout.split()
+        print(f"warm re-check of one return (service.open_checker, the desk): {warm[1]} ms, median of 20 "
+              f"(the first check, with start-up and imports: {warm[0]} s)")
         if scale:
             print("\n| returns | merge (s) | merge peak, all processes (MiB) | validate (s) "
                   "| validate peak, all processes (MiB) |")
