@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .plan import Plan
 from .problems import Problem
@@ -93,7 +94,7 @@ class Finding:
 def scan(text: str, ignore: Iterable[str] = ()) -> list[Finding]:
     """Personal data in `text`, in order of position; `ignore` holds names that are never a person's (the
     plan's partners, such as 'Victim First'). Overlapping finds keep the earlier, longer one."""
-    ignored = frozenset(" ".join(w.split()).casefold() for w in ignore)
+    ignored = _ignored(tuple(ignore))
     found: list[Finding] = []
     for p in PATTERNS:
         for m in p.regex.finditer(text):
@@ -107,6 +108,12 @@ def scan(text: str, ignore: Iterable[str] = ()) -> list[Finding]:
         if not kept or f.start >= kept[-1].end:
             kept.append(f)
     return kept
+
+
+@lru_cache(maxsize=16)
+def _ignored(words: tuple[str, ...]) -> frozenset[str]:
+    """The names to ignore, made once for the many cells of a merge (not once a cell)."""
+    return frozenset(" ".join(w.split()).casefold() for w in words)
 
 
 def redact(text: str, ignore: Iterable[str] = ()) -> str:
@@ -123,7 +130,7 @@ SCANNED = ("action", "update")  # the roles a board reads in full
 
 def scan_actions(plan: Plan, actions: Iterable[Action]) -> list[Problem]:
     """A `personal-data` warning at each action or update cell that seems to hold personal data."""
-    partners = [w for p in plan.partners for w in (p.name, *p.aliases)]
+    partners = tuple(w for p in plan.partners for w in (p.name, *p.aliases))
     out = []
     for a in actions:
         for role in SCANNED:
