@@ -235,8 +235,16 @@ def default_jobs(n_files: int) -> int:
 def readers(plan: Plan, jobs: int = 1, limits: Limits | None = None,
             method: str | None = None) -> Workers[Source, Read]:
     """Worker processes that read and fix returns, kept for as many calls of check_returns as the caller likes."""
-    work = partial(read_and_fix, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
+    work = partial(read_and_scan, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
     return Workers(work, jobs, limits, preload=WORKER_IMPORTS, method=method)
+
+
+def read_and_scan(plan: Plan, source: Source, debug: bool = False) -> Read:
+    """A worker's whole job on one return: read it, fix it, and scan its actions for personal data; the scan's
+    warnings go with the fixes (both count only for a return that is not set aside). Done here, the scan runs
+    in the workers, side by side, not in this process after them."""
+    ret, actions, fixes = read_and_fix(plan, source, debug=debug)
+    return ret, actions, [*fixes, *scan_actions(plan, actions)]
 
 
 def read_returns(plan: Plan, sources: list[Source], jobs: int = 1, limits: Limits | None = None,
@@ -253,7 +261,7 @@ def read_returns(plan: Plan, sources: list[Source], jobs: int = 1, limits: Limit
         read = workers.map(wanted)
     else:
         limits = limits or Limits()
-        work = partial(read_and_fix, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
+        work = partial(read_and_scan, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
         read = run_isolated(work, wanted, jobs, limits, preload=WORKER_IMPORTS, method=method)
     with contextlib.closing(read):  # stops the workers even if the caller stops early
         for source, early in zip(sources, refused, strict=True):
@@ -317,7 +325,7 @@ def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callabl
             by_file[ret.file] += fixes
     from .rules import check_actions  # pandas and pandera: imported only where returns are checked
 
-    for p in [*check_actions(plan, actions), *scan_actions(plan, actions), *extra]:
+    for p in [*check_actions(plan, actions), *extra]:  # (the personal-data scan ran in the workers)
         by_file[p.file].append(p)
     rank = {"": 0, L.FRONT_SHEET: 1, **{pr.sheet: i for i, pr in enumerate(plan.priorities, 2)}}
 
