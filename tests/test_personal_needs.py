@@ -16,7 +16,8 @@ PIECES = ["victim ", "Witness: ", "VICTİM ", "vıctim ", "Mr ", "Mrs. ", "Ms ",
           "crime ref ", "ıncident no ", "LOG number ", "CRN ", "URN: ", "21*0123456 ", "CR/012345/21 ", "DOB ",
           "d.o.b ", "Do.B ", "date of birth ", "BORN on ", "02/03/1985 ", "2 March 1985 ", "0116 222 2222 ",
           "+44 7700 900123 ", "LE1 6ZG ", "AB 12 34 56 C ", "j.smith@example.org ", "@x ", "ſuspect ", "perpetrator ",
-          "offender ", "complainant ", "the ", "and ", "١٢٣٤٥٦٧٨٩٠١ "]
+          "offender ", "complainant ", "the ", "and ", "١٢٣٤٥٦٧٨٩٠١ ", "(0116) 22222 ", "RA1 2AB ", "le16zg ",
+          "AB123456C ", "0", "7", " ", "-"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -36,6 +36,8 @@ Referral Referrals Journey Needs Assessment Assessments Feedback Information Per
 _DATE = r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
 _NAME = r"[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?"
 _DIGIT = re.compile(r"\d")
+_LETTER_DIGIT = re.compile(r"[A-Za-z]\d")
+_CAPITAL_DIGIT = re.compile(r"[A-Z]\s?\d")
 _CRIME_WORDS = ("crime", "incident", "occurrence", "log")
 _ROLE_WORDS = ("victim", "witness", "suspect", "offender", "complainant", "perpetrator")
 # Letters that (?i) matches to an ASCII letter but str.lower() does not lower to one.
@@ -65,16 +67,16 @@ PATTERNS: tuple[Pattern, ...] = (
             re.compile(r"(?<![\w+])(?:\(0\d{2,4}\)\s?\d(?:[\s\-]?\d){4,7}"
                        r"|(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s\-]{0,2}\d){8,9})(?![\d/])"),
             example="0116 222 2222, +44 7700 900123", not_example="2021/22, 01/04/2022, 100000 leaflets",
-            needs=lambda text, _: _DIGIT.search(text) is not None),
+            needs=lambda text, _: len(_DIGIT.findall(text)) >= 8),  # the shortest number: (01xx) and 5 digits
     Pattern("a UK postcode", "[postcode removed]",
             re.compile(r"\b([A-Za-z]{1,2})\d[A-Za-z\d]?\s?\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}\b"),
             accept=lambda m, _: m.group(1).upper() in POSTCODE_AREAS,
             example="LE1 6ZG", not_example="RA1 2AB (an action code: RA is no postcode area)",
-            needs=lambda text, _: _DIGIT.search(text) is not None),
+            needs=lambda text, _: _LETTER_DIGIT.search(text) is not None),
     Pattern("a National Insurance number", "[NI number removed]",
             re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"),
             example="AB 12 34 56 C", not_example="GB123456A (never issued), AB123456E (no such last letter)",
-            needs=lambda text, _: _DIGIT.search(text) is not None),
+            needs=lambda text, _: _CAPITAL_DIGIT.search(text) is not None and len(_DIGIT.findall(text)) >= 6),
     Pattern("a police crime reference", "[crime reference removed]",
             re.compile(r"(?i:\b(?:crime|incident|occurrence|log)\s*(?:ref(?:erence)?|number|no)\b\.?|\bCRN\b|\bURN\b)"
                        r"[\s:#.\-]*(?:(?i:is)\s+)?([A-Z]{0,4}[/\-*]?\d[\dA-Z]*(?:[/\-*]\d[\dA-Z]*)*)"

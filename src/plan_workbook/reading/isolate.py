@@ -17,6 +17,7 @@ worker's committed memory. Time is watched by the parent on every platform.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import shutil
@@ -269,6 +270,7 @@ def _serve(conn: Connection, func: Callable[[Any], Any], memory: int, log: str) 
     os.close(fd)
     if memory:
         limit_memory(memory)
+    gc.freeze()  # what the worker started with (the imported modules) is never garbage: the collector skips it
     try:
         conn.send(("ready", "", ""))
     except OSError:
