@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import IR, RA, MakeReturn, action
@@ -59,3 +62,17 @@ def test_checker_gives_what_check_gives_call_after_call(plan: Plan, make_return:
     assert [(p.file, p.code) for p in dropped.problems] == [("dropped.xlsx", "action-missing"),
                                                             ("dropped.xlsx", "lead-unknown")]
     assert not any(w.proc.is_alive() for w in checker.workers.pool.workers)  # closed with the block
+
+
+def test_readme_checker_example_runs() -> None:
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## From Python"):readme.index("## How a return is read")]
+    code = [c for c in re.findall(r"```python\n(.*?)```", section, re.DOTALL) if "open_checker" in c]
+    assert len(code) == 1
+    done = subprocess.run([sys.executable, "-c", code[0]], cwd=root, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["victim-first.xlsx", "rutland-county-council.xlsx"]
+    assert "'lead-unknown'" in lines[0]
