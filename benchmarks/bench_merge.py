@@ -136,21 +136,25 @@ def make_returns(plan: Plan, n: int, folder: Path) -> list[Path]:
     return paths
 
 
-def _tree(root: int) -> list[int]:
-    """`root` and every process descended from it (the forkserver and the workers it forks)."""
+def _tree(root: int) -> dict[int, float]:
+    """`root` and every process descended from it (the forkserver and the workers it forks), each with the CPU
+    seconds it has used so far."""
     parents: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-            parents.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    found, todo = {}, [root]
     while todo:
         pid = todo.pop()
-        found.append(pid)
+        found[pid] = cpu.get(pid, 0.0)
         todo.extend(parents.get(pid, []))
     return found
 
@@ -169,26 +173,31 @@ def _kib(pid: int) -> tuple[int, int]:
     return rss, hwm
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float]:
-    """Wall seconds of one run, and its memory over all its processes: the largest sum of resident sizes seen
-    at any moment (sampled every 20 ms), and the sum of each process's own peak (an upper bound: the peaks
-    need not coincide). Its own processes only: the benchmark's memory is never counted."""
+def measure(cmd: list[str]) -> tuple[float, float, float, float]:
+    """Wall seconds of one run; its memory over all its processes: the largest sum of resident sizes seen at
+    any moment (sampled every 20 ms), and the sum of each process's own peak (an upper bound: the peaks need not
+    coincide); and the CPU seconds of all its processes (as last sampled), which the machine's load changes
+    less than wall time. Its own processes only: the benchmark's are never counted."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak_sum, own_peaks = 0, dict[int, int]()
+    err = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a chatty run never blocks on it
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    peak_sum, own_peaks, cpu = 0, dict[int, int](), dict[int, float]()
     with contextlib.suppress(FileNotFoundError):  # no /proc (not Linux): wall time only
         while proc.poll() is None:
-            sizes = {pid: _kib(pid) for pid in _tree(proc.pid)}
+            tree = _tree(proc.pid)
+            sizes = {pid: _kib(pid) for pid in tree}
             peak_sum = max(peak_sum, sum(rss for rss, _ in sizes.values()))
             for pid, (_, hwm) in sizes.items():
                 own_peaks[pid] = max(own_peaks.get(pid, 0), hwm)
+                cpu[pid] = max(cpu.get(pid, 0.0), tree[pid])
             time.sleep(0.02)
-    err = proc.stderr.read() if proc.stderr else b""
     proc.wait()
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return wall, peak_sum / 1024, sum(own_peaks.values()) / 1024
+        err.seek(0)
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.read().decode()[-2000:]}")
+    err.close()
+    return wall, peak_sum / 1024, sum(own_peaks.values()) / 1024, sum(cpu.values())
 
 
 def subset(folder: Path, files: list[Path], n: int) -> Path:
@@ -241,22 +250,24 @@ def main() -> None:
         }
         if args.skip_baseline:
             del tasks["baseline"]
-        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in tasks}
+        runs: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in tasks}
         for _ in range(args.repeat):  # interleaved: a change of load on the machine hits every task alike
             for name, cmd in tasks.items():
                 runs[name].append(measure(cmd))
-        results = {name: tuple(statistics.median(r[i] for r in rs) for i in range(3)) for name, rs in runs.items()}
-        print(f"\n| task | wall (s, median of {args.repeat}) | ms per return | peak memory, all processes (MiB) "
-              "| sum of each process's peak (MiB) |")
-        print("|---|---:|---:|---:|---:|")
-        for name, (wall, mib, peaks) in results.items():
+        results = {name: tuple(statistics.median(r[i] for r in rs) for i in range(4)) for name, rs in runs.items()}
+        print(f"\n| task | wall (s, median of {args.repeat}) | ms per return | CPU, all processes (s) "
+              "| peak memory, all processes (MiB) | sum of each process's peak (MiB) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, (wall, mib, peaks, cpu) in results.items():
             per = f"{wall / args.n * 1000:.1f}" if not re.match(r"--help|validate 1", name) else ""
-            print(f"| {name} | {wall:.2f} | {per} | {mib:.0f} | {peaks:.0f} |")
+            print(f"| {name} | {wall:.2f} | {per} | {cpu:.1f} | {mib:.0f} | {peaks:.0f} |")
         print()
         floor = results["floor"][0]
         if "baseline" in results:
-            print(f"baseline / merge = {results['baseline'][0] / results['merge'][0]:.1f}x  (target >= 5x)")
-        print(f"validate / floor = {results['validate'][0] / floor:.1f}x  (target <= 3x)")
+            print(f"baseline / merge = {results['baseline'][0] / results['merge'][0]:.1f}x  (target >= 5x; "
+                  f"CPU seconds: {results['baseline'][3] / results['merge'][3]:.1f}x)")
+        print(f"validate / floor = {results['validate'][0] / floor:.1f}x  (target <= 3x; "
+              f"CPU seconds: {results['validate'][3] / results['floor'][3]:.1f}x)")
         print(f"merge / floor    = {results['merge'][0] / floor:.1f}x")
         warm = subprocess.run([sys.executable, "-c", WARM, str(files[0]), "20"], capture_output=True, text=True,
                               check=True).stdout.split()
