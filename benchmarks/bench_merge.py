@@ -278,8 +278,11 @@ def main() -> None:
                   "| validate peak, all processes (MiB) |")
             print("|---:|---:|---:|---:|---:|")
             for n in scale:
-                d = folder if n == len(files) else main_set if n == args.n else subset(folder, files, n)
-                m, v = measure(merge(d)), measure(validate(d))  # once each: memory hardly varies between runs
+                if n == args.n:  # measured above
+                    m, v = results["merge"], results["validate"]
+                else:
+                    d = folder if n == len(files) else subset(folder, files, n)
+                    m, v = measure(merge(d)), measure(validate(d))  # once each: memory hardly varies between runs
                 print(f"| {n:,} | {m[0]:.2f} | {m[1]:.0f} | {v[0]:.2f} | {v[1]:.0f} |", flush=True)
 
 
