@@ -28,7 +28,9 @@ AWKWARD = ["=1+2", "+44 116", "-5 days", "@SUM(A1)", "\tTabbed", " lead space", 
 
 def both(result: Result, tmp_path: Path, changes: list[Change] | None = None) -> tuple[Path, Path]:
     fast = write_summary(result, tmp_path / "streamed.xlsx", AS_OF, changes)
-    slow = write_summary(result, tmp_path / "xlsxwriter.xlsx", AS_OF, changes, stream_rows=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(summarise, "STREAM_ROWS", False)
+        slow = write_summary(result, tmp_path / "xlsxwriter.xlsx", AS_OF, changes)
     return fast, slow
 
 

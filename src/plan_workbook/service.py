@@ -24,8 +24,8 @@ from .sources import Source, find_sources
 if TYPE_CHECKING:  # merge imports pandas: only the functions that check returns need it, so --help stays quick
     from .merge import Prefer, Result
 
-__all__ = ["Checker", "build_all_templates", "build_template", "chase", "check", "feedback", "find_sources",
-           "load_plan", "open_checker", "roll_forward", "run_round"]
+__all__ = ["build_all_templates", "build_template", "chase", "check", "feedback", "find_sources", "load_plan",
+           "roll_forward", "run_round"]
 
 def build_template(plan: Plan, out: Path, partner: str | None = None, password: str | None = None) -> str | None:
     """Write the template (personalised for `partner`, a name or alias, when given); returns the partner's name."""
@@ -52,49 +52,6 @@ def check(plan: Plan, sources: Sequence[Source], prefer: Prefer | None = None, j
 
     with open_checker(plan, jobs or default_jobs(len(sources))) as checker:
         return checker.check(sources, prefer, notes, progress)
-
-
-class Checker:
-    """Checks returns, again and again, with the same worker processes: for a long-running caller (a web page
-    that re-checks each return dropped on it), which then pays for starting the workers and importing pandas
-    once. Use as a context manager, or call close(); made by open_checker."""
-
-    def __init__(self, plan: Plan, jobs: int = 1) -> None:
-        from .reading import WORKER_IMPORTS
-        from .reading.isolate import warm_up
-
-        warm_up(WORKER_IMPORTS)  # the workers' server imports the reader while this process imports pandas
-        from .merge import readers
-
-        self.plan = plan
-        self.workers = readers(plan, jobs)
-
-    def check(self, sources: Sequence[Source], prefer: Prefer | None = None, notes: Iterable[Problem] = (),
-              progress: Callable[[Source], None] | None = None) -> Result:
-        """As service.check: read and validate `sources`, writing nothing."""
-        from .merge import check_returns
-
-        result = check_returns(self.plan, sources, progress=progress, prefer=prefer, workers=self.workers)
-        result.notes = [*notes, *result.notes]
-        return result
-
-    def close(self) -> None:
-        self.workers.close()
-
-    def __enter__(self) -> Checker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def open_checker(plan: Plan, jobs: int = 1) -> Checker:
-    """A Checker whose `jobs` worker processes stay between checks:
-
-        with open_checker(plan) as checker:
-            result = checker.check([from_bytes(name, data)])  # sources.source.from_bytes
-    """
-    return Checker(plan, jobs)
 
 
 def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, previous: Path | None = None,
@@ -203,3 +160,46 @@ def same_file(a: Path, b: Path) -> bool:
         return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
     except (OSError, ValueError):
         return False
+
+
+class Checker:
+    """Checks returns, again and again, with the same worker processes: for a long-running caller (a web page
+    that re-checks each return dropped on it), which then pays for starting the workers and importing pandas
+    once. Use as a context manager, or call close(); made by open_checker."""
+
+    def __init__(self, plan: Plan, jobs: int = 1) -> None:
+        from .reading import WORKER_IMPORTS
+        from .reading.isolate import warm_up
+
+        warm_up(WORKER_IMPORTS)  # the workers' server imports the reader while this process imports pandas
+        from .merge import readers
+
+        self.plan = plan
+        self.workers = readers(plan, jobs)
+
+    def check(self, sources: Sequence[Source], prefer: Prefer | None = None, notes: Iterable[Problem] = (),
+              progress: Callable[[Source], None] | None = None) -> Result:
+        """As service.check: read and validate `sources`, writing nothing."""
+        from .merge import check_returns
+
+        result = check_returns(self.plan, sources, progress=progress, prefer=prefer, workers=self.workers)
+        result.notes = [*notes, *result.notes]
+        return result
+
+    def close(self) -> None:
+        self.workers.close()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_checker(plan: Plan, jobs: int = 1) -> Checker:
+    """A Checker whose `jobs` worker processes stay between checks:
+
+        with open_checker(plan) as checker:
+            result = checker.check([from_bytes(name, data)])  # sources.source.from_bytes
+    """
+    return Checker(plan, jobs)

@@ -46,6 +46,7 @@ PARTNER_STATE_WORDS = {"received": "received", "nil": "nothing to report", "empt
 # Issues: the JSON's fields, the ones a person reads (and prints) first
 ISSUE_FIELDS = ("file", "sheet", "cell", "severity", "message", "column", "value", "code")
 NO_STATUS_FILL = "D9D9D9"  # grey: no colour of its own, and the word "No status" beside it
+STREAM_ROWS = True  # False: every cell through XlsxWriter, the same file more slowly (tests compare the two)
 
 
 def action_headers(result: Result) -> list[str]:
@@ -60,18 +61,16 @@ def action_values(a: Action) -> list[Any]:
             *(a.values[r] for r in SCREEN_ROLES), row.kind, row.file, row.source]
 
 
-def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] | None = None,
-                  stream_rows: bool = True) -> Path:
+def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] | None = None) -> Path:
     """The summary workbook; with `changes` (from compare.compare), a Changes sheet and the direction
-    of travel per priority on the Summary sheet. `stream_rows=False` writes every cell through XlsxWriter: the
-    same file, slower; tests compare the two."""
+    of travel per priority on the Summary sheet."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
     # Excel's accessibility checker asks for a document title; no person's name or path goes in the properties.
     wb.set_properties({"title": f"{result.plan.title}: combined summary", "author": "plan-workbook",
                        "created": FIXED_TIME})
-    styles = _Styles(wb, result, stream_rows)
+    styles = _Styles(wb, result, STREAM_ROWS)
     _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of, changes)
     widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
     due = len(PRINTED_WIDTHS) - 1
