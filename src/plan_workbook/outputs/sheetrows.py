@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import weakref
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -39,6 +40,7 @@ class SheetRows:
     def __init__(self, sheet: int, columns: int, plain: set[int | None], quoted: int, date_xf: int) -> None:
         self.part = f"xl/worksheets/sheet{sheet}.xml"
         self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - open until packed; close() ends it
+        weakref.finalize(self, self.file.close)  # and, should writing stop half way, being dropped
         self.letters = [xl_col_to_name(c) for c in range(columns)]
         self.plain, self.quoted, self.date = plain, quoted, date_xf
         self.last = 0  # the last row written (0: the header only)

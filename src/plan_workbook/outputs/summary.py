@@ -94,14 +94,16 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
            (_issue_values(p.as_dict()) for p in result.problems), [24, 18, 6, 9, 70, 14, 24, 20],
            printed=ISSUE_FIELDS.index("message") + 1)
     _data(wb, styles, result, returns, changes or [])
-    wb.close()
-    if styles.streamed:
-        buf.seek(0)
-        write_atomic(out, partial(pack, buf, styles.streamed))
+    try:
+        wb.close()
+        if styles.streamed:
+            buf.seek(0)
+            write_atomic(out, partial(pack, buf, styles.streamed))
+        else:
+            write_atomic(out, buf.getvalue())
+    finally:
         for rows in styles.streamed:
             rows.close()
-    else:
-        write_atomic(out, buf.getvalue())
     return out
 
 
