@@ -5,8 +5,10 @@
 
 The N returns are made from the real template: three priority sheets with 40 filled actions each, text of
 realistic length, and a few problems in every return (a lower-case status, an unknown lead, a Red action with
-no update). Each measurement runs in its own process, so wall time includes start-up and imports, and peak
-memory is that process's maximum resident set size (from wait4).
+no update). Each measurement runs in its own process, so wall time includes start-up and imports. Peak memory
+counts every process of the run (the command, the forkserver and its workers) and nothing of the benchmark's
+own. The tasks are interleaved in each repeat, so a change of load on a shared machine hits them alike, and a
+second table gives merge and validate at several numbers of returns.
 
   merge     plan-workbook merge DIR --out summary.xlsx      (read, validate, write the summary)
   validate  plan-workbook validate DIR --format json        (read and validate only)
@@ -17,6 +19,7 @@ memory is that process's maximum resident set size (from wait4).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -60,6 +63,26 @@ for f in files:
     for name in sheets:
         cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
     wb.close()
+"""
+
+WARM = """
+import statistics, sys, time
+from pathlib import Path
+from plan_workbook.plan import load_plan
+from plan_workbook.service import open_checker
+from plan_workbook.sources.source import from_bytes
+if __name__ == "__main__":
+    data = Path(sys.argv[1]).read_bytes()
+    start = time.perf_counter()
+    with open_checker(load_plan()) as checker:
+        checker.check([from_bytes("dropped.xlsx", data)])
+        first = time.perf_counter() - start
+        times = []
+        for _ in range(int(sys.argv[2])):
+            t = time.perf_counter()
+            checker.check([from_bytes("dropped.xlsx", data)])
+            times.append(time.perf_counter() - t)
+    print(f"{first:.2f} {statistics.median(times) * 1000:.1f}")
 """
 
 
@@ -113,17 +136,77 @@ def make_returns(plan: Plan, n: int, folder: Path) -> list[Path]:
     return paths
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one process."""
+def _tree(root: int) -> dict[int, float]:
+    """`root` and every process descended from it (the forkserver and the workers it forks), each with the CPU
+    seconds it has used so far."""
+    parents: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    found, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        found[pid] = cpu.get(pid, 0.0)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def _kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of one process in KiB; zeros once it has gone."""
+    rss = hwm = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, hwm
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float, float]:
+    """Wall seconds of one run; its memory over all its processes: the largest sum of resident sizes seen at
+    any moment (sampled every 20 ms), and the sum of each process's own peak (an upper bound: the peaks need not
+    coincide); and the CPU seconds of all its processes (as last sampled), which the machine's load changes
+    less than wall time. Its own processes only: the benchmark's are never counted."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    err = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a chatty run never blocks on it
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    peak_sum, own_peaks, cpu = 0, dict[int, int](), dict[int, float]()
+    with contextlib.suppress(FileNotFoundError):  # no /proc (not Linux): wall time only
+        while proc.poll() is None:
+            tree = _tree(proc.pid)
+            sizes = {pid: _kib(pid) for pid in tree}
+            peak_sum = max(peak_sum, sum(rss for rss, _ in sizes.values()))
+            for pid, (_, hwm) in sizes.items():
+                own_peaks[pid] = max(own_peaks.get(pid, 0), hwm)
+                cpu[pid] = max(cpu.get(pid, 0.0), tree[pid])
+            time.sleep(0.02)
+    proc.wait()
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode not in (0, 1):
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+        err.seek(0)
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.read().decode()[-2000:]}")
+    err.close()
+    return wall, peak_sum / 1024, sum(own_peaks.values()) / 1024, sum(cpu.values())
+
+
+def subset(folder: Path, files: list[Path], n: int) -> Path:
+    """A folder of the first `n` returns, as hard links (no copies)."""
+    sub = folder.parent / f"returns-{n}"
+    sub.mkdir()
+    for f in files[:n]:
+        os.link(f, sub / f.name)
+    return sub
 
 
 def main() -> None:
@@ -132,44 +215,83 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes for plan-workbook")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown")
     ap.add_argument("--skip-baseline", action="store_true", help="leave out the slow pandas baseline")
+    ap.add_argument("--scale", default="100,300,1000,3000",
+                    help="numbers of returns for the memory table of merge and validate ('' for none)")
     args = ap.parse_args()
+    scale = sorted({int(x) for x in args.scale.split(",") if x.strip()})
     plan = load_plan()
     tool = [sys.executable, "-m", "plan_workbook"]
     sheets = "|".join(p.sheet for p in plan.priorities)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "returns"
         t0 = time.perf_counter()
-        files = make_returns(plan, args.n, folder)
+        files = make_returns(plan, max([args.n, *scale]), folder)
         size = sum(f.stat().st_size for f in files) / len(files) / 1024
-        print(f"{args.n} returns made in {time.perf_counter() - t0:.1f} s ({size:.0f} kB each, "
+        print(f"{len(files)} returns made in {time.perf_counter() - t0:.1f} s ({size:.0f} kB each, "
               f"{len(plan.priorities) * ACTIONS_PER_SHEET} actions each); jobs={args.jobs}; "
-              f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores")
+              f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+              f"{platform.machine()}, {_memory_gib()} GiB")
+        main_set = folder if len(files) == args.n else subset(folder, files, args.n)
+
+        def merge(d: Path) -> list[str]:
+            return [*tool, "merge", str(d), "--out", f"{tmp}/summary.xlsx", "--as-of", "2022-03-31",
+                    "--jobs", str(args.jobs)]
+
+        def validate(d: Path) -> list[str]:
+            return [*tool, "validate", str(d), "--format", "json", "--jobs", str(args.jobs)]
+
         tasks = {
-            "merge": [*tool, "merge", str(folder), "--out", f"{tmp}/summary.xlsx", "--as-of", "2022-03-31",
-                      "--jobs", str(args.jobs)],
-            "validate": [*tool, "validate", str(folder), "--format", "json", "--jobs", str(args.jobs)],
-            "baseline": [sys.executable, "-c", BASELINE, str(folder), sheets, f"{tmp}/baseline.xlsx"],
-            "floor": [sys.executable, "-c", FLOOR, str(folder), sheets],
+            "merge": merge(main_set),
+            "validate": validate(main_set),
+            "baseline": [sys.executable, "-c", BASELINE, str(main_set), sheets, f"{tmp}/baseline.xlsx"],
+            "floor": [sys.executable, "-c", FLOOR, str(main_set), sheets],
             "--help": [*tool, "--help"],
             "validate 1 return": [*tool, "validate", str(files[0])],
         }
         if args.skip_baseline:
             del tasks["baseline"]
-        results: dict[str, tuple[float, float]] = {}
-        for name, cmd in tasks.items():
-            runs = [measure(cmd) for _ in range(args.repeat)]
-            results[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
-    print(f"\n| task | wall (s, median of {args.repeat}) | ms per return | peak memory (MiB) |")
-    print("|---|---:|---:|---:|")
-    for name, (wall, mib) in results.items():
-        per = f"{wall / args.n * 1000:.1f}" if not re.match(r"--help|validate 1", name) else ""
-        print(f"| {name} | {wall:.2f} | {per} | {mib:.0f} |")
-    print()
-    floor = results["floor"][0]
-    if "baseline" in results:
-        print(f"baseline / merge = {results['baseline'][0] / results['merge'][0]:.1f}x  (target >= 5x)")
-    print(f"validate / floor = {results['validate'][0] / floor:.1f}x  (target <= 3x)")
-    print(f"merge / floor    = {results['merge'][0] / floor:.1f}x")
+        runs: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in tasks}
+        for _ in range(args.repeat):  # interleaved: a change of load on the machine hits every task alike
+            for name, cmd in tasks.items():
+                runs[name].append(measure(cmd))
+        results = {name: tuple(statistics.median(r[i] for r in rs) for i in range(4)) for name, rs in runs.items()}
+        print(f"\n| task | wall (s, median of {args.repeat}) | ms per return | CPU, all processes (s) "
+              "| peak memory, all processes (MiB) | sum of each process's peak (MiB) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, (wall, mib, peaks, cpu) in results.items():
+            per = f"{wall / args.n * 1000:.1f}" if not re.match(r"--help|validate 1", name) else ""
+            print(f"| {name} | {wall:.2f} | {per} | {cpu:.1f} | {mib:.0f} | {peaks:.0f} |")
+        print()
+        floor = results["floor"][0]
+        if "baseline" in results:
+            print(f"baseline / merge = {results['baseline'][0] / results['merge'][0]:.1f}x  (target >= 5x; "
+                  f"CPU seconds: {results['baseline'][3] / results['merge'][3]:.1f}x)")
+        print(f"validate / floor = {results['validate'][0] / floor:.1f}x  (target <= 3x; "
+              f"CPU seconds: {results['validate'][3] / results['floor'][3]:.1f}x)")
+        print(f"merge / floor    = {results['merge'][0] / floor:.1f}x")
+        warm = subprocess.run([sys.executable, "-c", WARM, str(files[0]), "20"], capture_output=True, text=True,
+                              check=True).stdout.split()
+        print(f"warm re-check of one return (service.open_checker, the desk): {warm[1]} ms, median of 20 "
+              f"(the first check, with start-up and imports: {warm[0]} s)")
+        if scale:
+            print("\n| returns | merge (s) | merge peak, all processes (MiB) | validate (s) "
+                  "| validate peak, all processes (MiB) |")
+            print("|---:|---:|---:|---:|---:|")
+            for n in scale:
+                if n == args.n:  # measured above
+                    m, v = results["merge"], results["validate"]
+                else:
+                    d = folder if n == len(files) else subset(folder, files, n)
+                    m, v = measure(merge(d)), measure(validate(d))  # once each: memory hardly varies between runs
+                print(f"| {n:,} | {m[0]:.2f} | {m[1]:.0f} | {v[0]:.2f} | {v[1]:.0f} |", flush=True)
+
+
+def _memory_gib() -> str:
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return "?"
+    return f"{kib / 1024 / 1024:.0f}"
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def test_a_return_that_crashes_the_reader_leaves_the_round_whole(make_return: Ma
         make_return(name, partner, {RA: [action(f"{name} stall")]})
     folder = tmp_path / "returns"
     out = tmp_path / "summary.xlsx"
-    monkeypatch.setattr(merge, "read_and_fix", read_or_abort)  # sent to the workers by name, like the real one
+    monkeypatch.setattr(merge, "read_and_scan", read_or_abort)  # sent to the workers by name, like the real one
     result = CliRunner().invoke(main, ["merge", str(folder), "--out", str(out), "--as-of", "2022-03-31",
                                        "--format", "json", "--jobs", jobs])
     assert result.exit_code == 1, result.output

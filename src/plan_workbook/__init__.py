@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Any
 from .errors import OutputError, PlanError, PlanWorkbookError, UsageError
 from .plan import Plan, load_plan
 from .problems import Problem
-from .service import build_all_templates, build_template, chase, check, feedback, roll_forward, run_round
+from .service import (
+    Checker,
+    build_all_templates,
+    build_template,
+    chase,
+    check,
+    feedback,
+    open_checker,
+    roll_forward,
+    run_round,
+)
 from .sources import Source, file_source, find_sources, from_bytes
 
 if TYPE_CHECKING:
@@ -19,6 +29,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Checker",
     "OutputError",
     "Plan",
     "PlanError",
@@ -37,6 +48,7 @@ __all__ = [
     "find_sources",
     "from_bytes",
     "load_plan",
+    "open_checker",
     "roll_forward",
     "run_round",
 ]

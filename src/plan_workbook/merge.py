@@ -20,10 +20,9 @@ from .plan import Plan
 from .problems import Problem, count, short
 from .reading import WORKER_IMPORTS
 from .reading.fixes import Action, Read, read_and_fix
-from .reading.isolate import Failure, Limits, MiB, run_isolated
+from .reading.isolate import Failure, Limits, MiB, Workers, run_isolated
 from .reading.normalise import partner_in_name
 from .reading.reader import Return
-from .rules import check_actions
 from .sources.files import file_source, not_a_file
 from .sources.source import Refused, Source
 from .text import file_name
@@ -233,17 +232,37 @@ def default_jobs(n_files: int) -> int:
 
 
 
+def readers(plan: Plan, jobs: int = 1, limits: Limits | None = None,
+            method: str | None = None) -> Workers[Source, Read]:
+    """Worker processes that read and fix returns, kept for as many calls of check_returns as the caller likes."""
+    work = partial(read_and_scan, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
+    return Workers(work, jobs, limits, preload=WORKER_IMPORTS, method=method)
+
+
+def read_and_scan(plan: Plan, source: Source, debug: bool = False) -> Read:
+    """A worker's whole job on one return: read it, fix it, and scan its actions for personal data; the scan's
+    warnings go with the fixes (both count only for a return that is not set aside). Done here, the scan runs
+    in the workers, side by side, not in this process after them."""
+    ret, actions, fixes = read_and_fix(plan, source, debug=debug)
+    return ret, actions, [*fixes, *scan_actions(plan, actions)]
+
+
 def read_returns(plan: Plan, sources: list[Source], jobs: int = 1, limits: Limits | None = None,
-                 method: str | None = None) -> Iterator[Read]:
-    """Each return read and fixed, in the order given, in `jobs` worker processes (one for jobs <= 1), so
-    a return that crashes the reader, exhausts its memory or hangs is a problem for that return alone. A worker
-    is given the source itself: a file's path (it reads the file) or an in-memory source's bytes."""
+                 method: str | None = None, workers: Workers[Source, Read] | None = None) -> Iterator[Read]:
+    """Each return read and fixed, in the order given, in `jobs` worker processes (one for jobs <= 1), or in
+    `workers` (from `readers`), so a return that crashes the reader, exhausts its memory or hangs is a problem
+    for that return alone. A worker is given the source itself: a file's path (it reads the file) or an
+    in-memory source's bytes."""
     # decided here, for files: nothing that could block is handed on
     refused = [_unread(s, r) if s.path is not None and (r := not_a_file(s.path)) else None for s in sources]
     wanted = [s for s, r in zip(sources, refused, strict=True) if r is None]
-    limits = limits or Limits()
-    work = partial(read_and_fix, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
-    read = run_isolated(work, wanted, jobs, limits, preload=WORKER_IMPORTS, method=method)
+    if workers is not None:
+        limits = workers.pool.limits
+        read = workers.map(wanted)
+    else:
+        limits = limits or Limits()
+        work = partial(read_and_scan, plan, debug=DEBUG.get())  # the setting travels with the work, into each worker
+        read = run_isolated(work, wanted, jobs, limits, preload=WORKER_IMPORTS, method=method)
     with contextlib.closing(read):  # stops the workers even if the caller stops early
         for source, early in zip(sources, refused, strict=True):
             if early is not None:
@@ -272,16 +291,17 @@ def _failed(source: Source, failure: Failure, limits: Limits) -> Read:
 
 
 def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callable[[Source], None] | None = None,
-                  prefer: Prefer | None = None, jobs: int = 1) -> Result:
+                  prefer: Prefer | None = None, jobs: int = 1, workers: Workers[Source, Read] | None = None) -> Result:
     """Read and validate every return (a source, or a path read as a file source). `prefer="newest"` keeps
-    only the newest return of each partner. Returns are read in `jobs` worker processes (one for jobs <= 1),
-    with the same result for any number, so that whatever one return does to the reader, every other is read."""
+    only the newest return of each partner. Returns are read in `jobs` worker processes (one for jobs <= 1), or
+    in `workers` kept by the caller, with the same result for any number, so that whatever one return does to the
+    reader, every other is read."""
     sources = [file_source(s) if isinstance(s, Path) else s for s in inputs]
     named = Counter(s.name for s in sources)
     if any(n > 1 for n in named.values()):  # a name is how every output and every later step finds a return
         raise UsageError("two returns have the same name: " + ", ".join(sorted(k for k, n in named.items() if n > 1)))
     reads = []
-    for source, read in zip(sources, read_returns(plan, sources, jobs), strict=True):
+    for source, read in zip(sources, read_returns(plan, sources, jobs, workers=workers), strict=True):
         reads.append(read)
         if progress:
             progress(source)
@@ -297,7 +317,9 @@ def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callabl
     for ret, _, fixes in reads:
         if not ret.set_aside:
             by_file[ret.file] += fixes
-    for p in [*check_actions(plan, actions), *scan_actions(plan, actions), *extra]:
+    from .rules import check_actions  # pandas and pandera: imported only where returns are checked
+
+    for p in [*check_actions(plan, actions), *extra]:  # (the personal-data scan ran in the workers)
         by_file[p.file].append(p)
     rank = {"": 0, L.FRONT_SHEET: 1, **{pr.sheet: i for i, pr in enumerate(plan.priorities, 2)}}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .plan import Plan
 from .problems import Problem
@@ -34,6 +35,13 @@ Referral Referrals Journey Needs Assessment Assessments Feedback Information Per
 
 _DATE = r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
 _NAME = r"[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+)?"
+_DIGIT = re.compile(r"\d")
+_LETTER_DIGIT = re.compile(r"[A-Za-z]\d")
+_CAPITAL_DIGIT = re.compile(r"[A-Z]\s?\d")
+_CRIME_WORDS = ("crime", "incident", "occurrence", "log")
+_ROLE_WORDS = ("victim", "witness", "suspect", "offender", "complainant", "perpetrator")
+# Letters that (?i) matches to an ASCII letter but str.lower() does not lower to one.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
 @dataclass(frozen=True)
@@ -45,39 +53,52 @@ class Pattern:
     accept: Callable[[re.Match[str], frozenset[str]], bool] | None = None  # a further test of a match
     example: str = ""  # a true case, for the README
     not_example: str = ""  # a false case, for the README
+    # What a text must have for the pattern to match at all (given the text, and its lower case as the regex's
+    # (?i) sees it): most cells have none of it, and this test is many times quicker than the regex.
+    needs: Callable[[str, str], bool] | None = None
 
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("an email address", "[email removed]",
             re.compile(r"(?<![\w.+\-])[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"),
-            example="j.smith@example.org", not_example="@LeicsPolice (a handle, no domain)"),
+            example="j.smith@example.org", not_example="@LeicsPolice (a handle, no domain)",
+            needs=lambda text, _: "@" in text),
     Pattern("a UK phone number", "[phone number removed]",
             re.compile(r"(?<![\w+])(?:\(0\d{2,4}\)\s?\d(?:[\s\-]?\d){4,7}"
                        r"|(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s\-]{0,2}\d){8,9})(?![\d/])"),
-            example="0116 222 2222, +44 7700 900123", not_example="2021/22, 01/04/2022, 100000 leaflets"),
+            example="0116 222 2222, +44 7700 900123", not_example="2021/22, 01/04/2022, 100000 leaflets",
+            needs=lambda text, _: len(_DIGIT.findall(text)) >= 8),  # the shortest number: (01xx) and 5 digits
     Pattern("a UK postcode", "[postcode removed]",
             re.compile(r"\b([A-Za-z]{1,2})\d[A-Za-z\d]?\s?\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}\b"),
             accept=lambda m, _: m.group(1).upper() in POSTCODE_AREAS,
-            example="LE1 6ZG", not_example="RA1 2AB (an action code: RA is no postcode area)"),
+            example="LE1 6ZG", not_example="RA1 2AB (an action code: RA is no postcode area)",
+            needs=lambda text, _: _LETTER_DIGIT.search(text) is not None),
     Pattern("a National Insurance number", "[NI number removed]",
             re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"),
-            example="AB 12 34 56 C", not_example="GB123456A (never issued), AB123456E (no such last letter)"),
+            example="AB 12 34 56 C", not_example="GB123456A (never issued), AB123456E (no such last letter)",
+            needs=lambda text, _: _CAPITAL_DIGIT.search(text) is not None and len(_DIGIT.findall(text)) >= 6),
     Pattern("a police crime reference", "[crime reference removed]",
             re.compile(r"(?i:\b(?:crime|incident|occurrence|log)\s*(?:ref(?:erence)?|number|no)\b\.?|\bCRN\b|\bURN\b)"
                        r"[\s:#.\-]*(?:(?i:is)\s+)?([A-Z]{0,4}[/\-*]?\d[\dA-Z]*(?:[/\-*]\d[\dA-Z]*)*)"
                        r"|\b(\d{2}\*\d{5,})\b"),
             group=-1, example="crime ref 21*0123456, CRN: CR/012345/21",
-            not_example="crime reference numbers are given to every victim"),
+            not_example="crime reference numbers are given to every victim",
+            needs=lambda text, low: _DIGIT.search(text) is not None and (
+                "*" in text or "CRN" in text or "URN" in text or any(w in low for w in _CRIME_WORDS))),
     Pattern("a date of birth", "[date of birth removed]",
             re.compile(rf"(?i:\bd\.?o\.?b\b\.?|\bdate\s+of\s+birth\b|\bborn(?:\s+on)?\b)[\s:\-]*({_DATE})"),
-            group=1, example="DOB 02/03/1985, born on 2 March 1985", not_example="due 31/03/2022"),
+            group=1, example="DOB 02/03/1985, born on 2 March 1985", not_example="due 31/03/2022",
+            needs=lambda text, low: _DIGIT.search(text) is not None and (
+                "born" in low or "birth" in low or "dob" in low or "d.o" in low or "o.b" in low)),
     Pattern("a person's name", "[name removed]",
             re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_NAME})"
                        rf"|(?i:\b(?:victim|witness|suspect|offender|complainant|perpetrator)s?\b)[,:]?\s+"
                        rf"(?:(?i:named|called|is)\s+)?({_NAME})"),
             group=-1, accept=lambda m, partners: not _names_a_service(m, partners),
             example="Mrs Patel, the victim John Smith",
-            not_example="Victim First, victim support, Victims' Code"),
+            not_example="Victim First, victim support, Victims' Code",
+            needs=lambda text, low: any(w in text for w in ("Mr", "Ms", "Miss", "Mx"))
+            or any(w in low for w in _ROLE_WORDS)),
 )
 
 
@@ -93,9 +114,12 @@ class Finding:
 def scan(text: str, ignore: Iterable[str] = ()) -> list[Finding]:
     """Personal data in `text`, in order of position; `ignore` holds names that are never a person's (the
     plan's partners, such as 'Victim First'). Overlapping finds keep the earlier, longer one."""
-    ignored = frozenset(" ".join(w.split()).casefold() for w in ignore)
+    ignored = _ignored(tuple(ignore))
+    low = text.translate(_FOLD).lower()
     found: list[Finding] = []
     for p in PATTERNS:
+        if p.needs is not None and not p.needs(text, low):
+            continue
         for m in p.regex.finditer(text):
             if p.accept is not None and not p.accept(m, ignored):
                 continue
@@ -107,6 +131,12 @@ def scan(text: str, ignore: Iterable[str] = ()) -> list[Finding]:
         if not kept or f.start >= kept[-1].end:
             kept.append(f)
     return kept
+
+
+@lru_cache(maxsize=16)
+def _ignored(words: tuple[str, ...]) -> frozenset[str]:
+    """The names to ignore, made once for the many cells of a merge (not once a cell)."""
+    return frozenset(" ".join(w.split()).casefold() for w in words)
 
 
 def redact(text: str, ignore: Iterable[str] = ()) -> str:
@@ -123,7 +153,7 @@ SCANNED = ("action", "update")  # the roles a board reads in full
 
 def scan_actions(plan: Plan, actions: Iterable[Action]) -> list[Problem]:
     """A `personal-data` warning at each action or update cell that seems to hold personal data."""
-    partners = [w for p in plan.partners for w in (p.name, *p.aliases)]
+    partners = tuple(w for p in plan.partners for w in (p.name, *p.aliases))
     out = []
     for a in actions:
         for role in SCANNED:

@@ -56,15 +56,10 @@ def check(plan: Plan, sources: Sequence[Source], prefer: Prefer | None = None, j
           progress: Callable[[Source], None] | None = None, notes: Iterable[Problem] = ()) -> Result:
     """Read and validate returns; writes nothing. `jobs` 0: one worker per core when there are many;
     `notes` (what finding the sources skipped) go first in the result's notes."""
-    from .reading import WORKER_IMPORTS
-    from .reading.isolate import warm_up
+    from .merge import default_jobs
 
-    warm_up(WORKER_IMPORTS)  # the workers' server imports the reader while this process imports pandas
-    from .merge import check_returns, default_jobs
-
-    result = check_returns(plan, sources, progress=progress, prefer=prefer, jobs=jobs or default_jobs(len(sources)))
-    result.notes = [*notes, *result.notes]
-    return result
+    with open_checker(plan, jobs or default_jobs(len(sources))) as checker:
+        return checker.check(sources, prefer, notes, progress)
 
 
 def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, previous: Path | None = None,
@@ -323,3 +318,45 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
     write_set({out: lambda p: write_summary(result, p, found.as_of, changes, trend)})
     recorded = next((sha for key, sha in found.outputs.items() if key.startswith("summary/")), None)
     return Rebuilt(name, out, hashlib.sha256(out.read_bytes()).hexdigest(), recorded)
+
+class Checker:
+    """Checks returns, again and again, with the same worker processes: for a long-running caller (a web page
+    that re-checks each return dropped on it), which then pays for starting the workers and importing pandas
+    once. Use as a context manager, or call close(); made by open_checker."""
+
+    def __init__(self, plan: Plan, jobs: int = 1) -> None:
+        from .reading import WORKER_IMPORTS
+        from .reading.isolate import warm_up
+
+        warm_up(WORKER_IMPORTS)  # the workers' server imports the reader while this process imports pandas
+        from .merge import readers
+
+        self.plan = plan
+        self.workers = readers(plan, jobs)
+
+    def check(self, sources: Sequence[Source], prefer: Prefer | None = None, notes: Iterable[Problem] = (),
+              progress: Callable[[Source], None] | None = None) -> Result:
+        """As service.check: read and validate `sources`, writing nothing."""
+        from .merge import check_returns
+
+        result = check_returns(self.plan, sources, progress=progress, prefer=prefer, workers=self.workers)
+        result.notes = [*notes, *result.notes]
+        return result
+
+    def close(self) -> None:
+        self.workers.close()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_checker(plan: Plan, jobs: int = 1) -> Checker:
+    """A Checker whose `jobs` worker processes stay between checks:
+
+        with open_checker(plan) as checker:
+            result = checker.check([from_bytes(name, data)])  # sources.source.from_bytes
+    """
+    return Checker(plan, jobs)

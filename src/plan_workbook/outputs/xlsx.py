@@ -6,10 +6,10 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -76,10 +76,10 @@ def save(wb: Workbook, path: Path) -> None:
     write_atomic(path, out.getvalue())
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file beside `path`, then rename: a reader, or a kill at any moment, finds
-    the old file or the new one. The temporary file's name marks it as ours, so the next write into the
-    folder removes it if this process dies before it can."""
+def write_atomic(path: Path, data: bytes | Callable[[IO[bytes]], None]) -> None:
+    """Write `data` (bytes, or a function that writes them to a file) through a temporary file beside `path`,
+    then rename: a reader, or a kill at any moment, finds the old file or the new one. The temporary file's name
+    marks it as ours, so the next write into the folder removes it if this process dies before it can."""
     path = Path(path)
     if not path.parent.is_dir():
         raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
@@ -91,7 +91,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                data(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)

@@ -17,6 +17,7 @@ worker's committed memory. Time is watched by the parent on every platform.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import shutil
@@ -87,6 +88,32 @@ def run_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int = 1, limi
         yield from pool.run(items, max(1, min(jobs, len(items))))
     finally:
         pool.close()
+
+
+class Workers(Generic[T, R]):
+    """Worker processes kept between runs, for a long-running caller: `map` answers as `run_isolated` does,
+    but the workers (and what they imported) stay for the next call until `close`."""
+
+    def __init__(self, func: Callable[[T], R], jobs: int = 1, limits: Limits | None = None,
+                 preload: Sequence[str] = (), method: str | None = None) -> None:
+        self.jobs = max(1, jobs)
+        self.pool: _Pool[T, R] = _Pool(func, limits or Limits(), method or start_method(), preload)
+
+    def map(self, items: Sequence[T]) -> Generator[R | Failure, None, None]:
+        """func(item) for every item, in the order of `items`."""
+        if not items:
+            return
+        finished = False
+        try:
+            yield from self.pool.run(items, min(self.jobs, len(items)))
+            finished = True
+        finally:
+            if not finished:  # stopped early: a worker still holding items would answer the next call with them
+                for w in [w for w in self.pool.workers if w.tasks]:
+                    self.pool._retire(w, now=True)
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 class _Worker:
@@ -243,6 +270,7 @@ def _serve(conn: Connection, func: Callable[[Any], Any], memory: int, log: str) 
     os.close(fd)
     if memory:
         limit_memory(memory)
+    gc.freeze()  # what the worker started with (the imported modules) is never garbage: the collector skips it
     try:
         conn.send(("ready", "", ""))
     except OSError:
