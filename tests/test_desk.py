@@ -132,9 +132,15 @@ def test_the_next_round_and_its_workbooks(desk: Running, checked: str, plan: Pla
         theirs = load_workbook(path)
         assert [[c.value for c in r] for ws in mine for r in ws.iter_rows()] == \
             [[c.value for c in r] for ws in theirs for r in ws.iter_rows()]
-    rounds = words(desk.get("/rounds").text)
+    assert desk.upload(samples()[:3]).status == 303
+    page = desk.get("/rounds").text
+    assert '<h2 id="trend">Trend across rounds</h2>' in page  # the board page's section, from the store
+    assert "2 rounds, oldest first." in page
+    assert '<h3 id="stuck">Stuck actions</h3>' in page
+    assert '<h3 id="timeliness">Partner timeliness</h3>' in page
+    rounds = words(page)
     assert "Q4 2021/22 31 March 2022 6 of 17" in rounds
-    assert "Q1 2022/23 30 June 2022 0 of 17 0 0 0" in rounds
+    assert "Q1 2022/23 30 June 2022 3 of 17" in rounds
 
 
 def test_every_answer_carries_the_strict_headers(desk: Running) -> None:

@@ -143,7 +143,7 @@ def create_app(desk: Desk, secret: Secret, limits: Limits = Limits()) -> Guard:
         return render("chase.html", messages=chase_view(desk.plan, found))
 
     async def rounds(_: Request) -> Response:
-        return render("rounds.html", rounds=desk.shelf.rounds())
+        return render("rounds.html", rounds=desk.shelf.rounds(), trend=await run_in_threadpool(desk.shelf.trend_html))
 
     async def statuses(_: Request) -> Response:
         return Response(status_css(desk.plan), media_type="text/css")

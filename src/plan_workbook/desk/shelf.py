@@ -11,7 +11,16 @@ from .. import service
 from ..merge import Result
 from ..plan import Plan
 from ..sources import Source
-from ..store import Round, open_store, previous_round, previous_rows, record_round, round_sources, rounds
+from ..store import (
+    Round,
+    open_store,
+    previous_round,
+    previous_rows,
+    record_round,
+    round_sources,
+    rounds,
+    snapshots,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,17 @@ class Shelf:
             if record:
                 record_round(store, result, info.name, info.as_of, previous=last_name, previous_rows=last,
                              changes=changes)
+
+    def trend_html(self) -> str:
+        """The trend across every round recorded, the stuck actions and partner timeliness, as the board page's
+        section shows them (rounds/trend.py, outputs/trend_page.py)."""
+        from ..outputs.board import partner_text
+        from ..outputs.trend_page import trend_section
+        from ..rounds.trend import trend
+
+        with open_store(self.path, self.plan) as store:
+            kept = snapshots(store)
+        return trend_section(self.plan, trend(self.plan, kept), partner_text(self.plan, redact=False))
 
     def write(self, info: RoundInfo, out: Path, board: Path) -> None:
         """A round's summary workbook and board page, compared with the round before; recorded again with the
