@@ -19,16 +19,21 @@ from plan_workbook.desk.safety import Guard, Secret
 from plan_workbook.desk.shelf import Shelf
 from plan_workbook.desk.work import Desk
 from plan_workbook.plan import Plan
+from plan_workbook.service import Checker
 from plan_workbook.sources.source import MAX_FILE_BYTES
 
 
-def app_for(plan: Plan, store: Path, limits: Limits | None = None) -> Callable[[Secret], Guard]:
-    return lambda secret: create_app(Desk(plan, Shelf(plan, store)), secret, limits or Limits())
+def app_for(plan: Plan, store: Path, limits: Limits | None = None, checker: Checker | None = None
+            ) -> Callable[[Secret], Guard]:
+    desk = Desk(plan, Shelf(plan, store), checker.check if checker else None)
+    return lambda secret: create_app(desk, secret, limits or Limits())
 
 
 @pytest.fixture(scope="module")
 def desk(plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with desk_thread(app_for(plan, tmp_path_factory.mktemp("desk") / "rounds.sqlite")) as running:
+    """A desk whose reading workers stay up, as `plan-workbook desk` runs it: every hostile file goes to them."""
+    store = tmp_path_factory.mktemp("desk") / "rounds.sqlite"
+    with service.open_checker(plan, 2) as checker, desk_thread(app_for(plan, store, checker=checker)) as running:
         running.enter()
         assert running.start_round().status == 303
         yield running

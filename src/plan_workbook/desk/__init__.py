@@ -7,13 +7,18 @@ protections. The pages call the service only (work.py), like the command line.
 from __future__ import annotations
 
 import secrets
+import signal
 import socket
+import sys
 import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import service
 from ..plan import Plan
+
+WARM_WORKERS = 2  # reading workers kept for the desk: a round's returns are read two at a time
 
 __all__ = ["listen", "load_web_stack", "serve"]
 
@@ -46,13 +51,17 @@ def serve(plan: Plan, store: Path, port: int = 0, open_browser: bool = True,
     from .work import Desk
 
     shelf = Shelf(plan, store)  # a store that cannot be used is refused before anything listens
-    sock = listen(port)
-    secret = Secret(secrets.token_urlsafe(32), sock.getsockname()[1])
-    app: Guard = create_app(Desk(plan, shelf), secret)
-    url = f"http://127.0.0.1:{secret.port}/?token={secret.token}"
-    echo(f"The desk for {plan.title} is at\n  {url}\nKeep this address to yourself. Press Ctrl+C to stop.")
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, [url]).start()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
-                            date_header=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    # the reading workers stay up between drops, so a return dropped is checked without starting them again
+    with service.open_checker(plan, WARM_WORKERS) as checker:
+        sock = listen(port)
+        secret = Secret(secrets.token_urlsafe(32), sock.getsockname()[1])
+        app: Guard = create_app(Desk(plan, shelf, checker.check), secret)
+        url = f"http://127.0.0.1:{secret.port}/?token={secret.token}"
+        echo(f"The desk for {plan.title} is at\n  {url}\nKeep this address to yourself. Press Ctrl+C to stop.")
+        if open_browser:
+            threading.Timer(0.5, webbrowser.open, [url]).start()
+        if threading.current_thread() is threading.main_thread():  # uvicorn hands the signal back when it stops:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # then end as Ctrl+C does, workers cleaned up
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
+                                date_header=False)
+        uvicorn.Server(config).run(sockets=[sock])
