@@ -8,6 +8,9 @@ import json
 from typing import Any, Literal
 
 Format = Literal["csv", "json"]
+# A CSV cell Excel or LibreOffice would run as a formula when the file is opened (CSV injection, OWASP): written
+# with a leading apostrophe, which spreadsheets show as text; the JSON keeps partners' text exactly.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 UNDECODABLE = "backslashreplace"  # a file name that was not UTF-8 is shown with its bytes escaped (caf\\udce9)
 
 
@@ -19,5 +22,14 @@ def table_bytes(rows: list[dict[str, Any]], columns: list[str], fmt: Format) -> 
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([["" if row[c] is None else row[c] for c in columns] for row in rows])
+    writer.writerows([[csv_cell(row[c]) for c in columns] for row in rows])
     return text.getvalue().encode("utf-8-sig", UNDECODABLE)  # with a BOM, so Excel opens it as UTF-8
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell: text that a spreadsheet would run as a formula is made inert."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
