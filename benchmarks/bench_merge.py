@@ -233,9 +233,11 @@ def main() -> None:
               f"{platform.machine()}, {_memory_gib()} GiB")
         main_set = folder if len(files) == args.n else subset(folder, files, args.n)
 
+        store = Path(tmp) / "rounds.sqlite"  # emptied before every run: each merge records a first round
+
         def merge(d: Path) -> list[str]:
             return [*tool, "merge", str(d), "--out", f"{tmp}/summary.xlsx", "--as-of", "2022-03-31",
-                    "--jobs", str(args.jobs)]
+                    "--jobs", str(args.jobs), "--store", str(store)]
 
         def validate(d: Path) -> list[str]:
             return [*tool, "validate", str(d), "--format", "json", "--jobs", str(args.jobs)]
@@ -253,6 +255,7 @@ def main() -> None:
         runs: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in tasks}
         for _ in range(args.repeat):  # interleaved: a change of load on the machine hits every task alike
             for name, cmd in tasks.items():
+                store.unlink(missing_ok=True)
                 runs[name].append(measure(cmd))
         results = {name: tuple(statistics.median(r[i] for r in rs) for i in range(4)) for name, rs in runs.items()}
         print(f"\n| task | wall (s, median of {args.repeat}) | ms per return | CPU, all processes (s) "
@@ -282,6 +285,7 @@ def main() -> None:
                     m, v = results["merge"], results["validate"]
                 else:
                     d = folder if n == len(files) else subset(folder, files, n)
+                    store.unlink(missing_ok=True)
                     m, v = measure(merge(d)), measure(validate(d))  # once each: memory hardly varies between runs
                 print(f"| {n:,} | {m[0]:.2f} | {m[1]:.0f} | {v[0]:.2f} | {v[1]:.0f} |", flush=True)
 

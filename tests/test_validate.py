@@ -161,3 +161,26 @@ def test_a_status_that_is_not_the_plans_is_an_error_and_never_a_status(plan: Pla
         ("G10", "status-invalid", "error", "Complete")]
     assert result.actions[0].status == ""
     assert result.status_counts(result.actions)["No status"] == 1
+
+
+def test_every_copy_of_an_action_points_at_its_own_first(plan: Plan, make_return: MakeReturn) -> None:
+    path = make_return(rows={IR: [action("Alpha"), action("Beta"), action("alpha"), action("BETA"), action("Alpha")]})
+    firsts = [p.message for p in check_returns(plan, [path]).problems if p.code == "action-duplicate"]
+    assert len(firsts) == 3
+    assert ["already in row 8" in m for m in firsts] == [True, False, True]
+    assert "already in row 9" in firsts[1]
+
+
+def test_a_read_return_survives_the_trip_from_a_worker_unchanged(plan: Plan, make_return: MakeReturn) -> None:
+    # Row and Action pickle as plain tuples (cheaper for the parent to load): nothing may be lost on the way
+    import pickle
+
+    from plan_workbook.merge import read_and_scan
+    from plan_workbook.sources.source import Source
+
+    path = make_return(rows={RA: [action("One", status="red"), action("Two", time_frame="Spring 2022")]})
+    ret, actions, problems = read_and_scan(plan, Source(path.name, path=path, origin=str(path)))
+    again = pickle.loads(pickle.dumps((ret, actions, problems), protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == (ret, actions, problems)
+    assert len(actions) == 2
+    assert again[1][0].row is again[0].rows[0]  # one row object, shared by the return and its action

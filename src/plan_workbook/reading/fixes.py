@@ -32,6 +32,11 @@ class Action:
     bad_status: str = ""  # a status typed that is not the plan's: an error, never shown as a status
     update_is_example: bool = False  # the Update is still an example's own text
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a plain tuple, as for Row: loaded in the parent for every action of every return
+        return Action, (self.partner, self.row, self.values, self.due, self.lead_known, self.time_frame_understood,
+                        self.bad_status, self.update_is_example)
+
     @property
     def status(self) -> str:
         return str(self.values["status"] or "")

@@ -31,6 +31,10 @@ class Row:
     values: dict[str, Any]  # role -> cell value as read (str, float, bool, date, or None)
     columns: dict[str, str]  # role -> column letter, shared by the sheet's rows; "" where the column is missing
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a plain tuple: a slotted dataclass's default pickling costs the parent twice the worker's time to load
+        return Row, (self.file, self.sheet, self.row, self.priority, self.kind, self.values, self.columns)
+
     @property
     def source(self) -> str:
         """Where the row is: 'Sheet'!A10, at its first column present."""
