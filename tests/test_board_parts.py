@@ -54,3 +54,8 @@ def test_partner_text_escaped_and_redacted(plan: Plan) -> None:
                                                       "then Victim First")
     assert partner_text(plan, redact=True)(text) == ("Ring Mrs [name removed] &lt;b&gt; on [phone number removed]"
                                                      "<br>then Victim First")
+
+
+def test_a_row_header_is_never_empty() -> None:
+    html = table(["Action", "Partner"], [["", "Police"], ["Patrols", "Police"]], "t")
+    assert re.findall(r'<th scope="row">([^<]*)</th>', html) == ["(blank)", "Patrols"]

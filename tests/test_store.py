@@ -264,6 +264,16 @@ def test_rebuild_is_byte_identical_and_a_mismatch_is_an_error(tmp_path: Path, ro
     assert (code, out) == (2, f"Error: the round store {round_store} has no round 'Q9' (its rounds: {Q3}, {Q4})\n")
 
 
+def test_rebuild_never_writes_over_a_return_of_the_round(tmp_path: Path, round_store: Path) -> None:
+    six = folder(tmp_path, "six")
+    run("merge", str(six), "--out", str(tmp_path / "q3.xlsx"), "--as-of", "2021-12-31")
+    victim = sorted(six.glob("*.xlsx"))[0]
+    before = victim.read_bytes()
+    code, out = run("rebuild", "--round", Q3, "--out", str(victim))
+    assert (code, out) == (2, f"Error: --out {victim} is one of the returns of {Q3}; choose another file\n")
+    assert victim.read_bytes() == before
+
+
 def test_a_page_can_run_a_round_again_with_more_returns(tmp_path: Path, plan: Plan, round_store: Path,
                                                          make_return: MakeReturn) -> None:
     """What the desk page does on every drop: the round's returns back from the store as sources, one more added,

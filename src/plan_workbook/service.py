@@ -311,6 +311,9 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
         found = find_round(opened, name)
         sources, notes, last = round_sources(opened, name), round_notes(opened, name), compared_rows(opened, name)
         earlier = _earlier_then(opened, name, found.as_of)
+    for source in sources:  # the files the round was merged from, where they still are: never written over
+        if any(where and same_file(out, Path(where)) for where in (source.name, source.origin)):
+            raise UsageError(f"--out {out} is one of the returns of {name}; choose another file")
     result = check(plan, sources, cast("Prefer | None", found.prefer), jobs, notes=notes)
     changes = compare(result, last) if last is not None else None
     add_challenges(result, found.as_of, last)
@@ -318,6 +321,7 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
     write_set({out: lambda p: write_summary(result, p, found.as_of, changes, trend)})
     recorded = next((sha for key, sha in found.outputs.items() if key.startswith("summary/")), None)
     return Rebuilt(name, out, hashlib.sha256(out.read_bytes()).hexdigest(), recorded)
+
 
 class Checker:
     """Checks returns, again and again, with the same worker processes: for a long-running caller (a web page

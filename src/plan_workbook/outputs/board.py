@@ -66,6 +66,9 @@ def badge(plan: Plan, name: str) -> str:
             f'<span aria-hidden="true">{shape(plan, word)}</span> {escape(word)}</span>')
 
 
+BLANK = "(blank)"  # a row header left empty (an action with no text): never an empty th
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], label: str = "", numeric: frozenset[int] = frozenset(),
           head_html: Sequence[str] | None = None) -> str:
     """A table with real headers. `rows` hold HTML already made safe (escape partner text first); `headers`
@@ -75,7 +78,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], label: str = ""
         return "<p>None.</p>"
     heads = head_html or [escape(h) for h in headers]
     head = "".join(f'<th scope="col"{_n(i, numeric)}>{h}</th>' for i, h in enumerate(heads))
-    body = "".join("<tr>" + "".join(f'<th scope="row"{_n(i, numeric)}>{c}</th>' if i == 0
+    body = "".join("<tr>" + "".join(f'<th scope="row"{_n(i, numeric)}>{c or BLANK}</th>' if i == 0
                                     else f"<td{_n(i, numeric)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
                    for row in rows)
     named = f' aria-labelledby="{label}"' if label else ""
