@@ -46,6 +46,7 @@ def browser() -> Iterator[Any]:
 
 def drop(page: Any, files: list[tuple[str, bytes]]) -> None:
     """Drop files on the drop area as a file manager would: a drop event carrying them (desk.js takes it)."""
+    page.wait_for_selector("p.drop-hint", state="visible")  # desk.js has run (it shows the hint) and listens
     payload = [{"name": n, "data": base64.b64encode(d).decode()} for n, d in files]
     page.evaluate("""files => {
         const dt = new DataTransfer();

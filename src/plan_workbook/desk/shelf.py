@@ -4,7 +4,7 @@ records the round again with every return it now holds, compared with the round 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .. import service
@@ -32,6 +32,7 @@ class RoundInfo:
 class Shelf:
     def __init__(self, plan: Plan, path: Path) -> None:
         self.plan, self.path = plan, path
+        self._trend: tuple[tuple[tuple[str, datetime], ...], str] | None = None  # the section, until a round changes
         with open_store(path, plan):  # a store of another plan, or not a store, is refused at start-up
             pass
 
@@ -60,6 +61,7 @@ class Shelf:
             if record:
                 record_round(store, result, info.name, info.as_of, previous=last_name, previous_rows=last,
                              changes=changes)
+        self._trend = None  # after recording: a trend worked out meanwhile is not kept
 
     def trend_html(self) -> str:
         """The trend across every round recorded, the stuck actions and partner timeliness, as the board page's
@@ -69,11 +71,17 @@ class Shelf:
         from ..rounds.trend import trend
 
         with open_store(self.path, self.plan) as store:
+            key = tuple((r.name, r.recorded) for r in rounds(store))  # a merge from the command line changes it
+            if self._trend is not None and self._trend[0] == key:
+                return self._trend[1]
             kept = snapshots(store)
-        return trend_section(self.plan, trend(self.plan, kept), partner_text(self.plan, redact=False))
+        html = trend_section(self.plan, trend(self.plan, kept), partner_text(self.plan, redact=False))
+        self._trend = (key, html)
+        return html
 
     def write(self, info: RoundInfo, out: Path, board: Path) -> None:
         """A round's summary workbook and board page, compared with the round before; recorded again with the
         outputs' SHA-256, so `plan-workbook rebuild` can prove a copy is the one the desk gave."""
         service.run_round(self.plan, self.sources(info.name), out, info.as_of, reports=[board], store=self.path,
                           round_name=info.name)
+        self._trend = None
