@@ -10,8 +10,7 @@ from pathlib import Path
 from ..problems import Problem
 from ..reading.isolate import Failure, Limits, run_isolated
 from ..sources import Source, mail
-from ..sources.emails import Opened
-from ..sources.emails import _failed as failed_container  # the command line's own problem for a failed container
+from ..sources.emails import Opened, failed_container  # failed_container: the command line's own problem
 
 
 def is_container(name: str) -> bool:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from ..merge import Result
 from ..outputs.board import NO_STATUS, badge, colours, shape
-from ..outputs.report import _chart as status_chart
+from ..outputs.report import status_chart
 from ..plan import Plan
 from ..problems import Problem
 

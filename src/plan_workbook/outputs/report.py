@@ -95,7 +95,7 @@ def build_report(result: Result, as_of: date, changes: list[Change] | None = Non
             ("Actions", s.actions), ("Overdue", len(overdue)), (escape(worst), s.status.get(worst, 0)),
             ("For challenge", len(flags)))),
         "</dl>",
-        '<h2 id="by-priority">Status by strategic priority</h2>', _status_table(result), _chart(result),
+        '<h2 id="by-priority">Status by strategic priority</h2>', _status_table(result), status_chart(result),
     ]
     if changes is not None:
         parts += ['<h2 id="direction">Direction of travel since last round</h2>',
@@ -161,7 +161,7 @@ def _status_table(result: Result) -> str:
                  head_html=[escape(heads[0]), *(badge(plan, n) for n in names), "Total"])
 
 
-def _chart(result: Result) -> str:
+def status_chart(result: Result) -> str:
     """Stacked horizontal bars per priority, each status in its colour and labelled with its word where it
     fits, the total at the end of each bar, and a legend with each status's shape: the same counts as the
     table above, No status included. Named for screen readers, which are pointed to the table."""

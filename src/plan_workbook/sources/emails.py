@@ -32,7 +32,7 @@ def email_sources(paths: list[Path], jobs: int = 1, limits: Limits | None = None
     opening = run_isolated(open_container, paths, max(1, jobs), limits)
     with contextlib.closing(opening):
         for path, outcome in zip(paths, opening, strict=True):
-            out[path] = _failed(path, outcome) if isinstance(outcome, Failure) else outcome
+            out[path] = failed_container(path, outcome) if isinstance(outcome, Failure) else outcome
     return out
 
 
@@ -54,7 +54,7 @@ def open_container(path: Path) -> Opened:
     return sources, [p for p in found.problems if p.severity == "note"]
 
 
-def _failed(path: Path, failure: Failure) -> Opened:
+def failed_container(path: Path, failure: Failure) -> Opened:
     name = display_name(path)
     if failure.kind == "memory":
         problem = Problem.of(name, "", "", "too-large", variant="container-memory")
