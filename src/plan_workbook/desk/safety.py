@@ -46,6 +46,8 @@ def headers(styles: Sequence[str] = ()) -> list[tuple[bytes, bytes]]:
     hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in styles)
     return [(b"content-security-policy", CSP.format(styles=f" 'unsafe-hashes'{hashes}" if styles else "").encode()),
             *OTHER_HEADERS]
+
+
 SAFE_METHODS = {"GET", "HEAD"}
 
 
