@@ -97,12 +97,17 @@ def scan(path: Path, unread: frozenset[str] = frozenset()) -> Scan:
     return scan_bytes(path.name, data, unread)
 
 
+def check_file_size(data: bytes) -> None:
+    """Refuse a return over the size limit: the first check on any bytes, .xlsx or .ods."""
+    if len(data) > MAX_FILE_BYTES:
+        raise Refuse("too-large", variant="file", limit_mb=MAX_FILE_BYTES // MiB)
+
+
 def scan_bytes(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> Scan:
     """Check a file's content given as bytes (an attachment, an upload); `name` is used in messages."""
     out = Scan(data=data)
     try:
-        if len(data) > MAX_FILE_BYTES:
-            raise Refuse("too-large", variant="file", limit_mb=MAX_FILE_BYTES // MiB)
+        check_file_size(data)
         _check(out, name, unread)
     except Refuse as e:
         out.fatal = e.fatal

@@ -22,7 +22,6 @@ from typing import Any
 from xml.parsers import expat
 
 from ..problems import Fatal
-from ..sources.source import MAX_FILE_BYTES, MiB
 from . import guard
 from .guard import (
     MAX_BOOK_CELLS,
@@ -33,6 +32,7 @@ from .guard import (
     SheetFacts,
     Unsafe,
     a1,
+    check_file_size,
     check_sizes,
     sheet_too_large,
     xml_parser,
@@ -87,8 +87,7 @@ def read_ods(name: str, data: bytes, unread: frozenset[str] = frozenset()) -> Bo
     Sheets named in `unread` are skipped (their cells are neither checked nor kept)."""
     book = Book(data=data)
     try:
-        if len(data) > MAX_FILE_BYTES:
-            raise Refuse("too-large", variant="file", limit_mb=MAX_FILE_BYTES // MiB)
+        check_file_size(data)
         _read(book, name, unread)
     except Refuse as e:
         book.fatal, book.sheets = e.fatal, []
