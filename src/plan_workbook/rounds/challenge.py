@@ -16,7 +16,7 @@ from ..plan import Challenge
 from ..problems import Code, Problem, short
 from ..reading.fixes import Action
 from ..reading.timeframes import parse_time_frame
-from .compare import best_match
+from .compare import match_previous
 
 # The rules, in the order the board page lists them: (code, what it asks), for the README and the page.
 RULES: tuple[tuple[Code, str], ...] = (
@@ -46,18 +46,17 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
     rules = settings or plan.challenge
     needs_update = {s.name for s in plan.statuses if s.update_required}
     rank = {name: i for i, name in enumerate(plan.status_names)}  # worst first
-    matched = _matches(result, previous) if previous else {}
+    lasts = match_previous(result, previous) if previous else [None] * len(result.actions)
     out: list[Problem] = []
 
     def flag(a: Action, code: Code, role: str, value: str, /, **params: object) -> None:
         out.append(Problem.of(a.row.file, a.row.sheet, a.row.cell(role), code, plan.column(role).header, value,
                               action=short(_action(a), 60), **params))
 
-    for a in result.actions:
+    for a, last in zip(result.actions, lasts, strict=True):
         if not _action(a).strip():
             continue  # a row with no Action is an error the partner must fix first, not an action to challenge
         update = " ".join(str(a.values["update"] or "").split())
-        last = matched.get(id(a))
 
         if (a.due and (as_of - a.due).days > rules.overdue_grace_days and a.status != plan.done_status
                 and not mentions_new_date(update, a.due)):
@@ -102,23 +101,6 @@ def mentions_new_date(update: str, due: date) -> bool:
 
 def _action(a: Action) -> str:
     return str(a.values["action"] or "")
-
-
-def _matches(result: Result, previous: list[dict[str, str]]) -> dict[int, dict[str, str]]:
-    """id(action) -> last round's row for the same action, matched as the Changes sheet matches them."""
-    header = result.plan.column("action").header
-    by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for old in previous:
-        by_key.setdefault((old["Partner"], old["Priority"]), []).append(old)
-    out: dict[int, dict[str, str]] = {}
-    taken: set[int] = set()
-    for a in result.actions:
-        candidates = [o for o in by_key.get((a.partner, a.row.priority), []) if id(o) not in taken]
-        last = best_match(_action(a), candidates, header)
-        if last is not None:
-            taken.add(id(last))
-            out[id(a)] = last
-    return out
 
 
 def _slipped(a: Action, last: dict[str, str], time_frame_header: str, slip_days: int) -> dict[str, str]:

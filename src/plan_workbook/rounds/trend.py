@@ -210,7 +210,8 @@ def _pair(actions: list[ActionRecord], free: list[int], rows: list[list[ActionRe
     for a in actions:
         same = by_text.get(text_key(a.values["action"]))
         found.append(same.pop(0) if same else None)
-    left = [h for h in free if h not in found]
+    paired = set(found)
+    left = [h for h in free if h not in paired]
     for k, a in enumerate(actions):
         if found[k] is None and left:
             candidates = [{"action": _last(rows[h]).values["action"], "h": str(h)} for h in left]
