@@ -19,6 +19,7 @@ from ..plan import ROLES, Plan
 from ..reading.fixes import Action
 from ..reading.rows import display
 from .readback import read_data
+from .snapshot import sources
 
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
 
@@ -62,20 +63,20 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
     changes: list[Change] = []
     lasts = match_previous(result, previous)
     matched = {id(last) for last in lasts if last is not None}
-    for a, last in zip(result.actions, lasts, strict=True):
+    for a, last, source in zip(result.actions, lasts, sources(result.actions), strict=True):
         if last is None:
-            changes.append(_change(a, "new", "", ""))
+            changes.append(_change(a, source, "new", "", ""))
             continue
         before, now = last[head["status"]], a.status
         if before != now:
             direction: Direction = "improved" if rank.get(now, -1) > rank.get(before, -1) else "worsened"
             if before not in rank or now not in rank:
                 direction = ""
-            changes.append(_change(a, "status changed", before, direction))
+            changes.append(_change(a, source, "status changed", before, direction))
         elif a.values["update"] and str(a.values["update"]) == last[head["update"]]:
-            changes.append(_change(a, "update unchanged", before, "unchanged"))
+            changes.append(_change(a, source, "update unchanged", before, "unchanged"))
         else:
-            changes.append(_change(a, "unchanged", before, "unchanged"))
+            changes.append(_change(a, source, "unchanged", before, "unchanged"))
     for old in previous:
         if id(old) not in matched:
             gone: ChangeKind = "dropped" if old["Partner"] in returned else "no return this round"
@@ -161,6 +162,6 @@ def text_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _change(a: Action, change: ChangeKind, before: str, direction: Direction) -> Change:
+def _change(a: Action, source: str, change: ChangeKind, before: str, direction: Direction) -> Change:
     return Change(a.partner, a.row.priority, str(a.values["action"] or ""), change, before, a.status, direction,
-                  str(a.values["update"] or ""), f"{a.row.file} {a.row.source}")
+                  str(a.values["update"] or ""), f"{a.row.file} {source}")

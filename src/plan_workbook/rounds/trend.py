@@ -230,21 +230,22 @@ def stuck(plan: Plan, snapshots: Sequence[Snapshot], histories: Sequence[History
     if not snapshots:
         return ()
     last = len(snapshots) - 1
+    done, names = plan.done_status, set(plan.status_names)
     out = []
     for h in histories:
         now = h.records[last]
-        if now is None or now.status == plan.done_status:
+        if now is None or now.status == done:
             continue
         seen = [(snapshots[i].as_of, r) for i, r in enumerate(h.records) if r is not None]
-        late = [r.due is not None and r.due < day and r.status != plan.done_status for day, r in seen]
-        same = _tail([r.status for _, r in seen]) if now.status in plan.status_names else 0
+        late = [r.due is not None and r.due < day and r.status != done for day, r in seen]
+        same = _tail([r.status for _, r in seen]) if now.status in names else 0
         update = _tail([r.values["update"] for _, r in seen]) if now.values["update"] else 0
         overdue = _tail(late) if late[-1] else 0
-        found = Stuck(h.partner, h.priority, now.values["action"], now.status,
-                      same if same >= SAME_STATUS_ROUNDS else 0, overdue if overdue >= OVERDUE_ROUNDS else 0,
-                      update if update >= SAME_UPDATE_ROUNDS else 0, now.file, now.sheet, now.cell)
-        if found.reasons:
-            out.append(found)
+        runs = (same if same >= SAME_STATUS_ROUNDS else 0, overdue if overdue >= OVERDUE_ROUNDS else 0,
+                update if update >= SAME_UPDATE_ROUNDS else 0)
+        if any(runs):  # a reason to list it
+            out.append(Stuck(h.partner, h.priority, now.values["action"], now.status, *runs, now.file, now.sheet,
+                             now.cell))
     order = {name: i for i, name in enumerate(plan.partner_names)}
     return tuple(sorted(out, key=lambda s: (order.get(s.partner, len(order)), s.partner, s.file, s.sheet,
                                             _cell_key(s.cell))))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,18 +91,23 @@ def _plan_of(conn: sqlite3.Connection, plan: Plan) -> str:
     return str(conn.execute("SELECT value FROM meta WHERE key = 'plan_id'").fetchone()[0])
 
 
+def insert_many(db: sqlite3.Connection, sql: str, rows: Callable[[], Iterable[tuple[Any, ...]]]) -> None:
+    """db.executemany(sql, rows()) with every row as sql_values makes it, but paying for sql_values only when a row
+    needs it: sqlite3 refuses a text that is not valid Unicode (UnicodeEncodeError), so the rows go in as they are
+    and, when one is refused, all of them again through sql_values."""
+    db.execute("SAVEPOINT insert_many")
+    try:
+        db.executemany(sql, rows())
+    except UnicodeEncodeError:
+        db.execute("ROLLBACK TO insert_many")
+        db.executemany(sql, map(sql_values, rows()))
+    db.execute("RELEASE insert_many")
+
+
 def sql_values(values: Iterable[Any]) -> tuple[Any, ...]:
     """Values to store: a text that is not valid Unicode (a file name that was not UTF-8, its bytes kept as lone
     surrogates by os.fsdecode) goes in as its bytes, which `_row` turns back into the same text."""
-    row = tuple(values)
-    text = "".join([v for v in row if isinstance(v, str)])  # one check for the row: nearly every row is valid
-    if text.isascii():
-        return row
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return tuple(_bytes_if_needed(v) for v in row)
-    return row
+    return tuple(_bytes_if_needed(v) for v in values)
 
 
 def _bytes_if_needed(value: Any) -> Any:
@@ -116,7 +121,7 @@ def _bytes_if_needed(value: Any) -> Any:
 
 def _row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A row read back, each text stored as bytes by sql_values a text again (the returns' bytes stay bytes)."""
-    if not any(isinstance(v, bytes) for v in row):
+    if bytes not in map(type, row):  # sqlite3 gives exact types: a text stored as bytes, or a BLOB
         return row
     names = [d[0] for d in cursor.description]
     return tuple(v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) and n != "data" else v

@@ -15,7 +15,7 @@ from ..plan import ROLES
 from ..problems import Problem
 from ..rounds.snapshot import Snapshot, snapshot, sources
 from ..sources.source import Refused, Source
-from .db import Store, sql_values
+from .db import Store, insert_many, sql_values
 from .earlier import pack
 from .problems import params, problem_dict, problem_from
 
@@ -52,22 +52,21 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
         if earlier is not None:
             db.execute("INSERT INTO trend_inputs VALUES (?, ?)", (rid, pack(earlier)))
         _sources(db, rid, result, data, shas)
-        db.executemany("INSERT INTO partners VALUES (?,?,?,?,?,?,?)", (
-            sql_values((rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)))
-            for i, p in enumerate(snap.partners)))
-        db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", (
-            sql_values((rid, i, r.partner, r.priority, *map(r.values.__getitem__, ROLES),
-                        r.due.isoformat() if r.due else None, r.file, r.sheet, r.cell, source, a.row.kind, r.change))
+        insert_many(db, "INSERT INTO partners VALUES (?,?,?,?,?,?,?)", lambda: (
+            (rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)) for i, p in enumerate(snap.partners)))
+        insert_many(db, f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", lambda: (
+            (rid, i, r.partner, r.priority, *map(r.values.__getitem__, ROLES), r.due.isoformat() if r.due else None,
+             r.file, r.sheet, r.cell, source, a.row.kind, r.change)
             for i, (a, r, source) in enumerate(zip(result.actions, snap.actions, sources(result.actions),
                                                    strict=True))))
-        db.executemany("INSERT INTO problems (round_id, seq, note, file, sheet, cell, \"column\", value, code, "
-                       "severity, message, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
-                           sql_values((rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code,
-                                       p.severity, p.message, _params(p)))
-                           for i, (note, p) in enumerate([*((True, p) for p in result.notes),
-                                                          *((False, p) for p in result.problems)])))
-        db.executemany("INSERT INTO outputs VALUES (?,?,?,?)",
-                       (sql_values((rid, kind, n, sha)) for kind, files in digests.items() for n, sha in files))
+        insert_many(db, "INSERT INTO problems (round_id, seq, note, file, sheet, cell, \"column\", value, code, "
+                        "severity, message, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", lambda: (
+                            (rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code, p.severity,
+                             p.message, _params(p))
+                            for i, (note, p) in enumerate([*((True, p) for p in result.notes),
+                                                           *((False, p) for p in result.problems)])))
+        insert_many(db, "INSERT INTO outputs VALUES (?,?,?,?)", lambda: (
+            (rid, kind, n, sha) for kind, files in digests.items() for n, sha in files))
         db.execute("DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM sources WHERE sha256 IS NOT NULL)")
 
 
@@ -75,12 +74,12 @@ def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
              data: list[tuple[bytes | None, tuple[Problem, ...]]], shas: list[str | None]) -> None:
     db.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)",
                    ((sha, content) for sha, (content, _) in zip(shas, data, strict=True) if sha is not None))
-    returns = {r.file: r for r in result.returns}
-    db.executemany("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
-        sql_values((rid, i, source.name, sha, source.origin, _when(source.received),
-                    None if source.via is None else str(source.via), source.sender,
-                    result.partner_of(ret := returns[source.name]), result.return_state(ret),
-                    _json([problem_dict(p) for p in problems])))
+    files = {row["file"]: row for row in result.file_rows()}  # each return's partner and state, in one pass
+    insert_many(db, "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", lambda: (
+        (rid, i, source.name, sha, source.origin, _when(source.received),
+         None if source.via is None else str(source.via), source.sender, files[source.name]["partner"],
+         files[source.name]["state"],
+         _json([problem_dict(p) for p in problems]))
         for i, (source, sha, (_, problems)) in enumerate(zip(result.sources.values(), shas, data, strict=True))))
 
 
