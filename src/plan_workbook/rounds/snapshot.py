@@ -78,8 +78,8 @@ def snapshot(result: Result, name: str, as_of: date, changes: Iterable[Change] =
                                       sum(severities[f, "warning"] for f in files), min(times, default=None)))
     actions = tuple(
         ActionRecord(a.partner, a.row.priority, {r: v if (v := a.values[r]).__class__ is str else display(v)
-                                                 for r in ROLES},
-                     a.due, a.row.file, a.row.sheet, a.row.cell("action") or source.split("!")[-1],
+                                                 for r in ROLES}, a.due, a.row.file, a.row.sheet,
+                     a.row.cell("action") or source.split("!")[-1],
                      where.get(f"{a.row.file} {source}", "") if where else "")
         for a, source in zip(result.actions, sources(result.actions), strict=True))
     return Snapshot(name, as_of, tuple(partners), actions)

@@ -37,6 +37,7 @@ NOTHING = "nothing to compare"  # the direction of a priority with no action in 
 SAME_STATUS_ROUNDS = 3
 OVERDUE_ROUNDS = 2
 SAME_UPDATE_ROUNDS = 2
+SHORTEST = min(SAME_STATUS_ROUNDS, OVERDUE_ROUNDS, SAME_UPDATE_ROUNDS)
 RETURNED = frozenset({"received", "nil"})
 NOT_USABLE = frozenset({"empty", "unreadable"})
 
@@ -161,7 +162,10 @@ def _counts(s: Snapshot, titles: list[str], statuses: tuple[str, ...], names: li
 def _travel(histories: Sequence[History], i: int, titles: list[str], rank: dict[str, int]) -> dict[str, Travel]:
     moved: dict[str, list[int]] = {t: [0, 0, 0] for t in [*titles, ALL]}
     for h in histories:
-        before, now = h.statuses[i - 1], h.statuses[i]
+        last, this = h.records[i - 1], h.records[i]
+        if last is None or this is None:
+            continue
+        before, now = last.status, this.status
         if before not in rank or now not in rank:
             continue
         step = rank[now] - rank[before]
@@ -195,7 +199,7 @@ def match_histories(snapshots: Sequence[Snapshot]) -> tuple[History, ...]:
                     by_key.setdefault(key, []).append(h)
                 rows[h][i] = a
                 seen[h] = i
-        reported.update(dict.fromkeys((a.partner for a in snap.actions), i))
+        reported.update(dict.fromkeys({partner for partner, _ in groups}, i))
     return tuple(History(p, pr, tuple(r)) for (p, pr), r in zip(keys, rows, strict=True))
 
 
@@ -237,6 +241,8 @@ def stuck(plan: Plan, snapshots: Sequence[Snapshot], histories: Sequence[History
         if now is None or now.status == done:
             continue
         seen = [(snapshots[i].as_of, r) for i, r in enumerate(h.records) if r is not None]
+        if len(seen) < SHORTEST:
+            continue  # too few rounds for any rule
         late = [r.due is not None and r.due < day and r.status != done for day, r in seen]
         same = _tail([r.status for _, r in seen]) if now.status in names else 0
         update = _tail([r.values["update"] for _, r in seen]) if now.values["update"] else 0
