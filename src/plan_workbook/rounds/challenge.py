@@ -77,8 +77,8 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
         if last is None:
             continue
         before = last.get(status_header, "")
-        old_update = " ".join(last.get(update_header, "").split())
-        same_update = bool(update) and update == old_update
+        old_update = last.get(update_header, "")
+        same_update = bool(update) and (update == old_update or update == " ".join(old_update.split()))
         if same_update and rank.get(a.status, -1) > rank.get(before, len(rank)) >= 0:
             flag(a, "challenge-improved-same-update", "status", update, before=before, status=a.status)
         if same_update and (rules.stale_rounds == 1 or last.get("Change") == "update unchanged"):
