@@ -27,6 +27,10 @@ from click.testing import CliRunner
 
 from mails import eml
 from plan_workbook.cli import main
+from plan_workbook.plan import load_plan
+from plan_workbook.store import open_store, rounds
+from plan_workbook.store.db import PAGE_SIZE
+from plan_workbook.store.schema import migrate
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = ROOT / "samples" / "returns"
@@ -137,6 +141,27 @@ def test_two_rounds_are_recorded_as_before(tmp_path: Path) -> None:
     changes = {row[-1] for row in got["actions"]}  # the actions' change since last round: the second round compared
     assert changes >= {"", "status changed", "update unchanged", "new"}, changes
     assert any("bytes:" in str(row) for row in got["sources"])  # the file name that is not UTF-8
+
+
+def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """The returns' bytes are most of a store: a new one takes 16 KiB pages (a quarter as many); a store made
+    with SQLite's default 4 KiB pages keeps them, and its rounds."""
+    plan = load_plan()
+    with open_store(tmp_path / "new.sqlite", plan) as store:
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 16384
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    migrate(db, str(old))
+    db.execute("INSERT INTO meta VALUES ('plan_id', ?)", (plan.id,))
+    db.close()
+    with open_store(old, plan) as store:
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    got = CliRunner().invoke(main, ["merge", str(SAMPLES), "--out", str(tmp_path / "s.xlsx"), "--store", str(old)])
+    assert got.exit_code in (0, 1), got.output
+    with open_store(old, plan) as store:
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert [r.actions for r in rounds(store)] == [16]
 
 
 if __name__ == "__main__":
