@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,10 +34,7 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
     gives them), so a rebuild compares with last round as it was then; `outputs` maps a kind (summary, report) to
     the files written, whose SHA-256 a rebuild checks against; `earlier` the earlier rounds its trend used; `snap`
     this round's snapshot(result, name, as_of, changes) when the caller has made it already (for the trend)."""
-    data = [_bytes(s) for s in result.sources.values()]  # read before the transaction: it is kept short
-    shas = [None if content is None else _sha(content) for content, _ in data]
-    digests = {kind: [(p.name, _sha(p.read_bytes())) for p in paths] for kind, paths in (outputs or {}).items()}
-    _as_merged(result, shas)
+    digests = {kind: [(p.name, _file_sha(p)) for p in paths] for kind, paths in (outputs or {}).items()}
     snap = snap or snapshot(result, name, as_of, changes)
     f = result.figures
     with store.transaction() as db:
@@ -51,7 +48,7 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
         rid = cur.lastrowid
         if earlier is not None:
             db.execute("INSERT INTO trend_inputs VALUES (?, ?)", (rid, pack(earlier)))
-        _sources(db, rid, result, data, shas)
+        _sources(db, rid, result)
         insert_many(db, "INSERT INTO partners VALUES (?,?,?,?,?,?,?)", lambda: (
             (rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)) for i, p in enumerate(snap.partners)))
         insert_many(db, f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", lambda: (
@@ -70,26 +67,34 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
         db.execute("DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM sources WHERE sha256 IS NOT NULL)")
 
 
-def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
-             data: list[tuple[bytes | None, tuple[Problem, ...]]], shas: list[str | None]) -> None:
-    db.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)",
-                   ((sha, content) for sha, (content, _) in zip(shas, data, strict=True) if sha is not None))
+def _sources(db: sqlite3.Connection, rid: int | None, result: Result) -> None:
+    """Each return's bytes and what is known of it. The files are read as they go in, one at a time (the returns
+    of a large round are gigabytes), so inside the transaction: reading them is quick beside writing them."""
+    kept: list[tuple[str | None, tuple[Problem, ...]]] = []  # each source's SHA-256 and problems, in order
+    db.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)", _as_merged(result, kept))
     files = {row["file"]: row for row in result.file_rows()}  # each return's partner and state, in one pass
     insert_many(db, "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", lambda: (
         (rid, i, source.name, sha, source.origin, _when(source.received),
          None if source.via is None else str(source.via), source.sender, files[source.name]["partner"],
          files[source.name]["state"],
          _json([problem_dict(p) for p in problems]))
-        for i, (source, sha, (_, problems)) in enumerate(zip(result.sources.values(), shas, data, strict=True))))
+        for i, (source, (sha, problems)) in enumerate(zip(result.sources.values(), kept, strict=True))))
 
 
-def _as_merged(result: Result, shas: list[str | None]) -> None:
-    """The store keeps only the bytes that were merged: a file saved again since it was read is refused."""
+def _as_merged(result: Result, kept: list[tuple[str | None, tuple[Problem, ...]]]) -> Iterator[tuple[str, bytes]]:
+    """Each source's SHA-256 and bytes, its SHA-256 and problems also added to `kept`. The store keeps only the
+    bytes that were merged: a file saved again since it was read is refused (and the transaction undone)."""
     read = {r.file: r.digest for r in result.returns}
-    for source, sha in zip(result.sources.values(), shas, strict=True):
-        if sha is not None and read.get(source.name) and sha != read[source.name]:
+    for source in result.sources.values():
+        content, problems = _bytes(source)
+        sha = None if content is None else _sha(content)
+        kept.append((sha, problems))
+        if sha is None or content is None:
+            continue
+        if read.get(source.name) and sha != read[source.name]:
             raise OutputError(f"{source.name} changed while the round was being merged, so the round was not "
                               "recorded; run merge again")
+        yield sha, content
 
 
 def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
@@ -117,3 +122,8 @@ def _when(value: datetime | None) -> str | None:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _file_sha(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()  # in pieces: a summary may be hundreds of MB
