@@ -4,6 +4,9 @@ Each pattern is deliberately narrow: a board paper with a false alarm costs the 
 pattern that fires on every action code or date would be ignored. Every pattern is listed in the README and
 tested on true and false cases (`tests/test_personal.py`). `--redact` replaces what is found in the board page
 and PDF only; the summary workbook is the coordinator's own record and keeps the text as typed.
+
+A return's cells are scanned at once (`scan_many`): quick cues found in all of them joined point to the few cells
+worth a pattern's regex, which then runs on each of those alone, exactly as on a single text.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ _ROLE_WORDS = ("victim", "witness", "suspect", "offender", "complainant", "perpe
 # Letters that (?i) matches to an ASCII letter but str.lower() does not lower to one.
 _FOLDS = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
 SEP = "\x00"  # joins a return's cells for the cues: no cue matches it, so none spans two cells
-# The shape of a text for the cues on digits: one byte a character, every digit (and every other character
-# outside ASCII, which may be one, or a space to `\s`) a 0, every space a " ".
+# A text's shape, for the cues on digits: a byte a character; every digit a 0, and so every character outside
+# ASCII (a regex's \d or \s may match it; "replace" makes it a "?") and "?" itself; every ASCII space a " ".
+# A cue reads 0 as a digit and [ 0] as a space.
 _SHAPE = bytes.maketrans(b"123456789?\t\n\v\f\r\x1c\x1d\x1e\x1f", b"0" * 10 + b" " * 9)
 
 
@@ -82,6 +86,8 @@ class Joined:
         return bisect_right(self.ends, at)
 
 
+# A pattern's cues: places in a Joined where it could match. Each cue must match wherever its pattern matches (it
+# may match more, never less) and never match SEP; the tests check this against the scan of each text alone.
 Cues = Callable[[Joined], Iterator[int]]
 
 
