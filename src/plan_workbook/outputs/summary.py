@@ -31,7 +31,7 @@ from ..rounds.readback import DATA_FIELDS
 from ..rounds.trend import Trend
 from ..text import cell_text
 from .sheetrows import SheetRows, pack
-from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
+from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, line_chars, row_height, wrapped_height, write_atomic
 
 PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never confused with the theme column
 # Actions and Overdue: the columns a board reads come first and are what is printed, at a readable size on A4
@@ -253,6 +253,7 @@ def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[st
     fast = styles.rows(wb, len(headers), styles.wrap)
     wrapped = [styles.xf(styles.wrap)] * len(headers)
     status_xf = {k: styles.xf(f) for k, f in styles.status.items()}
+    chars = [line_chars(w) for w in widths]
     for values in rows:
         if n == SHEET_ROWS - 1:
             _table_end(ws, styles, headers, n, printed)
@@ -260,7 +261,7 @@ def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[st
             ws, n = _table_sheet(wb, f"{name} ({part})", part, styles, headers, widths, numeric), 0
             fast = styles.rows(wb, len(headers), styles.wrap)
         n += 1
-        height = row_height(zip(values, widths, strict=True))
+        height = wrapped_height(values, chars)
         if fast:
             formats = wrapped
             if status_col is not None and isinstance(values[status_col], str) and values[status_col] in status_xf:
