@@ -83,6 +83,15 @@ class SheetRows:
             return _escape(cell_text(value))
         return value
 
+    def restart(self) -> None:
+        """Empty the file, so the rows are written (again) from the first."""
+        self.file.seek(0)
+        self.file.truncate()
+
+    def finish(self) -> None:
+        """Every row in the file itself: another process may have written them (outputs/beside.py)."""
+        self.file.flush()
+
     def _text(self, ref: str, value: str, xf: int | None) -> str:
         text = self._escaped(value)
         if xf in self.plain and value.startswith(FORMULA_TRIGGERS):
