@@ -3,6 +3,7 @@ writes, and a copy that fails costs nothing but time."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import threading
@@ -16,6 +17,7 @@ from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook.merge import Result, check_returns
 from plan_workbook.outputs import beside
 from plan_workbook.outputs import summary as summarise
+from plan_workbook.outputs.sheetrows import SheetRows
 from plan_workbook.outputs.summary import write_summary
 from plan_workbook.plan import Plan
 from test_sheetrows import assert_same_parts
@@ -44,7 +46,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             made.append(pid)
         return pid
 
-    monkeypatch.setattr(beside.os, "fork", fork)
+    monkeypatch.setattr(os, "fork", fork)  # beside.py calls os.fork
     return made
 
 
@@ -72,14 +74,14 @@ def test_a_copy_that_fails_costs_only_time(result: Result, tmp_path: Path, monke
     again, and the file is whole."""
     monkeypatch.setattr(beside, "MIN_WEIGHT", 0)
     parent = os.getpid()
-    real_add = summarise.SheetRows.add
+    real_add = SheetRows.add
 
-    def add(self: summarise.SheetRows, *args: object, **kwargs: object) -> None:
+    def add(self: SheetRows, *args: object, **kwargs: object) -> None:
         real_add(self, *args, **kwargs)  # type: ignore[arg-type]
         if os.getpid() != parent:
             os._exit(9)  # in the copy only, after its first row
 
-    monkeypatch.setattr(summarise.SheetRows, "add", add)
+    monkeypatch.setattr(SheetRows, "add", add)
     made = forks(monkeypatch)
     out = write_summary(result, tmp_path / "shared.xlsx", AS_OF)
     assert len(made) == 1
@@ -107,13 +109,29 @@ def test_an_error_here_stops_the_copy_and_is_raised(tmp_path: Path, monkeypatch:
     assert not done.exists()
 
 
+@needs_fork
+def test_no_copy_without_memory_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert beside.room_for_copy()  # this machine: far more free than a test process holds
+    real_open = open
+
+    def tight(path: str, *args: object, **kwargs: object) -> object:
+        if path == "/proc/meminfo":  # as a machine with 100 MiB left would say
+            return io.StringIO("MemTotal:  8000000 kB\nMemAvailable:  102400 kB\n")
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", tight)
+    assert not beside.room_for_copy()
+    assert not beside.can_fork()
+
+
 def test_jobs_are_shared_by_weight() -> None:
     def job() -> None:
         return None
 
     jobs: list[tuple[int, Callable[[], None]]] = [(w, job) for w in (500_000, 300_000, 250_000, 10)]
     here, there = beside.share(jobs)
-    assert sorted(w for w, _ in here) == [10, 500_000] and sorted(w for w, _ in there) == [250_000, 300_000]
+    assert sorted(w for w, _ in here) == [10, 500_000]
+    assert sorted(w for w, _ in there) == [250_000, 300_000]
     assert beside.share([(100, job)]) == ([(100, job)], [])  # too little to be worth a fork
 
 
@@ -138,4 +156,5 @@ def test_no_copy_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> Non
     finally:
         stop.set()
         thread.join()
-    assert made == [] and sorted(ran) == [1, 2]  # all done here
+    assert made == []
+    assert sorted(ran) == [1, 2]

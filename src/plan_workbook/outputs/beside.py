@@ -66,4 +66,19 @@ def share(jobs: Sequence[Job]) -> tuple[list[Job], list[Job]]:
 
 
 def can_fork() -> bool:
-    return ENABLED and sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+    return (ENABLED and sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+            and room_for_copy())
+
+
+def room_for_copy() -> bool:
+    """Whether the machine has memory free for a whole second copy of this process: the copy shares this one's
+    pages until it touches them, and reading every row touches most of them. A tight machine writes in one
+    process rather than risk the out-of-memory killer choosing this one."""
+    try:
+        with open("/proc/meminfo") as f:
+            free = next(int(line.split()[1]) for line in f if line.startswith("MemAvailable:")) * 1024
+        with open("/proc/self/statm") as f:
+            resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+    return free > 2 * resident
