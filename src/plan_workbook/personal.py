@@ -175,7 +175,7 @@ PATTERNS: tuple[Pattern, ...] = (
             group=-1, example="crime ref 21*0123456, CRN: CR/012345/21",
             not_example="crime reference numbers are given to every victim",
             needs=lambda text, low: _DIGIT.search(text) is not None and (
-                "*" in text or "CRN" in text or "URN" in text or any(w in low for w in _CRIME_WORDS)),
+                "*" in text or "crn" in low or "urn" in low or any(w in low for w in _CRIME_WORDS)),
             cues=_cues(low=(*(w + _REF_WORDS + _REF for w in _CRIME_WORDS), "crn" + _REF, "urn" + _REF),
                        shape=(r"00\*00000",))),
     Pattern("a date of birth", "[date of birth removed]",
