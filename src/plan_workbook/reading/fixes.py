@@ -60,10 +60,13 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
     values: dict[str, Any] = {}
     for role in ROLES:
         raw = row.values[role]
-        text = display(raw)
-        if isinstance(raw, str) and trim(raw) != raw and trim(raw):
-            note(role, "spaces-trimmed", raw)
-        values[role] = trim(text) or None
+        if isinstance(raw, str):
+            text = trim(raw)
+            if text != raw and text:
+                note(role, "spaces-trimmed", raw)
+            values[role] = text or None
+        else:
+            values[role] = trim(display(raw)) or None
     status, bad_status = values["status"], ""
     if status:
         found = match_status(plan, status)

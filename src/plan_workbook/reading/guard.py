@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import compress
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -660,16 +661,21 @@ def _usual_cells(piece: bytes, strings: int, found: list[Found], formulas: bool)
 def _formula_cells(parts: list[bytes], found: list[Found]) -> bool:
     """Adds each formula cell of a split piece to `found`; False when one's text or value is for the parse to
     judge."""
-    for ref, kind, text, saved in zip(parts[4::8], parts[5::8], parts[6::8], parts[7::8], strict=True):
-        if ref is None:
-            continue
-        value = saved[3:-4] if saved is not None and saved.startswith(b"<v>") else b""
-        if value and kind != b"str" and not _PLAIN_NUMBER.fullmatch(value):
+    refs = parts[4::8]
+    for ref, kind, text, saved in compress(zip(refs, parts[5::8], parts[6::8], parts[7::8], strict=True), refs):
+        if saved is None or saved[2] != 62:  # no <v>, or <v/> (62 is ">")
+            has_value = saved is not None and kind == b"str"
+        else:
+            value = saved[3:-4]
+            if value and kind != b"str" and not _PLAIN_NUMBER.fullmatch(value):
+                return False
+            if value and (b"&" in value or not value.isascii()) and _decode(value) is None:
+                return False
+            has_value = kind == b"str" or bool(value)
+        formula = text.decode() if text is not None and text.isascii() and b"&" not in text else _decode(text or b"")
+        if formula is None:
             return False
-        formula = _decode(text or b"")
-        if formula is None or (value and _decode(value) is None):
-            return False
-        found.append((ref.decode(), formula[:MAX_FACT_CHARS], saved is not None and (kind == b"str" or bool(value))))
+        found.append((ref.decode(), formula[:MAX_FACT_CHARS], has_value))
     return True
 
 
