@@ -591,9 +591,9 @@ def _pieces(data: bytes, strings: int, found: list[Found], rows: bool = True) ->
     """Speed: the sheet a megabyte at a time, without its usual cells (and, with `rows`, rows left empty); adds
     to `found` the formula cells taken out, in order, then the farthest down and farthest right of the value
     cells. Raises _Inexact, before giving the piece, where what is left could not be read the same way (see
-    _MARKS). A piece with a shared string that does not exist is given whole, so the parse names the cell.
-    Formula cells are taken out only from a UTF-8 part, from a piece where no other cell is left (so their order
-    among cells is kept)."""
+    _MARKS). Some pieces are given whole (see _usual_cells), and so is the piece after one, or after a cut not
+    made at the end of a row, where a cell may have been cut in two. Formula cells are taken out only from a
+    UTF-8 part."""
     lo, hi = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
     if lo < 0 or hi < lo:  # an empty sheet (<sheetData/>), or one not written the usual way: parse it whole
         yield data
@@ -602,18 +602,19 @@ def _pieces(data: bytes, strings: int, found: list[Found], rows: bool = True) ->
     head = data[:lo]
     formulas = not _OTHER_ENCODING.match(head)
     yield _surveyed(head, rows, 1, declared=True)
-    start = lo
+    start, whole = lo, False
     while start < hi:
         end = data.find(b"</row>", start + MiB, min(start + 2 * MiB, hi))  # any cut is exact (regexes take only
-        end = min(start + MiB, hi) if end < 0 else end + len(b"</row>")  # whole elements, expat joins the rest)
+        cut = end >= 0  # whole elements, expat joins the rest)
+        end = end + len(b"</row>") if cut else min(start + MiB, hi)
         piece, cells = data[start:end], list[Found]()
-        rest = _usual_cells(piece, strings, cells, formulas)
-        found += cells
-        if rest is None:
+        rest = None if whole else _usual_cells(piece, strings, cells, formulas)
+        if rest is None:  # a cell of this piece may go on into the next: that one goes whole too
             yield _surveyed(piece, rows, 0)
         else:
+            found += cells
             yield _EMPTY_ROW.sub(b"", _surveyed(rest, rows, 0)) if rows else _surveyed(rest, rows, 0)
-        start = end
+        start, whole = end, rest is None or not cut
     yield _surveyed(data[hi:], rows, 1)
 
 
@@ -635,19 +636,16 @@ def _surveyed(text: bytes, rows: bool, tags: int, declared: bool = False) -> byt
 
 
 def _usual_cells(piece: bytes, strings: int, found: list[Found], formulas: bool) -> bytes | None:
-    """The piece without its usual cells, adding what they hold to `found`; None when a shared string does not
-    exist."""
+    """The piece without its usual cells, adding what they hold to `found`; None when it must go whole to the
+    parse: another cell is left (it could hold one of them: only the parse places it), a formula cell's text is
+    for the parse to judge, or a shared string does not exist (the parse names the cell)."""
     parts = _CELLS.split(piece) if formulas else _VALUE_CELLS.split(piece)
     step = 8 if formulas else 4
-    if any(int(i) >= strings for i in parts[3::step] if i is not None):
+    rest = b"".join(parts[0::step])
+    if b'<c r="' in rest or any(int(i) >= strings for i in parts[3::step] if i is not None):
         return None
-    if formulas and any(ref is not None for ref in parts[4::8]):
-        rest = b"".join(parts[0::8])
-        if b'<c r="' in rest or not _formula_cells(parts, found):  # another cell the parse must place
-            found.clear()
-            return _usual_cells(piece, strings, found, formulas=False)
-    else:
-        rest = b"".join(parts[0::step])
+    if formulas and not _formula_cells(parts, found):
+        return None
     digits = [d for d in parts[2::step] if d is not None]
     if digits:
         letters = [c for c in parts[1::step] if c is not None]
