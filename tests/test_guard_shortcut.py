@@ -243,3 +243,49 @@ def test_a_big_sheet_of_formulas_in_pieces(make_return: MakeReturn, monkeypatch:
     assert len([f for f in found if f[1] is not None]) > 6000
     fast, slow = both(data, monkeypatch)
     assert fast == slow
+
+
+SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3" uniqueCount="3">'
+STRINGS = {
+    "usual": SST + b'<si><t>a</t></si><si><t xml:space="preserve"> b </t></si><si><r><rPr><b/></rPr><t>c</t></r>'
+                   b'<rPh sb="0" eb="1"><t>x</t></rPh></si></sst>',
+    "one inside another": SST + b"<si><t>a</t><si><t>b</t></si></si><si><t>c</t></si></sst>",
+    "prefixed": b'<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:si><x:t>a</x:t>'
+                b"</x:si><x:si><x:t>b</x:t></x:si><x:si><x:t>c</x:t></x:si></x:sst>",
+    "an attribute": SST + b'<si foo="1"><t>a</t></si><si><t>b</t></si><si><t>c</t></si></sst>',
+    "empty elements": SST + b"<si/><si><t>b</t></si><si/></sst>",
+    "before the table": b'<root><si><t>z</t></si>' + SST + b"<si><t>a</t></si><si><t>b</t></si></sst></root>",
+    "after the table": b"<root>" + SST + b"<si><t>a</t></si><si><t>b</t></si></sst><si><t>z</t></si></root>",
+    "in a comment": SST + b"<!-- <si><t>x</t></si> --><si><t>a</t></si><si><t>b</t></si></sst>",
+    "count that cannot be true": SST.replace(b'uniqueCount="3"', b'uniqueCount="100000000000"')
+                                 + b"<si><t>a</t></si></sst>",
+    "count spelled with a reference": SST.replace(b'uniqueCount="3"', b'uniqueCount="&#49;00000000000"')
+                                      + b"<si><t>a</t></si></sst>",
+    "> in an attribute": SST.replace(b'uniqueCount="3"', b'x="a>b" uniqueCount="100000000000"')
+                         + b"<si><t>a</t></si></sst>",
+    "damaged": SST + b"<si><t>a</t></si><si><t>b</si></sst>",
+}
+
+
+PLAIN = {"usual", "damaged", "count that cannot be true", "count spelled with a reference"}  # by the shortcut
+
+
+@pytest.mark.parametrize(("name", "sst"), STRINGS.items(), ids=STRINGS.keys())
+def test_the_text_table_is_counted_as_the_parse_counts_it(base: bytes, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch, name: str,
+                                                         sst: bytes) -> None:
+    """The shortcut for the shared strings: cells name entries 2 and 3, so which one blocks the sheet (if any)
+    tells the count."""
+    from corpus_guard import _with_strings
+    path = tmp_path / "return.xlsx"
+    row = b'<row r="150"><c r="J150" t="s"><v>2</v></c><c r="K150" t="s"><v>3</v></c></row>'
+    path.write_bytes(edited(base, cells(row)))
+    _with_strings(path, sst)
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert (guard._plain_strings(z.read("xl/sharedStrings.xml")) is not None) == (name in PLAIN)
+    fast = view(guard.scan_bytes("return.xlsx", data, L.UNREAD_SHEETS))
+    with monkeypatch.context() as patch:
+        patch.setattr(guard, "_plain_strings", lambda data: None)
+        slow = view(guard.scan_bytes("return.xlsx", data, L.UNREAD_SHEETS))
+    assert fast == slow

@@ -484,8 +484,35 @@ class _SharedStrings:
     def count(self, data: bytes) -> int:
         p = xml_parser()
         p.StartElementHandler, p.EndElementHandler = self.start, self.end
-        p.Parse(data, True)
-        return self.strings
+        plain = _plain_strings(data)
+        if plain is None:
+            p.Parse(data, True)
+            return self.strings
+        head, strings = plain  # speed: the <sst> tag by the handlers, the rest by the parser alone (which still
+        p.Parse(data[:head], False)  # refuses damaged XML), the strings counted by a regex
+        p.StartElementHandler = p.EndElementHandler = None
+        p.Parse(data[head:], True)
+        return strings
+
+
+_SST_TAG = re.compile(rb"""<sst(?:\s+[\w:.-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*>""")
+_SI_TAG = re.compile(rb"</?si(?=[\s/>])[^>]*>")
+
+
+def _plain_strings(data: bytes) -> tuple[int, int] | None:
+    """(end of the <sst> tag, how many strings) of a text table written the usual way: one <sst>, its <si>
+    elements one after another, unprefixed and without attributes; nothing a comment, CDATA section or processing
+    instruction could hide. None otherwise."""
+    if (b"<!--" in data or b"<![CDATA[" in data or data.count(b"<?") > data.startswith(b"<?xml")
+            or b":si" in data or b":sst" in data or _OTHER_ENCODING.match(data)):
+        return None
+    first, end = data.find(b"<sst"), data.find(b"</sst>")
+    tag = _SST_TAG.match(data, first) if first >= 0 else None
+    if (tag is None or end < tag.end() or b"<si" in data[:first] or data.find(b"<sst", tag.end()) >= 0
+            or data.find(b"<si", end) >= 0):
+        return None
+    tags = _SI_TAG.findall(data, tag.end(), end)
+    return (tag.end(), len(tags) // 2) if tags == [b"<si>", b"</si>"] * (len(tags) // 2) else None
 
 
 _PLAIN_REF = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")  # how Excel writes a reference: no wrap-around possible
