@@ -236,12 +236,13 @@ class _Reader:
                          detail=short(str(e)))
             return None
         grid = [[None if v == "" else v for v in r] for r in values]
-        for r, row in enumerate(grid):
-            for c, v in enumerate(row):
-                if isinstance(v, str) and len(v) > guard.MAX_CELL_CHARS // 2 and _too_long(v):
-                    row[c] = _cut(v)
-                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long", value=short(v, 200),
-                                 length=f"{units(v):,}", limit=f"{guard.MAX_CELL_CHARS:,}")
+        half = guard.MAX_CELL_CHARS // 2  # shorter text cannot be too long, even counted in UTF-16 units
+        for r, c, v in [(r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row)
+                        if isinstance(v, str) and len(v) > half]:
+            if _too_long(v):
+                grid[r][c] = _cut(v)
+                self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long", value=short(v, 200),
+                             length=f"{units(v):,}", limit=f"{guard.MAX_CELL_CHARS:,}")
         self._cell_facts(sheet, grid, facts)
         for cell, (formula, has_value) in facts.formulas.items():
             if L.template_formula(sheet, formula):  # the template's own checks (Front panel, check column)
