@@ -161,10 +161,11 @@ class _Styles:
         self.streamed.append(rows)
         return rows
 
-    def later(self, rows: SheetRows, count: int, columns: int, write: Callable[[], None]) -> None:
-        """Plan the writing of a sheet's `count` rows, done once every sheet is made (outputs/beside.py)."""
+    def later(self, rows: SheetRows, count: int, columns: int, write: Callable[[], None], cost: int = 1) -> None:
+        """Plan the writing of a sheet's `count` rows, done once every sheet is made (outputs/beside.py); `cost`
+        is a cell's, as a multiple of a bare cell's."""
         rows.last = count
-        self.jobs.append((count * columns, write))
+        self.jobs.append((count * columns * cost, write))
 
     @staticmethod
     def xf(fmt: Format | None) -> int | None:
@@ -270,8 +271,8 @@ def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[st
         ws = _table_sheet(wb, name if part == 1 else f"{name} ({part})", part, styles, headers, widths, numeric)
         fast = styles.rows(wb, len(headers), styles.wrap)
         if fast is not None:
-            styles.later(fast, stop - start, len(headers),
-                         partial(_stream_table, fast, rows, start, stop, widths, status_col, styles))
+            styles.later(fast, stop - start, len(headers),  # a cell with a format and a row height to work out
+                         partial(_stream_table, fast, rows, start, stop, widths, status_col, styles), cost=2)
         else:
             for n, values in enumerate(rows.between(start, stop), 1):
                 _written(ws.set_row(n, row_height(zip(values, widths, strict=True))), ws, n, 0)  # rows stream to disk
