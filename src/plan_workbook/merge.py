@@ -124,8 +124,10 @@ class Result:
     def status_counts(self, actions: Iterable[Action]) -> dict[str, int]:
         """Count per plan status, plus 'No status' for anything else (missing or invalid)."""
         names = self.plan.status_names
-        c = Counter(a.status if a.status in names else "No status" for a in actions)
-        return {k: c.get(k, 0) for k in [*names, "No status"]}
+        c = Counter(a.status for a in actions)  # each action's status read once (this runs over every action)
+        counts = {k: c.get(k, 0) for k in names}
+        counts["No status"] = counts.get("No status", 0) + sum(n for k, n in c.items() if k not in counts)
+        return counts
 
     @cached_property
     def _severities(self) -> Counter[tuple[str, str]]:
