@@ -267,11 +267,11 @@ def main() -> None:
         print()
         floor = results["floor"][0]
         if "baseline" in results:
-            print(f"baseline / merge = {results['baseline'][0] / results['merge'][0]:.1f}x  (target >= 5x; "
-                  f"CPU seconds: {results['baseline'][3] / results['merge'][3]:.1f}x)")
-        print(f"validate / floor = {results['validate'][0] / floor:.1f}x  (target <= 3x; "
-              f"CPU seconds: {results['validate'][3] / results['floor'][3]:.1f}x)")
-        print(f"merge / floor    = {results['merge'][0] / floor:.1f}x")
+            print(f"baseline / merge = {ratio(results['baseline'][0], results['merge'][0])}  (target >= 5x; "
+                  f"CPU seconds: {ratio(results['baseline'][3], results['merge'][3])})")
+        print(f"validate / floor = {ratio(results['validate'][0], floor)}  (target <= 3x; "
+              f"CPU seconds: {ratio(results['validate'][3], results['floor'][3])})")
+        print(f"merge / floor    = {ratio(results['merge'][0], floor)}")
         warm = subprocess.run([sys.executable, "-c", WARM, str(files[0]), "20"], capture_output=True, text=True,
                               check=True).stdout.split()
         print(f"warm re-check of one return (service.open_checker, the desk): {warm[1]} ms, median of 20 "
@@ -288,6 +288,11 @@ def main() -> None:
                     store.unlink(missing_ok=True)
                     m, v = measure(merge(d)), measure(validate(d))  # once each: memory hardly varies between runs
                 print(f"| {n:,} | {m[0]:.2f} | {m[1]:.0f} | {v[0]:.2f} | {v[1]:.0f} |", flush=True)
+
+
+def ratio(a: float, b: float) -> str:
+    """a / b as "2.5x"; "-" where b is too small to divide by (a tiny run's CPU seconds can read 0.0)."""
+    return f"{a / b:.1f}x" if b > 0 else "-"
 
 
 def _memory_gib() -> str:

@@ -275,3 +275,19 @@ def test_readme_lists_every_problem_code_with_its_severity() -> None:
     listed = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning|fixed|note) \|", readme, re.MULTILINE))
     assert listed == CODES
     assert list(listed) == list(CODES)  # in the catalogue's order, so the two read alike
+
+
+def test_the_guards_shortcut_finds_what_the_parse_finds(corpus: tuple[Path, dict[str, set[str]]],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: every return of the corpus gives the same facts with the guard's shortcut as with the parse
+    alone (test_guard_shortcut.py has the crafted cells)."""
+    from test_guard_shortcut import both
+    folder, _ = corpus
+    compared = 0
+    for path in sorted(folder.iterdir()):
+        info = path.lstat()
+        if stat.S_ISREG(info.st_mode) and info.st_size < 30 << 20:
+            fast, slow = both(path.read_bytes(), monkeypatch)
+            assert fast == slow, path.name
+            compared += 1
+    assert compared > 50

@@ -335,6 +335,8 @@ def _json(data: Any) -> str:
     """JSON with every character that could drive a terminal (C1 controls, bidi overrides, line separators,
     lone surrogates) written as a \\u escape, as the text output makes them visible; still valid JSON."""
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    if text.replace("\n", "").isprintable():  # almost always: one quick test instead of one a character
+        return text
     return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text)
 
 
@@ -349,12 +351,11 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
     problems = [*result.notes, *result.problems]
     if problems:
         cols = ("file", "sheet", "cell", "severity", "message")
-        rows = [[_printable(str(p.as_dict()[c])) for c in cols] for p in problems]
+        rows = [[_printable(str(d[c])) for c in cols] for d in (p.as_dict() for p in problems)]
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols[:-1])]
-        click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message")
-        for r in rows:
-            click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1])
-        click.echo("")
+        lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message"]
+        lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows]
+        click.echo("\n".join(lines) + "\n")  # one write, not one a problem
     s = result.summary()
     verdict = (f"{len(result.returns)} return(s) checked, {s['actions']} actions: "
                f"{s['errors']} error(s), {s['warnings']} warning(s), {s['fixed']} fixed "

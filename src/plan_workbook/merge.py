@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -121,8 +124,10 @@ class Result:
     def status_counts(self, actions: Iterable[Action]) -> dict[str, int]:
         """Count per plan status, plus 'No status' for anything else (missing or invalid)."""
         names = self.plan.status_names
-        c = Counter(a.status if a.status in names else "No status" for a in actions)
-        return {k: c.get(k, 0) for k in [*names, "No status"]}
+        c = Counter(a.status for a in actions)  # each action's status read once (this runs over every action)
+        counts = {k: c.get(k, 0) for k in names}
+        counts["No status"] = counts.get("No status", 0) + sum(n for k, n in c.items() if k not in counts)
+        return counts
 
     @cached_property
     def _severities(self) -> Counter[tuple[str, str]]:
@@ -290,6 +295,21 @@ def _failed(source: Source, failure: Failure, limits: Limits) -> Read:
     return _unread(source, Refused("unreadable-file", variant="reader-failed", detail=short(failure.detail)))
 
 
+def _import_rules_meanwhile() -> threading.Thread | None:
+    """pandas and pandera take about half a second to import: a thread imports them while the workers read,
+    rather than after. A failed import is left for the real one to report."""
+    if __package__ + ".rules" in sys.modules:
+        return None
+    thread = threading.Thread(target=_import_rules, name="import-rules", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_rules() -> None:
+    with contextlib.suppress(Exception):
+        importlib.import_module(".rules", __package__)
+
+
 def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callable[[Source], None] | None = None,
                   prefer: Prefer | None = None, jobs: int = 1, workers: Workers[Source, Read] | None = None) -> Result:
     """Read and validate every return (a source, or a path read as a file source). `prefer="newest"` keeps
@@ -301,10 +321,15 @@ def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callabl
     if any(n > 1 for n in named.values()):  # a name is how every output and every later step finds a return
         raise UsageError("two returns have the same name: " + ", ".join(sorted(k for k, n in named.items() if n > 1)))
     reads = []
-    for source, read in zip(sources, read_returns(plan, sources, jobs, workers=workers), strict=True):
-        reads.append(read)
-        if progress:
-            progress(source)
+    importing = _import_rules_meanwhile()
+    try:
+        for source, read in zip(sources, read_returns(plan, sources, jobs, workers=workers), strict=True):
+            reads.append(read)
+            if progress:
+                progress(source)
+    finally:
+        if importing is not None:
+            importing.join()
     own = [ret for ret, _, _ in reads if ret.own_output]  # the tool's own summary in the folder: a note only
     reads = [read for read in reads if not read[0].own_output]
     returns = [ret for ret, _, _ in reads]

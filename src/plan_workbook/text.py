@@ -46,6 +46,8 @@ def visible(ch: str) -> str:
 
 def one_line(text: str) -> str:
     """Partner-supplied text shown in a message: one line, every control or layout character made visible."""
+    if text.isprintable():  # no control, layout or lone surrogate character: nothing to change
+        return text
     return "".join(visible(ch) for ch in valid(text))
 
 

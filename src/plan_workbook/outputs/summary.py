@@ -9,10 +9,9 @@ are escaped as XlsxWriter does, and fixed document dates make equal inputs give 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,9 @@ from ..rounds.compare import DIRECTIONS, Change, direction_counts
 from ..rounds.readback import DATA_FIELDS
 from ..rounds.trend import Trend
 from ..text import cell_text
+from .beside import Job, run_beside
 from .sheetrows import SheetRows, pack
-from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, row_height, write_atomic
+from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, line_chars, row_height, wrapped_height, write_atomic
 
 PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never confused with the theme column
 # Actions and Overdue: the columns a board reads come first and are what is printed, at a readable size on A4
@@ -76,17 +76,18 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of, changes)
     widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
     due = len(PRINTED_WIDTHS) - 1
-    _table(wb, "Actions", styles, action_headers(result), (action_values(a) for a in result.actions), widths,
+    _table(wb, "Actions", styles, action_headers(result), Rows((result.actions, action_values)), widths,
            numeric={due}, printed=len(PRINTED_WIDTHS))
     overdue = result.overdue(as_of)
     _table(wb, "Overdue", styles, ["Days overdue", *action_headers(result)],
-           ([(as_of - a.due).days if a.due else None, *action_values(a)] for a in overdue), [8, *widths],
+           Rows((overdue, lambda a: [(as_of - a.due).days if a.due else None, *action_values(a)])), [8, *widths],
            numeric={0, due + 1}, printed=len(PRINTED_WIDTHS) + 1)
     if changes is not None:
         _table(wb, "Changes", styles,
                ["Partner", PRIORITY, "Action", "Change", "Last round", "This round", "Direction", "Update",
-                "Source"], ([c.partner, c.priority, c.action, c.change, c.before, c.now, c.direction, c.update,
-                             c.where] for c in changes), [20, 18, 40, 16, 10, 10, 11, 40, 40], printed=8)
+                "Source"], Rows((changes, lambda c: [c.partner, c.priority, c.action, c.change, c.before, c.now,
+                                                     c.direction, c.update, c.where])),
+               [20, 18, 40, 16, 10, 10, 11, 40, 40], printed=8)
     if trend is not None:  # Trend, Stuck, Timeliness and Action history (outputs/trend_sheet.py)
         from .trend_sheet import write_trend
 
@@ -95,12 +96,13 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     _table(wb, "Returns", styles,
            ["Partner", "Return", "File", "Actions", "Examples not used", "Errors", "Warnings", "Outstanding",
             "Received", "From"],  # an emailed return's Date and sender; blank for a file
-           (row for row, _ in returns), [28, 11, 36, 9, 10, 8, 9, 36, 20, 28], numeric={3, 4, 5, 6})
+           Rows((returns, lambda r: r[0])), [28, 11, 36, 9, 10, 8, 9, 36, 20, 28], numeric={3, 4, 5, 6})
     _table(wb, "Issues", styles, [f.capitalize() for f in ISSUE_FIELDS],
-           (_issue_values(p.as_dict()) for p in result.problems), [24, 18, 6, 9, 70, 14, 24, 20],
+           Rows((result.problems, lambda p: _issue_values(p.as_dict()))), [24, 18, 6, 9, 70, 14, 24, 20],
            printed=ISSUE_FIELDS.index("message") + 1)
     _data(wb, styles, result, returns, changes or [])
     try:
+        run_beside(styles.jobs)  # the long sheets' rows, which the calls above only planned
         wb.close()
         if styles.streamed:
             buf.seek(0)
@@ -147,7 +149,8 @@ class _Styles:
                     *self.status_header.values()):
             fmt._get_xf_index()  # XlsxWriter's own way to number a format
         self.stream_rows = stream_rows
-        self.streamed: list[SheetRows] = []  # the sheets whose rows sheetrows.py wrote
+        self.streamed: list[SheetRows] = []  # the sheets whose rows sheetrows.py writes
+        self.jobs: list[Job] = []  # the writing of those rows, done at the end, some beside this process
 
     def rows(self, wb: xlsxwriter.Workbook, columns: int, plain: Format | None) -> SheetRows | None:
         """The row writer for the sheet just added, or None to write its cells through XlsxWriter."""
@@ -157,6 +160,12 @@ class _Styles:
                          int(self.date._get_xf_index()))
         self.streamed.append(rows)
         return rows
+
+    def later(self, rows: SheetRows, count: int, columns: int, write: Callable[[], None], cost: int = 1) -> None:
+        """Plan the writing of a sheet's `count` rows, done once every sheet is made (outputs/beside.py); `cost`
+        is a cell's, as a multiple of a bare cell's."""
+        rows.last = count
+        self.jobs.append((count * columns * cost, write))
 
     @staticmethod
     def xf(fmt: Format | None) -> int | None:
@@ -214,66 +223,101 @@ def _data(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, returns: lis
     protected sheet; past Excel's last row it goes on to "_data (2)" and so on."""
     blank = [None] * len(ROLES)
     change = {c.where: c.change for c in changes}  # an action's change since last round, by where it is
-    records = chain(
-        (["action", a.partner, a.row.priority, *(a.values[r] for r in ROLES), a.row.file, a.row.source,
-          None, None, None, None, None, change.get(f"{a.row.file} {a.row.source}")] for a in result.actions),
-        (["return", row[0], None, *blank, row[2], None, row[1], int(owes), None, None, None, None]
-         for row, owes in returns),
-        (["issue", None, None, *blank, p.file, p.cell, None, None, p.sheet, p.severity, p.message, None]
-         for p in result.problems))
-    def sheet(part: int) -> tuple[Worksheet, SheetRows | None]:
+    records = Rows(
+        (result.actions, lambda a: ["action", a.partner, a.row.priority, *(a.values[r] for r in ROLES), a.row.file,
+                                    a.row.source, None, None, None, None, None,
+                                    change.get(f"{a.row.file} {a.row.source}")]),
+        (returns, lambda r: ["return", r[0][0], None, *blank, r[0][2], None, r[0][1], int(r[1]), None, None, None,
+                             None]),
+        (result.problems, lambda p: ["issue", None, None, *blank, p.file, p.cell, None, None, p.sheet, p.severity,
+                                     p.message, None]))
+    for part, (start, stop) in enumerate(_sheets(len(records)), 1):
         ws = wb.add_worksheet(L.DATA_SHEET if part == 1 else f"{L.DATA_SHEET} ({part})")
         ws.hide()
         ws.protect()
         _print_setup(ws, styles.marking)  # hidden, but marked like every sheet should it be printed
         for col, field in enumerate(DATA_FIELDS):
             put(ws, 0, col, field, styles)
-        return ws, styles.rows(wb, len(DATA_FIELDS), None)
-
-    (ws, fast), part, n = sheet(1), 1, 0
-    unformatted = [None] * len(DATA_FIELDS)
-    for values in records:
-        if n == SHEET_ROWS - 1:
-            part += 1
-            (ws, fast), n = sheet(part), 0
-        n += 1
-        if fast:
-            fast.add(n, values, unformatted, None)
+        fast = styles.rows(wb, len(DATA_FIELDS), None)
+        if fast is not None:
+            styles.later(fast, stop - start, len(DATA_FIELDS), partial(_stream_data, fast, records, start, stop))
             continue
-        for col, v in enumerate(values):
-            put(ws, n, col, v, styles)
+        for n, values in enumerate(records.between(start, stop), 1):
+            for col, v in enumerate(values):
+                put(ws, n, col, v, styles)
 
 
-def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[str], rows: Iterable[list[Any]],
+def _stream_data(fast: SheetRows, records: Rows, start: int, stop: int) -> None:
+    fast.restart()
+    unformatted = [None] * len(DATA_FIELDS)
+    for n, values in enumerate(records.between(start, stop), 1):
+        fast.add(n, values, unformatted, None)
+    fast.finish()
+
+
+def _sheets(rows: int) -> list[tuple[int, int]]:
+    """The (start, stop) of the rows on each sheet of a table: past Excel's last row, it goes on to another."""
+    per_sheet = SHEET_ROWS - 1  # after the header row
+    return [(start, min(start + per_sheet, rows)) for start in range(0, max(rows, 1), per_sheet)]
+
+
+def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[str], rows: Rows | Iterable[list[Any]],
            widths: list[float], numeric: set[int] | frozenset[int] = frozenset(), printed: int = 0) -> None:
     """A table on its own sheet; past Excel's last row it goes on to "<name> (2)", "<name> (3)" and so on
     with the same header, so no row is ever dropped. The first `printed` columns are the print area."""
+    rows = rows if isinstance(rows, Rows) else Rows((list(rows), _as_is))
     status_col = headers.index(styles.status_column) if styles.status_column in headers else None
-    ws, part, n = _table_sheet(wb, name, 1, styles, headers, widths, numeric), 1, 0
-    fast = styles.rows(wb, len(headers), styles.wrap)
-    wrapped = [styles.xf(styles.wrap)] * len(headers)
+    for part, (start, stop) in enumerate(_sheets(len(rows)), 1):
+        ws = _table_sheet(wb, name if part == 1 else f"{name} ({part})", part, styles, headers, widths, numeric)
+        fast = styles.rows(wb, len(headers), styles.wrap)
+        if fast is not None:
+            styles.later(fast, stop - start, len(headers),  # a cell with a format and a row height to work out
+                         partial(_stream_table, fast, rows, start, stop, widths, status_col, styles), cost=2)
+        else:
+            for n, values in enumerate(rows.between(start, stop), 1):
+                _written(ws.set_row(n, row_height(zip(values, widths, strict=True))), ws, n, 0)  # rows stream to disk
+                for col, v in enumerate(values):
+                    fmt = styles.status.get(v, styles.wrap) if col == status_col and isinstance(v, str) else styles.wrap
+                    put(ws, n, col, v, styles, fmt)  # status: colour and word, never colour alone
+        _table_end(ws, styles, headers, stop - start, printed)
+
+
+def _stream_table(fast: SheetRows, rows: Rows, start: int, stop: int, widths: list[float], status_col: int | None,
+                  styles: _Styles) -> None:
+    fast.restart()
+    chars = [line_chars(w) for w in widths]
+    wrapped = [styles.xf(styles.wrap)] * len(widths)
     status_xf = {k: styles.xf(f) for k, f in styles.status.items()}
-    for values in rows:
-        if n == SHEET_ROWS - 1:
-            _table_end(ws, styles, headers, n, printed)
-            part += 1
-            ws, n = _table_sheet(wb, f"{name} ({part})", part, styles, headers, widths, numeric), 0
-            fast = styles.rows(wb, len(headers), styles.wrap)
-        n += 1
-        height = row_height(zip(values, widths, strict=True))
-        if fast:
-            formats = wrapped
-            if status_col is not None and isinstance(values[status_col], str) and values[status_col] in status_xf:
-                formats = [*wrapped]  # status: colour and word, never colour alone
-                formats[status_col] = status_xf[values[status_col]]
-            fast.add(n, values, formats, height)
-            continue
-        # before the cells: rows stream to disk
-        _written(ws.set_row(n, height), ws, n, 0)
-        for col, v in enumerate(values):
-            fmt = styles.status.get(v, styles.wrap) if col == status_col and isinstance(v, str) else styles.wrap
-            put(ws, n, col, v, styles, fmt)  # status: colour and word, never colour alone
-    _table_end(ws, styles, headers, n, printed)
+    for n, values in enumerate(rows.between(start, stop), 1):
+        formats = wrapped
+        if status_col is not None and isinstance(values[status_col], str) and values[status_col] in status_xf:
+            formats = [*wrapped]  # status: colour and word, never colour alone
+            formats[status_col] = status_xf[values[status_col]]
+        fast.add(n, values, formats, wrapped_height(values, chars))
+    fast.finish()
+
+
+class Rows:
+    """A table's rows, each made only when it is written (so memory stays flat), their number known at once
+    (a table longer than a sheet goes on over several): parts of (items, how an item becomes a row)."""
+
+    def __init__(self, *parts: tuple[Sequence[Any], Callable[[Any], list[Any]]]) -> None:
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(items) for items, _ in self.parts)
+
+    def between(self, start: int, stop: int) -> Iterator[list[Any]]:
+        at = 0
+        for items, make in self.parts:
+            lo, hi = max(start - at, 0), min(stop - at, len(items))
+            if lo < hi:
+                yield from map(make, items if (lo, hi) == (0, len(items)) else items[lo:hi])
+            at += len(items)
+
+
+def _as_is(row: list[Any]) -> list[Any]:
+    return row
 
 
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, part: int, styles: _Styles, headers: list[str],

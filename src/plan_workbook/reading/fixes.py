@@ -50,7 +50,10 @@ def _example_texts(plan: Plan, priority: str, role: str) -> frozenset[str]:
     return plan.example_texts.get((priority, role), frozenset())
 
 
-def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
+Leads = dict[str, tuple[list[str], list[str]]]  # a lead as typed -> match_leads' answer, for one return's rows
+
+
+def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem], leads: Leads) -> Action:
     """Apply the automatic fixes to one row, reporting each with the original value."""
 
     def note(role: str, code: Code, typed: Any, **params: str) -> None:
@@ -60,10 +63,13 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
     values: dict[str, Any] = {}
     for role in ROLES:
         raw = row.values[role]
-        text = display(raw)
-        if isinstance(raw, str) and trim(raw) != raw and trim(raw):
-            note(role, "spaces-trimmed", raw)
-        values[role] = trim(text) or None
+        if isinstance(raw, str):
+            text = trim(raw)
+            if text != raw and text:
+                note(role, "spaces-trimmed", raw)
+            values[role] = text or None
+        else:
+            values[role] = trim(display(raw)) or None
     status, bad_status = values["status"], ""
     if status:
         found = match_status(plan, status)
@@ -74,7 +80,9 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
             values["status"] = found
     lead, unknown = values["lead"], list[str]()
     if lead:
-        names, unknown = match_leads(plan, lead)
+        if lead not in leads:  # most rows of a return name the same few leads
+            leads[lead] = match_leads(plan, lead)
+        names, unknown = leads[lead]
         joined = " / ".join(names)
         if not unknown and joined != lead:
             if lead not in _example_texts(plan, row.priority, "lead"):  # the template's own wording: nothing to say
@@ -93,7 +101,8 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem]) -> Action:
 def fix_rows(plan: Plan, partner: str, rows: list[Row]) -> tuple[list[Action], list[Problem]]:
     """The automatic fixes for one return's rows: cheap, so they run where the return is read."""
     problems: list[Problem] = []
-    return [_fix(plan, partner, row, problems) for row in rows], problems
+    leads: Leads = {}
+    return [_fix(plan, partner, row, problems, leads) for row in rows], problems
 
 
 

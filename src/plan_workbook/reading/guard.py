@@ -18,9 +18,10 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import compress
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -370,7 +371,7 @@ class _Book:
         if _utf16(data):
             raise Refuse("unreadable-file", variant="sheet-utf16", name=sheet)
         try:
-            facts = _SheetScan(sheet, strings).run(data)
+            facts = _scan_sheet(sheet, strings, data)
         except expat.ExpatError as e:
             raise Refuse("unreadable-file", variant="sheet-xml", name=sheet, line=e.lineno, offset=e.offset) from None
         facts.notes = self._notes(part)
@@ -483,8 +484,35 @@ class _SharedStrings:
     def count(self, data: bytes) -> int:
         p = xml_parser()
         p.StartElementHandler, p.EndElementHandler = self.start, self.end
-        p.Parse(data, True)
-        return self.strings
+        plain = _plain_strings(data)
+        if plain is None:
+            p.Parse(data, True)
+            return self.strings
+        head, strings = plain  # speed: the <sst> tag by the handlers, the rest by the parser alone (which still
+        p.Parse(data[:head], False)  # refuses damaged XML), the strings counted by a regex
+        p.StartElementHandler = p.EndElementHandler = None
+        p.Parse(data[head:], True)
+        return strings
+
+
+_SST_TAG = re.compile(rb"""<sst(?:\s+[\w:.-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*>""")
+_SI_TAG = re.compile(rb"</?si(?=[\s/>])[^>]*>")
+
+
+def _plain_strings(data: bytes) -> tuple[int, int] | None:
+    """(end of the <sst> tag, how many strings) of a text table written the usual way: one <sst>, its <si>
+    elements one after another, unprefixed and without attributes; nothing a comment, CDATA section or processing
+    instruction could hide. None otherwise."""
+    if (b"<!--" in data or b"<![CDATA[" in data or data.count(b"<?") > data.startswith(b"<?xml")
+            or b":si" in data or b":sst" in data or _OTHER_ENCODING.match(data)):
+        return None
+    first, end = data.find(b"<sst"), data.find(b"</sst>")
+    tag = _SST_TAG.match(data, first) if first >= 0 else None
+    if (tag is None or end < tag.end() or b"<si" in data[:first] or data.find(b"<sst", tag.end()) >= 0
+            or data.find(b"<si", end) >= 0):
+        return None
+    tags = _SI_TAG.findall(data, tag.end(), end)
+    return (tag.end(), len(tags) // 2) if tags == [b"<si>", b"</si>"] * (len(tags) // 2) else None
 
 
 _PLAIN_REF = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")  # how Excel writes a reference: no wrap-around possible
@@ -541,53 +569,175 @@ _MASK = 0xFFFFFFFF  # calamine keeps positions in 32 bits
 MAX_FACTS = 10_000  # errors or damaged cells kept per sheet; more only repeat the point
 
 
-_ODD_CELL = re.compile(rb'<(?:[\w.-]+:c[\s/>]|c(?:[\t\n\r/>]| (?!r=")))')  # a cell not starting <c r="
-_ODD_ROW = re.compile(rb'<(?:[\w.-]+:row[\s/>]|row(?:[\t\n\r/>]| (?!r=")))')  # a row not starting <row r="
+# In one pass over what the shortcut below leaves for the parse: what makes the shortcut inexact. A comment,
+# CDATA section or processing instruction could hold something that looks like a cell; a <sheetData> tag past
+# the first pair starts cells calamine does not read; a cell not starting <c r=" is placed after the cell before
+# it, and a row not starting <row r=" after the row before it (then no empty row may be taken out).
+_MARKS = re.compile(rb'<(?:(?P<pi>\?)|(?P<data>/?(?:[\w.-]+:)?sheetData[\s/>])'
+                    rb'|(?P<row>[\w.-]+:row[\s/>]|row(?:[\t\n\r/>]| (?!r=")))'
+                    rb'|!--|!\[CDATA\[|[\w.-]+:c[\s/>]|c(?:[\t\n\r/>]| (?!r=")))')
 # A row left empty once its usual cells are out, and not hidden: it changes nothing calamine or the reader sees
 _EMPTY_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"(?: (?!hidden="(?:1|true)")[a-zA-Z:]{1,30}="[^"<>]{0,40}")*'
                         rb'(?: ?/>|></row>)')
-# The cells Excel, LibreOffice and openpyxl write, as they write them: empty ones; and inline text (calamine always
-# reads a value from <is>), a plain (always finite) number or a shared string (group 3: its index)
-_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>')
-_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?'
-                         rb'(?: t="inlineStr"><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>'
-                         rb'|(?: t="n")?><v>-?[0-9]{1,15}(?:\.[0-9]{1,15})?(?:[eE][+-]?[0-9]{1,2})?</v></c>'
-                         rb'| t="s"><v>([0-9]{1,9})</v></c>)')
+# The cells Excel, LibreOffice and openpyxl write, as they write them: empty ones; inline text (calamine always
+# reads a value from <is>), a plain (always finite) number or a shared string (groups 1-2: the reference, 3: the
+# string's index); and formula cells (group 4: the reference, 5: t=, 6: the formula's text, None for <f .../>,
+# 7: the whole <v> element, None without one). Texts hold no markup, no character XML forbids and no "]" (so no
+# "]]>"); their entities and encoding are checked where they are decoded.
+_NUMBER = rb"-?[0-9]{1,15}(?:\.[0-9]{1,15})?(?:[eE][+-]?[0-9]{1,2})?"
+_TEXT = rb"[^<\]\x00-\x08\x0b\x0c\x0e-\x1f\r]*"
+_USUAL = (rb'<c r="(?:[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>'
+          rb'|([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?'
+          rb'(?: t="inlineStr"><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>'
+          rb'|(?: t="n")?><v>' + _NUMBER + rb'</v></c>| t="s"><v>([0-9]{1,9})</v></c>)')
+_FORMULA = (rb'|([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?(?: t="(n|str)")?>'
+            rb'<f(?: t="(?:shared|array|normal)")?(?: ref="[A-Z0-9:$]{1,40}")?(?: aca="(?:false|true|0|1)")?'
+            rb'(?: ca="(?:false|true|0|1)")?(?: si="[0-9]{1,9}")?(?: ?/>|>(' + _TEXT + rb')</f>)'
+            rb'(<v ?/>|<v>' + _TEXT + rb'</v>)?</c>')
+_VALUE_CELLS = re.compile(_USUAL + rb")")
+_CELLS = re.compile(_USUAL + _FORMULA + rb")")
+_PLAIN_NUMBER = re.compile(_NUMBER)
+_BAD_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)")
+_OTHER_ENCODING = re.compile(rb"""\s*<\?xml[^>]*encoding=["'](?!utf-8["'])""", re.I)
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))  # &amp; last
+
+# What the shortcut takes out of a sheet that the parse would have recorded: (A1 reference, formula or None,
+# whether it has a value)
+Found = tuple[str, str | None, bool]
 
 
-def _pieces(data: bytes, strings: int, far: list[str]) -> Iterator[bytes]:
-    """Speed: the sheet a megabyte at a time, without its usual cells (and rows left empty); adds to `far` the
-    references of the farthest down and farthest right of those with a value. Exact only when every cell states
-    its own reference (a cell without one is placed after the cell before it), no comment, CDATA section or
-    processing instruction could hold something that looks like one, and there is one <sheetData> (calamine
-    reads only the first); a piece with a shared string that does not exist is given whole, so the parse names
-    the cell."""
-    if (b"<!--" in data or b"<![CDATA[" in data or data.count(b"<?") > 1 or data.count(b"sheetData") > 2
-            or _ODD_CELL.search(data)):
+class _Inexact(Exception):
+    """The shortcut cannot be exact for this sheet: parse it again, keeping its rows, or whole."""
+
+    def __init__(self, rows: bool) -> None:
+        super().__init__()
+        self.rows = rows  # only rows not numbered: the shortcut still holds for cells
+
+
+def _pieces(data: bytes, strings: int, found: list[Found], rows: bool = True) -> Iterator[bytes]:
+    """Speed: the sheet a megabyte at a time, without its usual cells (and, with `rows`, rows left empty); adds
+    to `found` the formula cells taken out, in order, then the farthest down and farthest right of the value
+    cells. Raises _Inexact, before giving the piece, where what is left could not be read the same way (see
+    _MARKS). Some pieces are given whole (see _usual_cells), and so is the piece after one, or after a cut not
+    made at the end of a row, where a cell may have been cut in two. Formula cells are taken out only from a
+    UTF-8 part."""
+    lo, hi = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
+    if lo < 0 or hi < lo:  # an empty sheet (<sheetData/>), or one not written the usual way: parse it whole
         yield data
         return
-    rows = _ODD_ROW.search(data) is None  # then no row's place depends on the rows before it
-    start = 0
-    while start < len(data):
-        end = data.find(b"</row>", start + MiB, start + 2 * MiB)  # any cut is exact (regexes take only whole
-        end = start + MiB if end < 0 else end + len(b"</row>")  # elements, expat joins the rest), rows fewer
-        parts = _VALUE_CELL.split(_EMPTY_CELL.sub(b"", data[start:end]))
-        if any(int(i) >= strings for i in parts[3::4] if i is not None):
-            yield data[start:end]
+    lo += len(b"<sheetData>")
+    head = data[:lo]
+    formulas = not _OTHER_ENCODING.match(head)
+    yield _surveyed(head, rows, 1, declared=True)
+    start, whole = lo, False
+    while start < hi:
+        end = data.find(b"</row>", start + MiB, min(start + 2 * MiB, hi))  # any cut is exact (regexes take only
+        cut = end >= 0  # whole elements, expat joins the rest)
+        end = end + len(b"</row>") if cut else min(start + MiB, hi)
+        piece, cells = data[start:end], list[Found]()
+        rest = None if whole else _usual_cells(piece, strings, cells, formulas)
+        if rest is None:  # a cell of this piece may go on into the next: that one goes whole too
+            yield _surveyed(piece, rows, 0)
         else:
-            letters, digits = parts[1::4], parts[2::4]
-            if digits:
-                at = digits.index(str(max(map(int, digits))).encode())
-                far.append((letters[at] + digits[at]).decode())
-                at = letters.index(max(set(letters), key=lambda c: (len(c), c)))
-                far.append((letters[at] + digits[at]).decode())
-            rest = b"".join(parts[0::4])
-            yield _EMPTY_ROW.sub(b"", rest) if rows else rest
-        start = end
+            found += cells
+            yield _EMPTY_ROW.sub(b"", _surveyed(rest, rows, 0)) if rows else _surveyed(rest, rows, 0)
+        start, whole = end, rest is None or not cut
+    yield _surveyed(data[hi:], rows, 1)
+
+
+def _surveyed(text: bytes, rows: bool, tags: int, declared: bool = False) -> bytes:
+    """The text, once sure it holds `tags` <sheetData> tags, no processing instruction but the part's own
+    declaration (when `declared`: at its very start), and nothing else that would make the shortcut inexact."""
+    for mark in _MARKS.finditer(text):
+        kind = mark.lastgroup
+        if kind == "data":
+            tags -= 1
+        elif kind == "row":
+            if rows:
+                raise _Inexact(rows=True)
+        elif kind != "pi" or not declared or mark.start() > 0:
+            raise _Inexact(rows=False)
+    if tags:
+        raise _Inexact(rows=False)
+    return text
+
+
+def _usual_cells(piece: bytes, strings: int, found: list[Found], formulas: bool) -> bytes | None:
+    """The piece without its usual cells, adding what they hold to `found`; None when it must go whole to the
+    parse: another cell is left (it could hold one of them: only the parse places it), a formula cell's text is
+    for the parse to judge, or a shared string does not exist (the parse names the cell)."""
+    parts = _CELLS.split(piece) if formulas else _VALUE_CELLS.split(piece)
+    step = 8 if formulas else 4
+    rest = b"".join(parts[0::step])
+    if b'<c r="' in rest or any(int(i) >= strings for i in parts[3::step] if i is not None):
+        return None
+    if formulas and not _formula_cells(parts, found):
+        return None
+    digits = [d for d in parts[2::step] if d is not None]
+    if digits:
+        letters = [c for c in parts[1::step] if c is not None]
+        at = digits.index(str(max(map(int, digits))).encode())
+        found.append(((letters[at] + digits[at]).decode(), None, True))
+        at = letters.index(max(set(letters), key=lambda c: (len(c), c)))
+        found.append(((letters[at] + digits[at]).decode(), None, True))
+    return rest
+
+
+def _formula_cells(parts: list[bytes], found: list[Found]) -> bool:
+    """Adds each formula cell of a split piece to `found`; False when one's text or value is for the parse to
+    judge."""
+    refs = parts[4::8]
+    for ref, kind, text, saved in compress(zip(refs, parts[5::8], parts[6::8], parts[7::8], strict=True), refs):
+        if saved is None or saved[2] != 62:  # no <v>, or <v/> (62 is ">")
+            has_value = saved is not None and kind == b"str"
+        else:
+            value = saved[3:-4]
+            if value and kind != b"str" and not _PLAIN_NUMBER.fullmatch(value):
+                return False
+            if value and (b"&" in value or not value.isascii()) and _decode(value) is None:
+                return False
+            has_value = kind == b"str" or bool(value)
+        formula = text.decode() if text is not None and text.isascii() and b"&" not in text else _decode(text or b"")
+        if formula is None:
+            return False
+        found.append((ref.decode(), formula[:MAX_FACT_CHARS], has_value))
+    return True
+
+
+def _decode(text: bytes) -> str | None:
+    """A text as the parse gives it, or None where the parse would fail."""
+    if b"&" in text and _BAD_ENTITY.search(text):
+        return None
+    try:
+        out = text.decode()
+    except UnicodeDecodeError:
+        return None
+    if "\ufffe" in out or "\uffff" in out:
+        return None
+    if "&" in out:
+        for entity, char in _ENTITIES:
+            out = out.replace(entity, char)
+    return out
 
 
 class _TooLarge(Exception):
     """Stops the parse once a sheet is past the limits: the rest would not be read anyway."""
+
+
+def _scan_sheet(sheet: str, strings: int, data: bytes) -> SheetFacts:
+    """A sheet's facts: by the shortcut where it is exact, else (even to name where the XML is damaged) by the
+    parse alone."""
+    for rows in (True, False):
+        found: list[Found] = []
+        try:
+            pieces = _pieces(data, strings, found) if rows else _pieces(data, strings, found, rows=False)
+            return _SheetScan(sheet, strings).run(pieces, found)
+        except _Inexact as e:
+            if not e.rows:
+                break
+        except expat.ExpatError:
+            break
+    return _SheetScan(sheet, strings).run([data], [])
 
 
 class _SheetScan:
@@ -611,16 +761,19 @@ class _SheetScan:
         self.bottom = self.right = -1  # calamine's used area ends here (0-based)
         self.far_row = self.far_col = ""
 
-    def run(self, data: bytes) -> SheetFacts:
+    def run(self, pieces: Iterable[bytes], found: list[Found]) -> SheetFacts:
+        """Parses the pieces in turn, recording after each what the shortcut took out of it (`found`)."""
         p = xml_parser()
         p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = self.start, self.end, self.chars
-        usual: list[str] = []
         with contextlib.suppress(_TooLarge):
-            for piece in _pieces(data, self.strings, usual):
+            for piece in pieces:
                 p.Parse(piece, False)
-                for ref in usual:
-                    self._usual_cell(ref)
-                usual.clear()
+                for ref, formula, has_value in found:
+                    if formula is not None:
+                        self.facts.formulas[ref] = (formula, has_value)
+                    if has_value:
+                        self._usual_cell(ref)
+                found.clear()
             p.Parse(b"", True)
         facts = self.facts
         facts.size = (self.bottom + 1, self.right + 1)

@@ -236,12 +236,13 @@ class _Reader:
                          detail=short(str(e)))
             return None
         grid = [[None if v == "" else v for v in r] for r in values]
-        for r, row in enumerate(grid):
-            for c, v in enumerate(row):
-                if isinstance(v, str) and len(v) > guard.MAX_CELL_CHARS // 2 and _too_long(v):
-                    row[c] = _cut(v)
-                    self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long", value=short(v, 200),
-                                 length=f"{units(v):,}", limit=f"{guard.MAX_CELL_CHARS:,}")
+        half = guard.MAX_CELL_CHARS // 2  # shorter text cannot be too long, even counted in UTF-16 units
+        for r, c, v in [(r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row)
+                        if isinstance(v, str) and len(v) > half]:
+            if _too_long(v):
+                grid[r][c] = _cut(v)
+                self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long", value=short(v, 200),
+                             length=f"{units(v):,}", limit=f"{guard.MAX_CELL_CHARS:,}")
         self._cell_facts(sheet, grid, facts)
         for cell, (formula, has_value) in facts.formulas.items():
             if L.template_formula(sheet, formula):  # the template's own checks (Front panel, check column)
@@ -454,15 +455,18 @@ class _Reader:
         seen = 0
         matched: set[int] = set()
         below: list[int] = []
+        present, hidden_rows = set(cols), self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_rows
+        outside = [c for c in range(max(map(len, grid[head_r + 1:]), default=0)) if c not in used]
         for r in range(head_r + 1, len(grid)):
             row = grid[r]
-            for c in range(len(row)):
-                if c not in used and not is_blank(row[c]):
+            for c in outside:
+                if c < len(row) and not is_blank(row[c]):
                     self.problem(sheet, f"{column_letter(c)}{r + 1}", "data-outside-area", variant="columns",
                                  column=display(header[c]) if c < len(header) else "", value=display(row[c]))
             values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
-            for role in ROLES:
-                values.setdefault(role, None)
+            if len(values) < len(ROLES):
+                for role in ROLES:
+                    values.setdefault(role, None)
             if r == head_r + 1 and self._guidance_row(sheet, r, values, letters, examples):
                 continue
             in_zone = seen < zone
@@ -470,7 +474,7 @@ class _Reader:
             if all(is_blank(v) for v in values.values()):
                 zone += 1 if in_zone and zone < 2 * len(examples) else 0
                 continue
-            kind = classify(values, examples, matched, in_zone, present=set(cols))
+            kind = classify(values, examples, matched, in_zone, present=present)
             if kind == "new" and in_zone and zone < 2 * len(examples):
                 zone += 1  # a row inserted among the examples pushes the rest down
             if kind == "untouched example":
@@ -478,7 +482,7 @@ class _Reader:
                 continue
             if r > prepared_last:
                 below.append(r + 1)
-            if r + 1 in self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_rows:
+            if r + 1 in hidden_rows:
                 self.problem(sheet, f"A{r + 1}", "hidden-cells", value=display(values["action"]), variant="row",
                              row=r + 1)
             # a missing column has no cell; its problem is the column-missing error, not one per row
@@ -520,8 +524,9 @@ class _Reader:
             else:
                 self.problem(sheet, f"{column_letter(ROLES.index(role))}{head_r + 1}", "column-missing",
                              column=expected)
+        shown = used | carried_columns(header)
         for c in range(len(header)):
-            if c not in used | carried_columns(header) and not is_blank(header[c]):
+            if c not in shown and not is_blank(header[c]):
                 self.problem(sheet, f"{column_letter(c)}{head_r + 1}", "column-extra", value=display(header[c]),
                              heading=short(display(header[c])))
 

@@ -49,6 +49,8 @@ class Row:
 
 def display(value: Any) -> str:
     """A cell value as the partner sees it, for messages and text columns."""
+    if value.__class__ is str:  # most cells: first, for speed
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -96,6 +98,7 @@ def find_header(plan: Plan, grid: list[list[Any]]) -> tuple[int, dict[str, int]]
 def _header_in(plan: Plan, grid: list[list[Any]], first: int, stop: int) -> tuple[int, dict[str, int]] | None:
     wanted = {key(c.header): c.role for c in plan.columns}
     longest = max(len(h) for h in wanted) + 20  # room for stray spaces; longer text is no heading
+    most = len(set(wanted.values()))
     best: tuple[int, dict[str, int]] | None = None
     for r in range(first, min(stop, len(grid))):
         row = grid[r]
@@ -106,6 +109,8 @@ def _header_in(plan: Plan, grid: list[list[Any]], first: int, stop: int) -> tupl
                 found[role] = c
         if len(found) >= len(ROLES) // 2 and (best is None or len(found) > len(best[1])):
             best = (r, found)
+            if len(found) == most:  # no later row can hold more
+                break
     return best
 
 
