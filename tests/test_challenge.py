@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from plan_workbook.cli import main
 from plan_workbook.fill import write_filled
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import Challenge, Plan
-from plan_workbook.rounds.challenge import RULES, challenges, mentions_new_date
+from plan_workbook.reading.timeframes import parse_time_frame
+from plan_workbook.rounds.challenge import _DATE_PHRASE, _MONTH_ONLY, RULES, challenges, mentions_new_date
 from plan_workbook.rounds.compare import read_previous
 
 AS_OF = date(2022, 3, 31)
@@ -144,3 +146,23 @@ def test_new_date_in_an_update() -> None:
     assert not mentions_new_date("Was due 1 Oct 2021", due)  # not later than the due date
     assert not mentions_new_date("Venue fell through", due)
     assert not mentions_new_date("Maybe next year", due)
+
+
+def test_the_quick_look_before_the_date_patterns_changes_no_answer() -> None:
+    """mentions_new_date first looks for a month's letters or a digit before / . or -, and runs its patterns only
+    then: the same answer as the patterns alone, on text built at random from the pieces they match (odd letters
+    that re.IGNORECASE matches to a month's, such as the long s, U+017F, and digits of other scripts too)."""
+    def plain(update: str, due: date) -> bool:
+        return bool(_MONTH_ONLY.search(update)) or any((found := parse_time_frame(m.group(0))[0]) is not None
+                                                       and found > due for m in _DATE_PHRASE.finditer(update))
+
+    pieces = ["by", "in", "end of", "until", "Q1", "q4", "2022/23", "22", "2023", "1", "14", "3rd", "/", ".", "-", ",",
+              "Feb", "\u017fept", "SEPT", "MARCH", "june", "Dec.", "Venue", "x", "\u0663\u0661", "2022-03-01", "1/4/22",
+              "ı", "\u212a", "May", "mAy"]
+    rng = random.Random(18)
+    texts = ["", "Venue fell through", "Met partners. Next steps", "by \u017feptember", "1 - 2 - 2023", "1 .4. 22"]
+    texts += ["".join(rng.choice([" ", "", "  "]) + rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+              for _ in range(4000)]
+    answers = {(t, due): mentions_new_date(t, due) for t in texts for due in (date(2021, 10, 31), date(2023, 6, 1))}
+    assert answers == {(t, due): plain(t, due) for t, due in answers}
+    assert 0.1 < sum(answers.values()) / len(answers) < 0.9  # the text made both answers, many times

@@ -26,6 +26,7 @@ from .sources import Source, find_sources
 
 if TYPE_CHECKING:  # merge imports pandas: only the functions that check returns need it, so --help stays quick
     from .merge import Prefer, Result
+    from .rounds.compare import Change
     from .rounds.snapshot import Snapshot
     from .rounds.trend import Trend
     from .store import Format, Round, Store
@@ -103,7 +104,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
 
         flags = add_challenges(result, as_of, last)
         earlier = _earlier(opened, name, as_of) if opened is not None else None
-        trend = _trend(result, name, as_of, earlier) if earlier is not None else None
+        trend, now = _trend(result, name, as_of, earlier, changes) if earlier is not None else (None, None)
         writers: dict[Path, Callable[[Path], object]] = {
             out: lambda p: write_summary(result, p, as_of, changes, trend)}
         if reports:
@@ -117,7 +118,8 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
             from .store import record_round
 
             record_round(opened, result, name, as_of, prefer=prefer, previous=last_name, previous_rows=last,
-                         changes=changes or (), outputs={"summary": [out], "report": list(reports)}, earlier=earlier)
+                         changes=changes or (), outputs={"summary": [out], "report": list(reports)}, earlier=earlier,
+                         snap=now)
     return result
 
 
@@ -137,12 +139,15 @@ def _earlier_then(store: Store, name: str, as_of: date) -> list[Snapshot]:
     return kept if kept is not None else _earlier(store, name, as_of)
 
 
-def _trend(result: Result, name: str, as_of: date, earlier: list[Snapshot]) -> Trend:
-    """The trend, histories, stuck list and timeliness over the earlier rounds and this one (rounds/trend.py)."""
+def _trend(result: Result, name: str, as_of: date, earlier: list[Snapshot], changes: list[Change] | None = None
+           ) -> tuple[Trend, Snapshot]:
+    """The trend, histories, stuck list and timeliness over the earlier rounds and this one (rounds/trend.py), and
+    this round's snapshot, which the store records too."""
     from .rounds.snapshot import snapshot
     from .rounds.trend import trend
 
-    return trend(result.plan, [*earlier, snapshot(result, name, as_of)])
+    now = snapshot(result, name, as_of, changes or ())
+    return trend(result.plan, [*earlier, now]), now
 
 
 def is_pdf(path: Path) -> bool:
@@ -317,7 +322,7 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
     result = check(plan, sources, cast("Prefer | None", found.prefer), jobs, notes=notes)
     changes = compare(result, last) if last is not None else None
     add_challenges(result, found.as_of, last)
-    trend = _trend(result, name, found.as_of, earlier)
+    trend, _ = _trend(result, name, found.as_of, earlier)
     write_set({out: lambda p: write_summary(result, p, found.as_of, changes, trend)})
     recorded = next((sha for key, sha in found.outputs.items() if key.startswith("summary/")), None)
     return Rebuilt(name, out, hashlib.sha256(out.read_bytes()).hexdigest(), recorded)

@@ -16,7 +16,7 @@ from ..plan import Challenge
 from ..problems import Code, Problem, short
 from ..reading.fixes import Action
 from ..reading.timeframes import parse_time_frame
-from .compare import best_match
+from .compare import match_previous
 
 # The rules, in the order the board page lists them: (code, what it asks), for the README and the page.
 RULES: tuple[tuple[Code, str], ...] = (
@@ -38,6 +38,12 @@ _MONTH_ONLY = re.compile(rf"\b(?:by|in|until|till|to|for|from|before|during|end 
                          re.IGNORECASE)
 
 
+# What every match of the two patterns holds (a month's first letters, or a digit before / . or -), which is quick
+# to look for: casefold() maps every letter re.IGNORECASE matches to a month's letters onto them (the long s too).
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_SEPARATED = re.compile(r"\d\s*[/.\-]")
+
+
 def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None,
                settings: Challenge | None = None) -> list[Problem]:
     """Every challenge flag for this round's actions, in the actions' order; `previous` is last round's actions
@@ -46,36 +52,38 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
     rules = settings or plan.challenge
     needs_update = {s.name for s in plan.statuses if s.update_required}
     rank = {name: i for i, name in enumerate(plan.status_names)}  # worst first
-    matched = _matches(result, previous) if previous else {}
+    lasts = match_previous(result, previous) if previous else [None] * len(result.actions)
     out: list[Problem] = []
 
     def flag(a: Action, code: Code, role: str, value: str, /, **params: object) -> None:
         out.append(Problem.of(a.row.file, a.row.sheet, a.row.cell(role), code, plan.column(role).header, value,
                               action=short(_action(a), 60), **params))
 
-    for a in result.actions:
+    status_header, update_header = plan.column("status").header, plan.column("update").header
+    time_frame_header = plan.column("time_frame").header
+    for a, last in zip(result.actions, lasts, strict=True):
         if not _action(a).strip():
             continue  # a row with no Action is an error the partner must fix first, not an action to challenge
-        update = " ".join(str(a.values["update"] or "").split())
-        last = matched.get(id(a))
+        words = str(a.values["update"] or "").split()
+        update = " ".join(words)
 
         if (a.due and (as_of - a.due).days > rules.overdue_grace_days and a.status != plan.done_status
                 and not mentions_new_date(update, a.due)):
             flag(a, "challenge-overdue-no-date", "update", update, due=f"{a.due:%d %b %Y}",
                  **({"status": a.status} if a.status else {"variant": "no-status"}))
-        words = len(update.split())
-        if a.status in needs_update and 0 < words < rules.min_update_words:
-            flag(a, "challenge-update-short", "update", update, status=a.status, words=words, update=short(update, 60))
+        if a.status in needs_update and 0 < len(words) < rules.min_update_words:
+            flag(a, "challenge-update-short", "update", update, status=a.status, words=len(words),
+                 update=short(update, 60))
         if last is None:
             continue
-        before = last.get(plan.column("status").header, "")
-        old_update = " ".join(last.get(plan.column("update").header, "").split())
-        same_update = bool(update) and update == old_update
+        before = last.get(status_header, "")
+        old_update = last.get(update_header, "")
+        same_update = bool(update) and (update == old_update or update == " ".join(old_update.split()))
         if same_update and rank.get(a.status, -1) > rank.get(before, len(rank)) >= 0:
             flag(a, "challenge-improved-same-update", "status", update, before=before, status=a.status)
         if same_update and (rules.stale_rounds == 1 or last.get("Change") == "update unchanged"):
             flag(a, "challenge-update-stale", "update", update, rounds=rules.stale_rounds)
-        slipped = _slipped(a, last, plan.column("time_frame").header, rules.slip_days)
+        slipped = _slipped(a, last, time_frame_header, rules.slip_days)
         if slipped:
             flag(a, "challenge-due-slipped", "time_frame", str(a.values["time_frame"] or ""), **slipped)
     return out
@@ -91,8 +99,12 @@ def add_challenges(result: Result, as_of: date, previous: list[dict[str, str]] |
 
 def mentions_new_date(update: str, due: date) -> bool:
     """Whether an update gives a date later than `due` (a month alone, 'by June', counts as a new date)."""
-    if _MONTH_ONLY.search(update):
+    folded = update.casefold()
+    month = any(m in folded for m in _MONTHS)
+    if month and _MONTH_ONLY.search(update):
         return True
+    if not month and not _SEPARATED.search(update):
+        return False  # a quick look first: neither pattern can match, and most updates have no date
     for m in _DATE_PHRASE.finditer(update):
         found, _ = parse_time_frame(m.group(0))
         if found is not None and found > due:
@@ -102,23 +114,6 @@ def mentions_new_date(update: str, due: date) -> bool:
 
 def _action(a: Action) -> str:
     return str(a.values["action"] or "")
-
-
-def _matches(result: Result, previous: list[dict[str, str]]) -> dict[int, dict[str, str]]:
-    """id(action) -> last round's row for the same action, matched as the Changes sheet matches them."""
-    header = result.plan.column("action").header
-    by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for old in previous:
-        by_key.setdefault((old["Partner"], old["Priority"]), []).append(old)
-    out: dict[int, dict[str, str]] = {}
-    taken: set[int] = set()
-    for a in result.actions:
-        candidates = [o for o in by_key.get((a.partner, a.row.priority), []) if id(o) not in taken]
-        last = best_match(_action(a), candidates, header)
-        if last is not None:
-            taken.add(id(last))
-            out[id(a)] = last
-    return out
 
 
 def _slipped(a: Action, last: dict[str, str], time_frame_header: str, slip_days: int) -> dict[str, str]:

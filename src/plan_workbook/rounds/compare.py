@@ -19,6 +19,7 @@ from ..plan import ROLES, Plan
 from ..reading.fixes import Action
 from ..reading.rows import display
 from .readback import read_data
+from .snapshot import sources
 
 NEARLY = 0.85  # difflib ratio of two action texts that are the same action reworded
 
@@ -59,28 +60,23 @@ def compare(result: Result, previous: list[dict[str, str]]) -> list[Change]:
     head = {r: plan.column(r).header for r in ("action", "status", "update")}
     rank = {name: i for i, name in enumerate(plan.status_names)}
     returned = {r.partner for r in result.returns if r.partner and r.readable and not r.set_aside}
-    old_by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for old in previous:
-        old_by_key.setdefault((old["Partner"], old["Priority"]), []).append(old)
     changes: list[Change] = []
-    matched: set[int] = set()
-    for a in result.actions:
-        candidates = [o for o in old_by_key.get((a.partner, a.row.priority), []) if id(o) not in matched]
-        last = best_match(str(a.values["action"] or ""), candidates, head["action"])
+    lasts = match_previous(result, previous)
+    matched = {id(last) for last in lasts if last is not None}
+    for a, last, source in zip(result.actions, lasts, sources(result.actions), strict=True):
         if last is None:
-            changes.append(_change(a, "new", "", ""))
+            changes.append(_change(a, source, "new", "", ""))
             continue
-        matched.add(id(last))
         before, now = last[head["status"]], a.status
         if before != now:
             direction: Direction = "improved" if rank.get(now, -1) > rank.get(before, -1) else "worsened"
             if before not in rank or now not in rank:
                 direction = ""
-            changes.append(_change(a, "status changed", before, direction))
+            changes.append(_change(a, source, "status changed", before, direction))
         elif a.values["update"] and str(a.values["update"]) == last[head["update"]]:
-            changes.append(_change(a, "update unchanged", before, "unchanged"))
+            changes.append(_change(a, source, "update unchanged", before, "unchanged"))
         else:
-            changes.append(_change(a, "unchanged", before, "unchanged"))
+            changes.append(_change(a, source, "unchanged", before, "unchanged"))
     for old in previous:
         if id(old) not in matched:
             gone: ChangeKind = "dropped" if old["Partner"] in returned else "no return this round"
@@ -102,6 +98,36 @@ def direction_counts(result: Result, changes: list[Change]) -> list[list[Any]]:
         rows.append([title, *(sum(1 for c in mine if c.direction == d) for d in ("improved", "worsened", "unchanged")),
                      *(sum(1 for c in mine if c.change == k) for k in ("new", "dropped", "no return this round"))])
     return rows
+
+
+def match_previous(result: Result, previous: list[dict[str, str]]) -> list[dict[str, str] | None]:
+    """Last round's row for each of this round's actions, in the actions' order (None: a new action), as the
+    Changes sheet and the challenges match them: the same partner and priority and, in the actions' order, the
+    first row left with the same text, else best_match among the rows left; a row goes to one action at most."""
+    header = result.plan.column("action").header
+    by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
+    by_text: dict[tuple[str, str, str], list[dict[str, str]]] = {}  # the same text: a look-up, not a scan
+    for old in previous:
+        by_key.setdefault((old["Partner"], old["Priority"]), []).append(old)
+        by_text.setdefault((old["Partner"], old["Priority"], text_key(old[header])), []).append(old)
+    for rows in by_text.values():
+        rows.reverse()  # popped from the end: last round's order
+    taken: set[int] = set()
+    out: list[dict[str, str] | None] = []
+    for a in result.actions:
+        text = str(a.values["action"] or "")
+        same = by_text.get((a.partner, a.row.priority, text_key(text)))
+        last = None
+        while same and last is None:
+            if id(row := same.pop()) not in taken:
+                last = row
+        if last is None:  # no row left with the same text, so best_match looks only for nearly the same
+            last = best_match(text, [o for o in by_key.get((a.partner, a.row.priority), []) if id(o) not in taken],
+                              header)
+        if last is not None:
+            taken.add(id(last))
+        out.append(last)
+    return out
 
 
 def best_match(text: str, candidates: list[dict[str, str]], header: str) -> dict[str, str] | None:
@@ -136,6 +162,6 @@ def text_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _change(a: Action, change: ChangeKind, before: str, direction: Direction) -> Change:
+def _change(a: Action, source: str, change: ChangeKind, before: str, direction: Direction) -> Change:
     return Change(a.partner, a.row.priority, str(a.values["action"] or ""), change, before, a.status, direction,
-                  str(a.values["update"] or ""), f"{a.row.file} {a.row.source}")
+                  str(a.values["update"] or ""), f"{a.row.file} {source}")

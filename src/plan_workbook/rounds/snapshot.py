@@ -8,6 +8,7 @@ histories, the stuck list and partner timeliness are all worked out from a list 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from ..reading.rows import display
 
 if TYPE_CHECKING:
     from ..merge import PartnerState, Result
+    from ..reading.fixes import Action
+    from .compare import Change
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,10 @@ class Snapshot:
     actions: tuple[ActionRecord, ...]  # in file order
 
 
-def snapshot(result: Result, name: str, as_of: date, changes: dict[tuple[str, str], str] | None = None) -> Snapshot:
-    """This round's snapshot. `changes` maps (file, Source cell) of an action to its change kind, when compared."""
-    changes = changes or {}
+def snapshot(result: Result, name: str, as_of: date, changes: Iterable[Change] = ()) -> Snapshot:
+    """This round's snapshot, each action with its change since last round when `changes` (compare.compare) are
+    given. One snapshot serves the trend and the round store."""
+    where = {c.where: c.change for c in changes}
     severities = Counter((p.file, p.severity) for p in result.problems)
     counted: dict[str, list[str]] = {}
     for ret in result.returns:
@@ -73,8 +77,23 @@ def snapshot(result: Result, name: str, as_of: date, changes: dict[tuple[str, st
         partners.append(PartnerRecord(partner, state, sum(severities[f, "error"] for f in files),
                                       sum(severities[f, "warning"] for f in files), min(times, default=None)))
     actions = tuple(
-        ActionRecord(a.partner, a.row.priority, {r: display(a.values[r]) for r in ROLES}, a.due, a.row.file,
-                     a.row.sheet, a.row.cell("action") or a.row.source.split("!")[-1],
-                     changes.get((a.row.file, a.row.source), ""))
-        for a in result.actions)
+        ActionRecord(a.partner, a.row.priority, {r: v if (v := a.values[r]).__class__ is str else display(v)
+                                                 for r in ROLES}, a.due, a.row.file, a.row.sheet,
+                     a.row.cell("action") or source.split("!")[-1],
+                     where.get(f"{a.row.file} {source}", "") if where else "")
+        for a, source in zip(result.actions, sources(result.actions), strict=True))
     return Snapshot(name, as_of, tuple(partners), actions)
+
+
+def sources(actions: Sequence[Action]) -> list[str]:
+    """Each action's Source cell, as Row.source gives it ('Sheet'!A10); the first column present is found once
+    for each sheet (whose rows share one mapping of columns), not once for each row."""
+    first: dict[int, str] = {}
+    out = []
+    for a in actions:
+        row = a.row
+        letter = first.get(id(row.columns))
+        if letter is None:
+            letter = first[id(row.columns)] = next((x for x in row.columns.values() if x), "A")
+        out.append(f"'{row.sheet}'!{letter}{row.row}")
+    return out

@@ -37,6 +37,7 @@ NOTHING = "nothing to compare"  # the direction of a priority with no action in 
 SAME_STATUS_ROUNDS = 3
 OVERDUE_ROUNDS = 2
 SAME_UPDATE_ROUNDS = 2
+SHORTEST = min(SAME_STATUS_ROUNDS, OVERDUE_ROUNDS, SAME_UPDATE_ROUNDS)
 RETURNED = frozenset({"received", "nil"})
 NOT_USABLE = frozenset({"empty", "unreadable"})
 
@@ -161,7 +162,10 @@ def _counts(s: Snapshot, titles: list[str], statuses: tuple[str, ...], names: li
 def _travel(histories: Sequence[History], i: int, titles: list[str], rank: dict[str, int]) -> dict[str, Travel]:
     moved: dict[str, list[int]] = {t: [0, 0, 0] for t in [*titles, ALL]}
     for h in histories:
-        before, now = h.statuses[i - 1], h.statuses[i]
+        last, this = h.records[i - 1], h.records[i]
+        if last is None or this is None:
+            continue
+        before, now = last.status, this.status
         if before not in rank or now not in rank:
             continue
         step = rank[now] - rank[before]
@@ -195,7 +199,7 @@ def match_histories(snapshots: Sequence[Snapshot]) -> tuple[History, ...]:
                     by_key.setdefault(key, []).append(h)
                 rows[h][i] = a
                 seen[h] = i
-        reported.update(dict.fromkeys((a.partner for a in snap.actions), i))
+        reported.update(dict.fromkeys({partner for partner, _ in groups}, i))
     return tuple(History(p, pr, tuple(r)) for (p, pr), r in zip(keys, rows, strict=True))
 
 
@@ -210,7 +214,8 @@ def _pair(actions: list[ActionRecord], free: list[int], rows: list[list[ActionRe
     for a in actions:
         same = by_text.get(text_key(a.values["action"]))
         found.append(same.pop(0) if same else None)
-    left = [h for h in free if h not in found]
+    paired = set(found)
+    left = [h for h in free if h not in paired]
     for k, a in enumerate(actions):
         if found[k] is None and left:
             candidates = [{"action": _last(rows[h]).values["action"], "h": str(h)} for h in left]
@@ -229,21 +234,24 @@ def stuck(plan: Plan, snapshots: Sequence[Snapshot], histories: Sequence[History
     if not snapshots:
         return ()
     last = len(snapshots) - 1
+    done, names = plan.done_status, set(plan.status_names)
     out = []
     for h in histories:
         now = h.records[last]
-        if now is None or now.status == plan.done_status:
+        if now is None or now.status == done:
             continue
         seen = [(snapshots[i].as_of, r) for i, r in enumerate(h.records) if r is not None]
-        late = [r.due is not None and r.due < day and r.status != plan.done_status for day, r in seen]
-        same = _tail([r.status for _, r in seen]) if now.status in plan.status_names else 0
+        if len(seen) < SHORTEST:
+            continue  # too few rounds for any rule
+        late = [r.due is not None and r.due < day and r.status != done for day, r in seen]
+        same = _tail([r.status for _, r in seen]) if now.status in names else 0
         update = _tail([r.values["update"] for _, r in seen]) if now.values["update"] else 0
         overdue = _tail(late) if late[-1] else 0
-        found = Stuck(h.partner, h.priority, now.values["action"], now.status,
-                      same if same >= SAME_STATUS_ROUNDS else 0, overdue if overdue >= OVERDUE_ROUNDS else 0,
-                      update if update >= SAME_UPDATE_ROUNDS else 0, now.file, now.sheet, now.cell)
-        if found.reasons:
-            out.append(found)
+        runs = (same if same >= SAME_STATUS_ROUNDS else 0, overdue if overdue >= OVERDUE_ROUNDS else 0,
+                update if update >= SAME_UPDATE_ROUNDS else 0)
+        if any(runs):  # a reason to list it
+            out.append(Stuck(h.partner, h.priority, now.values["action"], now.status, *runs, now.file, now.sheet,
+                             now.cell))
     order = {name: i for i, name in enumerate(plan.partner_names)}
     return tuple(sorted(out, key=lambda s: (order.get(s.partner, len(order)), s.partner, s.file, s.sheet,
                                             _cell_key(s.cell))))

@@ -72,14 +72,11 @@ def previous_rows(store: Store, plan: Plan, name: str) -> list[dict[str, str]]:
     headers, with Partner, Priority, Source file, Source cell and Change."""
     rid = _id(store, name)
     cols = ", ".join(f'"{r}"' for r in ROLES)
-    out = []
-    for row in store.conn.execute(f"SELECT {cols}, partner, priority, file, source, change FROM actions "
-                                  "WHERE round_id = ? ORDER BY seq", (rid,)):
-        text = {plan.column(role).header: row[i] for i, role in enumerate(ROLES)}
-        text.update(zip(("Partner", "Priority", "Source file", "Source cell", "Change"), row[len(ROLES):],
-                        strict=True))
-        out.append(text)
-    return out
+    keys = (*(plan.column(role).header for role in ROLES), "Partner", "Priority", "Source file", "Source cell",
+            "Change")
+    return [dict(zip(keys, row, strict=True)) for row in store.conn.execute(
+        f"SELECT {cols}, partner, priority, file, source, change FROM actions WHERE round_id = ? ORDER BY seq",
+        (rid,))]
 
 
 def compared_rows(store: Store, name: str) -> list[dict[str, str]] | None:

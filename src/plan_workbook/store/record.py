@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from ..errors import OutputError
 from ..plan import ROLES
 from ..problems import Problem
-from ..rounds.snapshot import Snapshot, snapshot
+from ..rounds.snapshot import Snapshot, snapshot, sources
 from ..sources.source import Refused, Source
-from .db import Store, sql_values
+from .db import Store, insert_many, sql_values
 from .earlier import pack
 from .problems import params, problem_dict, problem_from
 
@@ -27,18 +27,15 @@ if TYPE_CHECKING:
 def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer: str | None = None,
                  previous: str | None = None, previous_rows: Sequence[Mapping[str, str]] | None = None,
                  changes: Sequence[Change] = (), outputs: Mapping[str, Sequence[Path]] | None = None,
-                 recorded: datetime | None = None, earlier: Sequence[Snapshot] | None = None) -> None:
+                 recorded: datetime | None = None, earlier: Sequence[Snapshot] | None = None,
+                 snap: Snapshot | None = None) -> None:
     """Record `result` as the round `name`, replacing a round of that name and nothing else. `previous` names the
     round it was compared with and `previous_rows` are the rows it was compared with (as compare.read_previous
     gives them), so a rebuild compares with last round as it was then; `outputs` maps a kind (summary, report) to
-    the files written, whose SHA-256 a rebuild checks against; `earlier` the earlier rounds its trend used."""
-    data = [_bytes(s) for s in result.sources.values()]  # read before the transaction: it is kept short
-    digests = {kind: [(p.name, _sha(p.read_bytes())) for p in paths] for kind, paths in (outputs or {}).items()}
-    _as_merged(result, data)
-    where: dict[str, str] = {c.where: c.change for c in changes}
-    keyed = {(a.row.file, a.row.source): where[w] for a in result.actions
-             if (w := f"{a.row.file} {a.row.source}") in where}
-    snap = snapshot(result, name, as_of, keyed)
+    the files written, whose SHA-256 a rebuild checks against; `earlier` the earlier rounds its trend used; `snap`
+    this round's snapshot(result, name, as_of, changes) when the caller has made it already (for the trend)."""
+    digests = {kind: [(p.name, _file_sha(p)) for p in paths] for kind, paths in (outputs or {}).items()}
+    snap = snap or snapshot(result, name, as_of, changes)
     f = result.figures
     with store.transaction() as db:
         db.execute("DELETE FROM rounds WHERE name = ?", sql_values((name,)))
@@ -51,48 +48,53 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
         rid = cur.lastrowid
         if earlier is not None:
             db.execute("INSERT INTO trend_inputs VALUES (?, ?)", (rid, pack(earlier)))
-        _sources(db, rid, result, data)
-        db.executemany("INSERT INTO partners VALUES (?,?,?,?,?,?,?)", (
-            sql_values((rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)))
-            for i, p in enumerate(snap.partners)))
-        db.executemany(f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", (
-            sql_values((rid, i, r.partner, r.priority, *(r.values[role] for role in ROLES),
-                        r.due.isoformat() if r.due else None, r.file, r.sheet, r.cell, a.row.source, a.row.kind,
-                        where.get(f"{a.row.file} {a.row.source}", "")))
-            for i, (a, r) in enumerate(zip(result.actions, snap.actions, strict=True))))
-        db.executemany("INSERT INTO problems (round_id, seq, note, file, sheet, cell, \"column\", value, code, "
-                       "severity, message, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
-                           sql_values((rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code,
-                                       p.severity, p.message, _params(p)))
-                           for i, (note, p) in enumerate([*((True, p) for p in result.notes),
-                                                          *((False, p) for p in result.problems)])))
-        db.executemany("INSERT INTO outputs VALUES (?,?,?,?)",
-                       (sql_values((rid, kind, n, sha)) for kind, files in digests.items() for n, sha in files))
+        _sources(db, rid, result)
+        insert_many(db, "INSERT INTO partners VALUES (?,?,?,?,?,?,?)", lambda: (
+            (rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)) for i, p in enumerate(snap.partners)))
+        insert_many(db, f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", lambda: (
+            (rid, i, r.partner, r.priority, *map(r.values.__getitem__, ROLES), r.due.isoformat() if r.due else None,
+             r.file, r.sheet, r.cell, source, a.row.kind, r.change)
+            for i, (a, r, source) in enumerate(zip(result.actions, snap.actions, sources(result.actions),
+                                                   strict=True))))
+        insert_many(db, "INSERT INTO problems (round_id, seq, note, file, sheet, cell, \"column\", value, code, "
+                        "severity, message, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", lambda: (
+                            (rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code, p.severity,
+                             p.message, _params(p))
+                            for i, (note, p) in enumerate([*((True, p) for p in result.notes),
+                                                           *((False, p) for p in result.problems)])))
+        insert_many(db, "INSERT INTO outputs VALUES (?,?,?,?)", lambda: (
+            (rid, kind, n, sha) for kind, files in digests.items() for n, sha in files))
         db.execute("DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM sources WHERE sha256 IS NOT NULL)")
 
 
-def _sources(db: sqlite3.Connection, rid: int | None, result: Result,
-             data: list[tuple[bytes | None, tuple[Problem, ...]]]) -> None:
-    returns = {r.file: r for r in result.returns}
-    for i, (source, (content, problems)) in enumerate(zip(result.sources.values(), data, strict=True)):
-        sha = None
-        if content is not None:
-            sha = _sha(content)
-            db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha, content))
-        ret = returns[source.name]
-        db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", sql_values((
-            rid, i, source.name, sha, source.origin, _when(source.received),
-            None if source.via is None else str(source.via), source.sender, result.partner_of(ret),
-            result.return_state(ret), json.dumps([problem_dict(p) for p in problems], default=str))))
+def _sources(db: sqlite3.Connection, rid: int | None, result: Result) -> None:
+    """Each return's bytes and what is known of it. The files are read as they go in, one at a time (the returns
+    of a large round are gigabytes), so inside the transaction: reading them is quick beside writing them."""
+    kept: list[tuple[str | None, tuple[Problem, ...]]] = []  # each source's SHA-256 and problems, in order
+    db.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)", _as_merged(result, kept))
+    files = {row["file"]: row for row in result.file_rows()}  # each return's partner and state, in one pass
+    insert_many(db, "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", lambda: (
+        (rid, i, source.name, sha, source.origin, _when(source.received),
+         None if source.via is None else str(source.via), source.sender, files[source.name]["partner"],
+         files[source.name]["state"],
+         _json([problem_dict(p) for p in problems]))
+        for i, (source, (sha, problems)) in enumerate(zip(result.sources.values(), kept, strict=True))))
 
 
-def _as_merged(result: Result, data: list[tuple[bytes | None, tuple[Problem, ...]]]) -> None:
-    """The store keeps only the bytes that were merged: a file saved again since it was read is refused."""
+def _as_merged(result: Result, kept: list[tuple[str | None, tuple[Problem, ...]]]) -> Iterator[tuple[str, bytes]]:
+    """Each source's SHA-256 and bytes, its SHA-256 and problems also added to `kept`. The store keeps only the
+    bytes that were merged: a file saved again since it was read is refused (and the transaction undone)."""
     read = {r.file: r.digest for r in result.returns}
-    for source, (content, _) in zip(result.sources.values(), data, strict=True):
-        if content is not None and read.get(source.name) and _sha(content) != read[source.name]:
+    for source in result.sources.values():
+        content, problems = _bytes(source)
+        sha = None if content is None else _sha(content)
+        kept.append((sha, problems))
+        if sha is None or content is None:
+            continue
+        if read.get(source.name) and sha != read[source.name]:
             raise OutputError(f"{source.name} changed while the round was being merged, so the round was not "
                               "recorded; run merge again")
+        yield sha, content
 
 
 def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
@@ -108,7 +110,10 @@ def _bytes(source: Source) -> tuple[bytes | None, tuple[Problem, ...]]:
 
 
 def _params(p: Problem) -> str:
-    return json.dumps(params(p), default=str)
+    return _json(params(p))
+
+
+_json = json.JSONEncoder(default=str).encode  # json.dumps(value, default=str), without a new encoder each call
 
 
 def _when(value: datetime | None) -> str | None:
@@ -117,3 +122,8 @@ def _when(value: datetime | None) -> str | None:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _file_sha(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()  # in pieces: a summary may be hundreds of MB
