@@ -119,6 +119,9 @@ def test_no_copy_without_memory_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
             return io.StringIO("MemTotal:  8000000 kB\nMemAvailable:  102400 kB\n")
         return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
+    monkeypatch.setattr(beside, "MAX_COPY", 2**20)  # a process larger than this is not copied
+    assert not beside.room_for_copy()
+    monkeypatch.undo()
     monkeypatch.setattr("builtins.open", tight)
     assert not beside.room_for_copy()
     assert not beside.can_fork()
