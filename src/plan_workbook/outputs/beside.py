@@ -60,13 +60,15 @@ def run_beside(jobs: Sequence[Job]) -> None:
 def share(jobs: Sequence[Job]) -> tuple[list[Job], list[Job]]:
     """The jobs split in two of about equal weight, heaviest first: (here, there); nothing there when the
     whole is too light to be worth a fork."""
-    here: list[Job] = []
-    there: list[Job] = []
     if sum(w for w, _ in jobs) < MIN_WEIGHT:
-        return list(jobs), there
+        return list(jobs), []
+    sides: tuple[list[Job], list[Job]] = ([], [])
+    weights = [0, 0]
     for job in sorted(jobs, key=lambda j: -j[0]):
-        (here if sum(w for w, _ in here) <= sum(w for w, _ in there) else there).append(job)
-    return here, there
+        side = 0 if weights[0] <= weights[1] else 1
+        sides[side].append(job)
+        weights[side] += job[0]
+    return sides
 
 
 def can_fork() -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.chart import Chart
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_range_abs
 from xlsxwriter.worksheet import Worksheet
@@ -47,6 +48,7 @@ PARTNER_STATE_WORDS = {"received": "received", "nil": "nothing to report", "empt
 # Issues: the JSON's fields, the ones a person reads (and prints) first
 ISSUE_FIELDS = ("file", "sheet", "cell", "severity", "message", "column", "value", "code")
 NO_STATUS_FILL = "D9D9D9"  # grey: no colour of its own, and the word "No status" beside it
+CHART_BORDER = "595959"  # dark grey: the outline of a chart's bars where no status colour gives one
 STREAM_ROWS = True  # False: every cell through XlsxWriter, the same file more slowly (tests compare the two)
 
 
@@ -267,26 +269,26 @@ def _table(wb: xlsxwriter.Workbook, name: str, styles: _Styles, headers: list[st
     with the same header, so no row is ever dropped. The first `printed` columns are the print area."""
     rows = rows if isinstance(rows, Rows) else Rows((list(rows), _as_is))
     status_col = headers.index(styles.status_column) if styles.status_column in headers else None
+    chars = [line_chars(w) for w in widths]  # for each row's height
     for part, (start, stop) in enumerate(_sheets(len(rows)), 1):
         ws = _table_sheet(wb, name if part == 1 else f"{name} ({part})", part, styles, headers, widths, numeric)
         fast = styles.rows(wb, len(headers), styles.wrap)
         if fast is not None:
             styles.later(fast, stop - start, len(headers),  # a cell with a format and a row height to work out
-                         partial(_stream_table, fast, rows, start, stop, widths, status_col, styles), cost=2)
+                         partial(_stream_table, fast, rows, start, stop, chars, status_col, styles), cost=2)
         else:
             for n, values in enumerate(rows.between(start, stop), 1):
-                _written(ws.set_row(n, row_height(zip(values, widths, strict=True))), ws, n, 0)  # rows stream to disk
+                _written(ws.set_row(n, wrapped_height(values, chars)), ws, n, 0)  # before the cells: rows stream
                 for col, v in enumerate(values):
                     fmt = styles.status.get(v, styles.wrap) if col == status_col and isinstance(v, str) else styles.wrap
                     put(ws, n, col, v, styles, fmt)  # status: colour and word, never colour alone
         _table_end(ws, styles, headers, stop - start, printed)
 
 
-def _stream_table(fast: SheetRows, rows: Rows, start: int, stop: int, widths: list[float], status_col: int | None,
+def _stream_table(fast: SheetRows, rows: Rows, start: int, stop: int, chars: list[int], status_col: int | None,
                   styles: _Styles) -> None:
     fast.restart()
-    chars = [line_chars(w) for w in widths]
-    wrapped = [styles.xf(styles.wrap)] * len(widths)
+    wrapped = [styles.xf(styles.wrap)] * len(chars)
     status_xf = {k: styles.xf(f) for k, f in styles.status.items()}
     for n, values in enumerate(rows.between(start, stop), 1):
         formats = wrapped
@@ -413,26 +415,27 @@ def _count_table(ws: Worksheet, styles: _Styles, top: int, title: str, first: st
     return top + 1 + len(rows)
 
 
+def status_series(chart: Chart, sheet: str, header: int, last: int, col: int, fill: str, border: str) -> None:
+    """One status's series of a stacked chart: its name in the header row, its counts in column `col` below it
+    down to row `last`, against the first column's labels, in its own colours."""
+    chart.add_series({
+        "name": [sheet, header, col],
+        "categories": [sheet, header + 1, 0, last, 0],
+        "values": [sheet, header + 1, col, last, col],
+        "fill": {"color": f"#{fill}"},
+        "border": {"color": f"#{border}"},
+    })
+
+
 def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, result: Result, header_row: int, n: int, at: int) -> None:
     """A native stacked bar chart of the status-by-priority table, each series in its status colour."""
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     assert chart is not None
-    for i, status in enumerate(result.plan.statuses, 1):
-        chart.add_series({
-            "name": ["Summary", header_row, i],
-            "categories": ["Summary", header_row + 1, 0, header_row + n, 0],
-            "values": ["Summary", header_row + 1, i, header_row + n, i],
-            "fill": {"color": f"#{status.fill}"},  # the RAG colour, not the theme's
-            "border": {"color": f"#{status.font}"},
-        })
+    last = header_row + n
+    for i, status in enumerate(result.plan.statuses, 1):  # the RAG colours, not the theme's
+        status_series(chart, "Summary", header_row, last, i, status.fill, status.font)
     no_status = len(result.plan.statuses) + 1  # counted in the table, so drawn too: the totals agree
-    chart.add_series({
-        "name": ["Summary", header_row, no_status],
-        "categories": ["Summary", header_row + 1, 0, header_row + n, 0],
-        "values": ["Summary", header_row + 1, no_status, header_row + n, no_status],
-        "fill": {"color": f"#{NO_STATUS_FILL}"},
-        "border": {"color": "#595959"},
-    })
+    status_series(chart, "Summary", header_row, last, no_status, NO_STATUS_FILL, CHART_BORDER)
     chart.set_title({"name": "Actions by status and priority"})
     chart.set_size({"width": 680, "height": 300})
     alt = ("Stacked bar chart of actions by status for each strategic priority; the same counts are in the "

@@ -11,7 +11,17 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..plan import Plan
 from ..rounds.trend import ALL, NO_STATUS, Trend
-from .summary import NO_STATUS_FILL, PRIORITY, _print_setup, _Styles, _table, _written, put
+from .summary import (
+    CHART_BORDER,
+    NO_STATUS_FILL,
+    PRIORITY,
+    _print_setup,
+    _Styles,
+    _table,
+    _written,
+    put,
+    status_series,
+)
 
 TREND, STUCK, TIMELINESS, HISTORY = "Trend", "Stuck", "Timeliness", "Action history"
 NOT_REPORTED = "not reported"  # an action's cell in a round it was not in
@@ -81,13 +91,7 @@ def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, plan: Plan, trend: Trend, hea
     assert chart is not None
     fills = {s.name: s.fill for s in plan.statuses}
     for i, status in enumerate(trend.statuses, 2):
-        chart.add_series({
-            "name": [TREND, header, i],
-            "categories": [TREND, header + 1, 0, last, 0],
-            "values": [TREND, header + 1, i, last, i],
-            "fill": {"color": f"#{fills.get(status, NO_STATUS_FILL)}"},
-            "border": {"color": "#595959"},
-        })
+        status_series(chart, TREND, header, last, i, fills.get(status, NO_STATUS_FILL), CHART_BORDER)
     chart.set_title({"name": "Actions by status in every round"})
     chart.set_size({"width": 560, "height": 300})
     alt = ("Stacked column chart of all actions by status in each round, oldest first; the same counts are in the "
