@@ -86,7 +86,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         opened = stack.enter_context(_open_store(store, plan)) if store is not None else None  # refused before reading
         name = round_name or round_name_for(plan, as_of)
         result = check(plan, sources, prefer, jobs, progress, notes)
-        changes, last, last_name = None, None, None
+        last, last_name = None, None
         if previous is not None:
             from .rounds.compare import read_previous
 
@@ -96,13 +96,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
 
             last_name = previous_round(opened, name, as_of)
             last = previous_rows(opened, plan, last_name) if last_name else None
-        if last is not None:
-            from .rounds.compare import compare
-
-            changes = compare(result, last)
-        from .rounds.challenge import add_challenges
-
-        flags = add_challenges(result, as_of, last)
+        changes, flags = against_last(result, as_of, last)
         earlier = _earlier(opened, name, as_of) if opened is not None else None
         trend, now = _trend(result, name, as_of, earlier, changes) if earlier is not None else (None, None)
         writers: dict[Path, Callable[[Path], object]] = {
@@ -121,6 +115,19 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
                          changes=changes or (), outputs={"summary": [out], "report": list(reports)}, earlier=earlier,
                          snap=now)
     return result
+
+
+def against_last(result: Result, as_of: date, last: list[dict[str, str]] | None
+                 ) -> tuple[list[Change] | None, list[Problem]]:
+    """This round against the last (`last`: its actions, compare.read_previous): the changes (None without a last
+    round) and the challenge flags, which are added to the result's problems. Last round's actions are matched to
+    this round's once, for both."""
+    from .rounds.challenge import add_challenges
+    from .rounds.compare import compare, match_previous
+
+    lasts = match_previous(result, last) if last else None
+    changes = compare(result, last, lasts) if last is not None else None
+    return changes, add_challenges(result, as_of, last, lasts)
 
 
 def _earlier(store: Store, name: str, as_of: date) -> list[Snapshot]:
@@ -307,8 +314,6 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
     then), and say whether it is byte-identical to the summary the merge wrote."""
     from .outputs.atomic import write_set
     from .outputs.summary import write_summary
-    from .rounds.challenge import add_challenges
-    from .rounds.compare import compare
     from .store import compared_rows, find_round, round_notes, round_sources
 
     check_outputs(out, (), None, plan_path, store)
@@ -320,8 +325,7 @@ def rebuild(plan: Plan, store: Path, name: str, out: Path, jobs: int = 0, plan_p
         if any(where and same_file(out, Path(where)) for where in (source.name, source.origin)):
             raise UsageError(f"--out {out} is one of the returns of {name}; choose another file")
     result = check(plan, sources, cast("Prefer | None", found.prefer), jobs, notes=notes)
-    changes = compare(result, last) if last is not None else None
-    add_challenges(result, found.as_of, last)
+    changes, _ = against_last(result, found.as_of, last)
     trend, _ = _trend(result, name, found.as_of, earlier)
     write_set({out: lambda p: write_summary(result, p, found.as_of, changes, trend)})
     recorded = next((sha for key, sha in found.outputs.items() if key.startswith("summary/")), None)

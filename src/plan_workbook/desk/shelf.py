@@ -50,14 +50,10 @@ class Shelf:
         """Record a round as checked (its returns are the result's sources), replacing what it held, with the
         challenge flags and the changes since the round before, as a merge records it; without `record`, only
         add the challenge flags (a round read back as it was recorded)."""
-        from ..rounds.challenge import add_challenges
-        from ..rounds.compare import compare
-
         with open_store(self.path, self.plan) as store:
             last_name = previous_round(store, info.name, info.as_of)
             last = previous_rows(store, self.plan, last_name) if last_name else None
-            changes = compare(result, last) if last is not None else []
-            add_challenges(result, info.as_of, last)
+            changes = service.against_last(result, info.as_of, last)[0] or []
             if record:
                 record_round(store, result, info.name, info.as_of, previous=last_name, previous_rows=last,
                              changes=changes)

@@ -45,14 +45,16 @@ _SEPARATED = re.compile(r"\d\s*[/.\-]")
 
 
 def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None,
-               settings: Challenge | None = None) -> list[Problem]:
+               settings: Challenge | None = None, lasts: list[dict[str, str] | None] | None = None) -> list[Problem]:
     """Every challenge flag for this round's actions, in the actions' order; `previous` is last round's actions
-    (compare.read_previous), `settings` the thresholds (default: the plan's)."""
+    (compare.read_previous), `settings` the thresholds (default: the plan's), `lasts` compare.match_previous of
+    `previous` where the caller has it already."""
     plan = result.plan
     rules = settings or plan.challenge
     needs_update = {s.name for s in plan.statuses if s.update_required}
     rank = {name: i for i, name in enumerate(plan.status_names)}  # worst first
-    lasts = match_previous(result, previous) if previous else [None] * len(result.actions)
+    if lasts is None:
+        lasts = match_previous(result, previous) if previous else [None] * len(result.actions)
     out: list[Problem] = []
 
     def flag(a: Action, code: Code, role: str, value: str, /, **params: object) -> None:
@@ -89,9 +91,10 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
     return out
 
 
-def add_challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None) -> list[Problem]:
+def add_challenges(result: Result, as_of: date, previous: list[dict[str, str]] | None = None,
+                   lasts: list[dict[str, str] | None] | None = None) -> list[Problem]:
     """The challenge flags, also added to the result's problems (so to Issues), after each file's own."""
-    flags = challenges(result, as_of, previous)
+    flags = challenges(result, as_of, previous, lasts=lasts)
     order = {r.file: i for i, r in enumerate(result.returns)}
     result.problems = sorted([*result.problems, *flags], key=lambda p: order.get(p.file, len(order)))  # stable
     return flags
