@@ -173,20 +173,38 @@ def _kib(pid: int) -> tuple[int, int]:
     return rss, hwm
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float, float]:
+def _pss_kib(pid: int) -> int:
+    """A process's proportional set size in KiB: its own pages, and its share of pages it shares with others (a
+    forked copy's pages are counted once between the two, where resident sizes count them in both); 0 once gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float, float, float]:
     """Wall seconds of one run; its memory over all its processes: the largest sum of resident sizes seen at
     any moment (sampled every 20 ms), and the sum of each process's own peak (an upper bound: the peaks need not
-    coincide); and the CPU seconds of all its processes (as last sampled), which the machine's load changes
-    less than wall time. Its own processes only: the benchmark's are never counted."""
+    coincide); the CPU seconds of all its processes (as last sampled), which the machine's load changes
+    less than wall time; and the largest sum of proportional set sizes (sampled every 100 ms: reading them walks
+    each process's pages), the memory the run really takes where processes share pages. Its own processes only:
+    the benchmark's are never counted."""
     start = time.perf_counter()
     err = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a chatty run never blocks on it
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-    peak_sum, own_peaks, cpu = 0, dict[int, int](), dict[int, float]()
+    peak_sum, pss_sum, own_peaks, cpu = 0, 0, dict[int, int](), dict[int, float]()
+    samples = 0
     with contextlib.suppress(FileNotFoundError):  # no /proc (not Linux): wall time only
         while proc.poll() is None:
             tree = _tree(proc.pid)
             sizes = {pid: _kib(pid) for pid in tree}
             peak_sum = max(peak_sum, sum(rss for rss, _ in sizes.values()))
+            if samples % 5 == 0:
+                pss_sum = max(pss_sum, sum(_pss_kib(pid) for pid in tree))
+            samples += 1
             for pid, (_, hwm) in sizes.items():
                 own_peaks[pid] = max(own_peaks.get(pid, 0), hwm)
                 cpu[pid] = max(cpu.get(pid, 0.0), tree[pid])
@@ -197,7 +215,7 @@ def measure(cmd: list[str]) -> tuple[float, float, float, float]:
         err.seek(0)
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.read().decode()[-2000:]}")
     err.close()
-    return wall, peak_sum / 1024, sum(own_peaks.values()) / 1024, sum(cpu.values())
+    return wall, peak_sum / 1024, sum(own_peaks.values()) / 1024, sum(cpu.values()), pss_sum / 1024
 
 
 def subset(folder: Path, files: list[Path], n: int) -> Path:
@@ -252,18 +270,18 @@ def main() -> None:
         }
         if args.skip_baseline:
             del tasks["baseline"]
-        runs: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in tasks}
+        runs: dict[str, list[tuple[float, float, float, float, float]]] = {name: [] for name in tasks}
         for _ in range(args.repeat):  # interleaved: a change of load on the machine hits every task alike
             for name, cmd in tasks.items():
                 store.unlink(missing_ok=True)
                 runs[name].append(measure(cmd))
-        results = {name: tuple(statistics.median(r[i] for r in rs) for i in range(4)) for name, rs in runs.items()}
+        results = {name: tuple(statistics.median(r[i] for r in rs) for i in range(5)) for name, rs in runs.items()}
         print(f"\n| task | wall (s, median of {args.repeat}) | ms per return | CPU, all processes (s) "
-              "| peak memory, all processes (MiB) | sum of each process's peak (MiB) |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for name, (wall, mib, peaks, cpu) in results.items():
+              "| peak memory, all processes (MiB) | sum of each process's peak (MiB) | peak PSS, all processes (MiB) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name, (wall, mib, peaks, cpu, pss) in results.items():
             per = f"{wall / args.n * 1000:.1f}" if not re.match(r"--help|validate 1", name) else ""
-            print(f"| {name} | {wall:.2f} | {per} | {cpu:.1f} | {mib:.0f} | {peaks:.0f} |")
+            print(f"| {name} | {wall:.2f} | {per} | {cpu:.1f} | {mib:.0f} | {peaks:.0f} | {pss:.0f} |")
         print()
         floor = results["floor"][0]
         if "baseline" in results:
@@ -277,9 +295,9 @@ def main() -> None:
         print(f"warm re-check of one return (service.open_checker, the desk): {warm[1]} ms, median of 20 "
               f"(the first check, with start-up and imports: {warm[0]} s)")
         if scale:
-            print("\n| returns | merge (s) | merge peak, all processes (MiB) | validate (s) "
-                  "| validate peak, all processes (MiB) |")
-            print("|---:|---:|---:|---:|---:|")
+            print("\n| returns | merge (s) | merge peak, all processes (MiB) | merge peak PSS (MiB) | validate (s) "
+                  "| validate peak, all processes (MiB) | validate peak PSS (MiB) |")
+            print("|---:|---:|---:|---:|---:|---:|---:|")
             for n in scale:
                 if n == args.n:  # measured above
                     m, v = results["merge"], results["validate"]
@@ -287,7 +305,8 @@ def main() -> None:
                     d = folder if n == len(files) else subset(folder, files, n)
                     store.unlink(missing_ok=True)
                     m, v = measure(merge(d)), measure(validate(d))  # once each: memory hardly varies between runs
-                print(f"| {n:,} | {m[0]:.2f} | {m[1]:.0f} | {v[0]:.2f} | {v[1]:.0f} |", flush=True)
+                print(f"| {n:,} | {m[0]:.2f} | {m[1]:.0f} | {m[4]:.0f} | {v[0]:.2f} | {v[1]:.0f} | {v[4]:.0f} |",
+                      flush=True)
 
 
 def ratio(a: float, b: float) -> str:

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).parent.parent / "src" / "plan_workbook"
 
 # Lower layers first; a module may import from its own layer or any layer below it, never above.
 LAYERS: list[set[str]] = [
-    {"errors", "debug", "text", "layout", "problems", "plan"},
+    {"errors", "debug", "heap", "text", "layout", "problems", "plan"},
     {"sources", "reading", "rules", "personal"},
     {"merge"},
     {"rounds", "outputs", "fill", "store"},

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook.merge import Result, check_returns
 from plan_workbook.outputs import summary as summarise
-from plan_workbook.outputs.sheetrows import excel_serial
+from plan_workbook.outputs.sheetrows import SheetRows, excel_serial
 from plan_workbook.outputs.summary import write_summary
 from plan_workbook.plan import Plan
 from plan_workbook.problems import Problem
@@ -84,3 +86,36 @@ def test_excel_serial_numbers_match_excel() -> None:
     assert excel_serial(date(1900, 3, 1)) == 61  # Excel counts a 29 February 1900
     assert excel_serial(date(2022, 3, 31)) == 44651
     assert excel_serial(datetime(2022, 3, 31, 18)) == 44651.75
+
+
+CELL_TEXT = st.text(st.sampled_from([*"ab _x0041=+-@&<>\t\r\n\x00\x07\ufffe\U0001f600", " ", "\xa0"]), max_size=12)
+CELL = st.one_of(st.none(), CELL_TEXT, st.just("plain words"), st.integers(-10**6, 10**6),
+                 st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                 st.dates(min_value=date(1900, 3, 1)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=5, max_size=5), min_size=1, max_size=6),
+       formats=st.lists(st.sampled_from([None, 1, 5]), min_size=5, max_size=5),
+       height=st.sampled_from([None, 15.0, 45.0]))
+def test_each_row_is_what_the_cell_by_cell_writer_gives(rows: list[list[object]], formats: list[int | None],
+                                                        height: float | None) -> None:
+    """The row shortcuts (plain rows, and their cached shapes) against each cell written the long way."""
+    fast = SheetRows(3, 5, {None, 1}, 2, 4)
+    expected = []
+    for n, values in enumerate(rows, 1):
+        fast.add(n, values, formats, height)
+        slow = SheetRows(3, 5, {None, 1}, 2, 4)
+        number = str(n + 1)
+        cells = [slow._text(slow.letters[c] + number, v, formats[c]) if type(v) is str
+                 else slow._other(slow.letters[c] + number, v, formats[c])
+                 for c, v in enumerate(values) if v is not None]
+        pixels = 20 if height is None else int(height * 4.0 / 3.0 + 0.5)
+        tall = f' ht="{pixels * 0.75:.16g}" customHeight="1"' if pixels != 20 else ""
+        tag = f'<row r="{number}"{tall}>'
+        expected.append(tag + "".join(cells) + "</row>")
+        slow.close()
+    fast.finish()
+    fast.file.seek(0)
+    assert fast.file.read().decode() == "".join(expected)
+    fast.close()

@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import IR, RA, SC, MakeReturn, action
+from plan_workbook import merge
 from plan_workbook.cli import main
 from plan_workbook.merge import check_returns, default_jobs
 from plan_workbook.plan import Plan
@@ -60,3 +62,25 @@ def test_benchmark_script_runs_with_a_tiny_n() -> None:
     assert "3 returns made" in out
     assert "| 2 | " in out  # the memory table, one line per number of returns
     assert "| 3 | " in out
+
+
+def test_rules_checked_in_chunks_while_reading_find_what_one_pass_finds(plan: Plan, make_return: MakeReturn,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules run on chunks of whole returns as they arrive: the same problems, in the same order, as one pass
+    over every action, with a copy set aside (its problems dropped) and a duplicate action inside a return."""
+    files = returns(make_return, plan)
+    twin = files[0].parent / "r00 copy.xlsx"
+    twin.write_bytes(files[0].read_bytes())  # an exact copy: set aside, its rows not checked
+    make_return("dup", plan.returning_partners[0], {RA: [action("Same stall"), action("Same stall", status="Purple")]})
+    one_pass = check_returns(plan, sorted(files[0].parent.glob("*.xlsx")), jobs=2).as_dict()
+    monkeypatch.setattr(merge, "RULES_CHUNK", 3)
+    chunked = check_returns(plan, sorted(files[0].parent.glob("*.xlsx")), jobs=2).as_dict()
+    assert chunked == one_pass
+    codes = [p["code"] for p in chunked["problems"]]
+    assert {"action-duplicate", "status-invalid", "update-missing"} <= set(codes)
+    aside = {p["file"] for p in chunked["problems"] if p["code"] == "same-file"}  # the second of the two
+    assert len(aside) == 1
+    kept = {f["file"] for f in chunked["files"] if f["file"].endswith(("r00.xlsx", "r00 copy.xlsx"))} - aside
+    missing = {p["file"] for p in chunked["problems"] if p["code"] == "update-missing"}
+    assert kept <= missing  # the kept one's rows are checked
+    assert not aside & missing  # the one set aside: not

@@ -353,9 +353,11 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
         cols = ("file", "sheet", "cell", "severity", "message")
         rows = [[_printable(str(d[c])) for c in cols] for d in (p.as_dict() for p in problems)]
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols[:-1])]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message"]
-        lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows]
-        click.echo("\n".join(lines) + "\n")  # one write, not one a problem
+        click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message")
+        for start in range(0, len(rows), 1000):  # a write per thousand problems: not one each, nor all at once
+            click.echo("\n".join(["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1]
+                                   for r in rows[start:start + 1000]]))
+        click.echo()  # a blank line before the verdict
     s = result.summary()
     verdict = (f"{len(result.returns)} return(s) checked, {s['actions']} actions: "
                f"{s['errors']} error(s), {s['warnings']} warning(s), {s['fixed']} fixed "

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from .errors import OutputError, UsageError
+from .heap import long_lived, round_heap
 from .plan import Plan, load_plan
 from .problems import Problem
 from .sources import Source, find_sources
@@ -63,6 +64,7 @@ def check(plan: Plan, sources: Sequence[Source], prefer: Prefer | None = None, j
         return checker.check(sources, prefer, notes, progress)
 
 
+@round_heap()  # each stage's long-lived objects settled (heap.py)
 def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, previous: Path | None = None,
               reports: Sequence[Path] = (), prefer: Prefer | None = None, jobs: int = 0,
               progress: Callable[[Source], None] | None = None, notes: Iterable[Problem] = (),
@@ -86,6 +88,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         opened = stack.enter_context(_open_store(store, plan)) if store is not None else None  # refused before reading
         name = round_name or round_name_for(plan, as_of)
         result = check(plan, sources, prefer, jobs, progress, notes)
+        long_lived()
         last, last_name = None, None
         if previous is not None:
             from .rounds.compare import read_previous
@@ -99,6 +102,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         changes, flags = against_last(result, as_of, last)
         earlier = _earlier(opened, name, as_of) if opened is not None else None
         trend, now = _trend(result, name, as_of, earlier, changes) if earlier is not None else (None, None)
+        long_lived()
         writers: dict[Path, Callable[[Path], object]] = {
             out: lambda p: write_summary(result, p, as_of, changes, trend)}
         if reports:

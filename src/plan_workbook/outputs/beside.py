@@ -22,7 +22,9 @@ ENABLED = True  # tests set False to compare with everything done in this proces
 MIN_WEIGHT = 200_000  # below this many cells a fork costs more than it saves
 # Past this size of this process the copy's page copying costs what the second core saves, and memory doubles
 # (measured with --jobs 2: 1,000 returns, 480 MiB at the fork: 16.6 s with the copy, 18.4 s without, peak 975 and
-# 511 MiB; 3,000 returns, 1.3 GiB: 56.4 s with, 55.4 s without, peak 2,431 and 1,343 MiB)
+# 511 MiB; 3,000 returns, 1.3 GiB: 56.4 s with, 55.4 s without, peak 2,431 and 1,343 MiB). Since each text is held
+# once, 3,000 returns are 713 MiB at the fork: 64.7 s with the copy, 71.7 s without, peak 1,438 and 952 MiB
+# (resident sizes summed: the copy's shared pages count twice), on a busier machine.
 MAX_COPY = 768 * 2**20
 
 

@@ -93,6 +93,8 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem], leads: Lea
     if isinstance(raw_time, date):  # a real Excel date (calamine gives date or datetime) stays a date
         values["time_frame"] = due
     update = values["update"]
+    if values == row.values:  # nothing fixed (most rows): one dict for both, in the worker and in the parent
+        values = row.values
     return Action(partner, row, values, due, lead_known=not unknown,
                   time_frame_understood=understood or values["time_frame"] is None, bad_status=bad_status,
                   update_is_example=bool(update) and update in _example_texts(plan, row.priority, "update"))

@@ -182,6 +182,7 @@ class _Reader:
         self.merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
         self.counts: dict[tuple[str, str], int] = {}
         self.overflow: dict[tuple[str, Code], list[tuple[str, str]]] = {}
+        self.texts: dict[str, str] = {}  # each text once: the same aim, lead or update on many rows is one object
 
     def problem(self, sheet: str, cell: str, code: Code, column: str = "", value: str = "", **params: object) -> None:
         key = (sheet, code)
@@ -456,6 +457,7 @@ class _Reader:
         matched: set[int] = set()
         below: list[int] = []
         present, hidden_rows = set(cols), self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_rows
+        texts = self.texts
         outside = [c for c in range(max(map(len, grid[head_r + 1:]), default=0)) if c not in used]
         for r in range(head_r + 1, len(grid)):
             row = grid[r]
@@ -464,6 +466,9 @@ class _Reader:
                     self.problem(sheet, f"{column_letter(c)}{r + 1}", "data-outside-area", variant="columns",
                                  column=display(header[c]) if c < len(header) else "", value=display(row[c]))
             values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
+            for role, value in values.items():
+                if value.__class__ is str:
+                    values[role] = texts.setdefault(value, value)
             if len(values) < len(ROLES):
                 for role in ROLES:
                     values.setdefault(role, None)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .compare import Change
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionRecord:
     """One action of a round, after the automatic fixes."""
 
@@ -77,12 +77,18 @@ def snapshot(result: Result, name: str, as_of: date, changes: Iterable[Change] =
         partners.append(PartnerRecord(partner, state, sum(severities[f, "error"] for f in files),
                                       sum(severities[f, "warning"] for f in files), min(times, default=None)))
     actions = tuple(
-        ActionRecord(a.partner, a.row.priority, {r: v if (v := a.values[r]).__class__ is str else display(v)
-                                                 for r in ROLES}, a.due, a.row.file, a.row.sheet,
+        ActionRecord(a.partner, a.row.priority, _texts(a.values), a.due, a.row.file, a.row.sheet,
                      a.row.cell("action") or source.split("!")[-1],
                      where.get(f"{a.row.file} {source}", "") if where else "")
         for a, source in zip(result.actions, sources(result.actions), strict=True))
     return Snapshot(name, as_of, tuple(partners), actions)
+
+
+def _texts(values: dict[str, object]) -> dict[str, str]:
+    """An action's values as text; the action's own dict where they all are (most actions: no second copy)."""
+    if all(v.__class__ is str for v in values.values()) and len(values) == len(ROLES):
+        return values  # type: ignore[return-value]  # checked just above
+    return {r: v if (v := values[r]).__class__ is str else display(v) for r in ROLES}
 
 
 def sources(actions: Sequence[Action]) -> list[str]:
