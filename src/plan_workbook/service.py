@@ -111,13 +111,23 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
             for report in reports:
                 write = write_report_pdf if is_pdf(report) else write_report
                 writers[report] = partial(lambda w, p: w(result, p, as_of, changes, flags, redact, trend), write)
-        write_set(writers)  # all written in full beside their targets, then renamed together
-        if opened is not None:
-            from .store import record_round
+        if opened is None:
+            write_set(writers)  # all written in full beside their targets, then renamed together
+            return result
+        from .store import record_beside, record_round
 
-            record_round(opened, result, name, as_of, prefer=prefer, previous=last_name, previous_rows=last,
-                         changes=changes or (), outputs={"summary": [out], "report": list(reports)}, earlier=earlier,
-                         snap=now)
+        record = partial(record_round, result=result, name=name, as_of=as_of, prefer=prefer, previous=last_name,
+                         previous_rows=last, changes=changes or (), outputs={"summary": [out], "report": list(reports)},
+                         earlier=earlier, snap=now)
+        recording = record_beside(opened, plan, record)  # the rows go in while the outputs are written
+        try:
+            write_set(writers)
+        except BaseException:
+            if recording is not None:
+                recording.give_up()
+            raise
+        if recording is None or not recording.go():
+            record(opened)  # here: no copy could be made, or it failed (and its error, if any, is raised here)
     return result
 
 

@@ -1,4 +1,5 @@
-"""Work shared with a forked copy of this process, so two cores write the summary's long sheets at once.
+"""Work shared with a forked copy of this process, so two cores write the summary's long sheets at once, and
+the round is recorded beside the writing (Waiting).
 
 Writing the summary's rows is the slowest part of a merge after reading (a microsecond or two a cell, millions of
 cells), and by then the workers that read the returns have finished. Nothing is sent to the copy: fork gives it
@@ -16,6 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 
 Job = tuple[int, Callable[[], None]]  # (weight, work): the work must be safe to run again from the start
 ENABLED = True  # tests set False to compare with everything done in this process
@@ -90,3 +92,55 @@ def room_for_copy() -> bool:
     except (OSError, ValueError, IndexError, StopIteration):
         return False
     return resident <= MAX_COPY and free > 2 * resident
+
+
+class Waiting:
+    """Work begun in a forked copy of this process that waits, before its last step, for this process to say go:
+    the round store's rows go in while the summary is written, and are committed only once it is. The copy
+    learns the answer from a pipe: go, or an end without it (this process gave up, or died), and then undoes its
+    work. Nothing of the copy's work may be needed in this process but its exit status."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid, self.pipe = pid, pipe
+
+    @classmethod
+    def start(cls, work: Callable[[Callable[[], bool]], None]) -> Waiting | None:
+        """Fork a copy that runs work(go), where go() blocks until this process says go (True) or will not (False);
+        None, without a copy, where fork is not safe or not worth it (the caller does the work itself)."""
+        if not can_fork():
+            return None
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            with contextlib.suppress(BaseException):
+                os.close(write)
+                gc.disable()  # a collection would touch, and so copy, every object this process holds
+                work(partial(_told_go, read))
+                code = 0
+            os._exit(code)
+        os.close(read)
+        return cls(pid, write)
+
+    def go(self) -> bool:
+        """Say go and wait for the copy to finish: whether it did its work in full."""
+        with contextlib.suppress(OSError):
+            os.write(self.pipe, b"go")
+        return self._end() == 0
+
+    def give_up(self) -> None:
+        """Tell the copy not to finish, and wait for it to undo its work."""
+        self._end()
+
+    def _end(self) -> int:
+        os.close(self.pipe)
+        _, status = os.waitpid(self.pid, 0)
+        return status
+
+
+def _told_go(pipe: int) -> bool:
+    said = b""
+    while chunk := os.read(pipe, 16):
+        said += chunk
+    os.close(pipe)
+    return said == b"go"

@@ -23,10 +23,10 @@ from .load import (
     tables,
 )
 from .names import default_round_name
-from .record import record_round
+from .record import record_beside, record_round
 from .schema import VERSION
 from .where import risky_place
 
 __all__ = ["VERSION", "Format", "Round", "Store", "Table", "compared_rows", "default_round_name", "find_round",
-           "open_store", "previous_round", "previous_rows", "record_round", "risky_place", "round_notes",
-           "round_sources", "rounds", "snapshots", "table_bytes", "tables"]
+           "open_store", "previous_round", "previous_rows", "record_beside", "record_round", "risky_place",
+           "round_notes", "round_sources", "rounds", "snapshots", "table_bytes", "tables"]

@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import OutputError
-from ..plan import ROLES
+from ..outputs.beside import Waiting
+from ..plan import ROLES, Plan
 from ..problems import Problem
 from ..rounds.snapshot import Snapshot, snapshot, sources
 from ..sources.source import Refused, Source
-from .db import Store, insert_many, sql_values
+from .db import Store, insert_many, open_store, sql_values
 from .earlier import pack
 from .problems import params, problem_dict, problem_from
 
@@ -28,13 +29,13 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
                  previous: str | None = None, previous_rows: Sequence[Mapping[str, str]] | None = None,
                  changes: Sequence[Change] = (), outputs: Mapping[str, Sequence[Path]] | None = None,
                  recorded: datetime | None = None, earlier: Sequence[Snapshot] | None = None,
-                 snap: Snapshot | None = None) -> None:
+                 snap: Snapshot | None = None, ready: Callable[[], bool] | None = None) -> None:
     """Record `result` as the round `name`, replacing a round of that name and nothing else. `previous` names the
     round it was compared with and `previous_rows` are the rows it was compared with (as compare.read_previous
     gives them), so a rebuild compares with last round as it was then; `outputs` maps a kind (summary, report) to
     the files written, whose SHA-256 a rebuild checks against; `earlier` the earlier rounds its trend used; `snap`
-    this round's snapshot(result, name, as_of, changes) when the caller has made it already (for the trend)."""
-    digests = {kind: [(p.name, _file_sha(p)) for p in paths] for kind, paths in (outputs or {}).items()}
+    this round's snapshot(result, name, as_of, changes) when the caller has made it already (for the trend);
+    `ready`, where given, is asked after the rows go in, before the outputs are: False undoes everything."""
     snap = snap or snapshot(result, name, as_of, changes)
     f = result.figures
     with store.transaction() as db:
@@ -62,9 +63,30 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
                              p.message, _params(p))
                             for i, (note, p) in enumerate([*((True, p) for p in result.notes),
                                                            *((False, p) for p in result.problems)])))
+        if ready is not None and not ready():
+            raise _GaveUp
+        digests = {kind: [(p.name, _file_sha(p)) for p in paths] for kind, paths in (outputs or {}).items()}
         insert_many(db, "INSERT INTO outputs VALUES (?,?,?,?)", lambda: (
             (rid, kind, n, sha) for kind, files in digests.items() for n, sha in files))
         db.execute("DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM sources WHERE sha256 IS NOT NULL)")
+
+
+def record_beside(store: Store, plan: Plan, record: Callable[..., None]) -> Waiting | None:
+    """Speed: `record` (record_round with all but the store and `ready` given) in a forked copy of this process,
+    with its own connection to the store, while this process writes the outputs; the copy commits once told go
+    (Waiting.go: the outputs are written), and undoes everything otherwise. None where no copy can be made: then,
+    or when the copy fails, the caller records the round itself."""
+    path = store.path
+
+    def work(go: Callable[[], bool]) -> None:
+        with open_store(path, plan) as own:  # never this process's connection, which the copy must not touch
+            record(own, ready=go)
+
+    return Waiting.start(work)
+
+
+class _GaveUp(Exception):
+    """The outputs were not written: the round is not recorded."""
 
 
 def _sources(db: sqlite3.Connection, rid: int | None, result: Result) -> None:
