@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_merge.py            # N = 1,000 returns, 3 runs each, median
     .venv/bin/python benchmarks/bench_merge.py --n 100 --jobs 1 --repeat 5
+    .venv/bin/python benchmarks/bench_merge.py --before ../old-checkout/src   # and that checkout, taking turns
 
 The N returns are made from the real template: three priority sheets with 40 filled actions each, text of
 realistic length, and a few problems in every return (a lower-case status, an unknown lead, a Red action with
@@ -233,6 +234,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes for plan-workbook")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown")
     ap.add_argument("--skip-baseline", action="store_true", help="leave out the slow pandas baseline")
+    ap.add_argument("--before", type=Path, metavar="OLD/src",
+                    help="also time merge and validate of another checkout's src, taking turns with this one")
     ap.add_argument("--scale", default="100,300,1000,3000",
                     help="numbers of returns for the memory table of merge and validate ('' for none)")
     args = ap.parse_args()
@@ -270,6 +273,10 @@ def main() -> None:
         }
         if args.skip_baseline:
             del tasks["baseline"]
+        if args.before:  # the same command, with the other checkout's package first on the path
+            old = ["env", f"PYTHONPATH={args.before.resolve()}"]
+            tasks["merge (before)"] = [*old, *merge(main_set)]
+            tasks["validate (before)"] = [*old, *validate(main_set)]
         runs: dict[str, list[tuple[float, float, float, float, float]]] = {name: [] for name in tasks}
         for _ in range(args.repeat):  # interleaved: a change of load on the machine hits every task alike
             for name, cmd in tasks.items():
@@ -290,6 +297,10 @@ def main() -> None:
         print(f"validate / floor = {ratio(results['validate'][0], floor)}  (target <= 3x; "
               f"CPU seconds: {ratio(results['validate'][3], results['floor'][3])})")
         print(f"merge / floor    = {ratio(results['merge'][0], floor)}")
+        if args.before:
+            for task in ("merge", "validate"):
+                print(f"{task} before / now = {ratio(results[task + ' (before)'][0], results[task][0])}  (CPU seconds: "
+                      f"{ratio(results[task + ' (before)'][3], results[task][3])})")
         warm = subprocess.run([sys.executable, "-c", WARM, str(files[0]), "20"], capture_output=True, text=True,
                               check=True).stdout.split()
         print(f"warm re-check of one return (service.open_checker, the desk): {warm[1]} ms, median of 20 "

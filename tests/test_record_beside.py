@@ -27,6 +27,11 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the copy is mad
 TABLES = ("rounds", "sources", "blobs", "partners", "actions", "problems", "outputs", "trend_inputs")
 
 
+@pytest.fixture(autouse=True)
+def small_rounds_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(record_module, "MIN_ROWS", 0)  # these rounds are small
+
+
 def returns(make_return: MakeReturn, plan: Plan) -> list[Path]:
     partners = plan.returning_partners
     return [make_return(f"r{i}", partners[i], {RA: [action(f"Stall {i}"), action(f"Talk {i}", status="amber")],
@@ -73,6 +78,10 @@ def test_the_copy_records_what_this_process_would(plan: Plan, make_return: MakeR
     assert made[1:] == [None]
     assert in_copy == here
     assert len(here["actions"]) == 9
+    monkeypatch.setattr(record_module, "MIN_ROWS", 1_000)
+    monkeypatch.setattr(beside, "ENABLED", True)
+    assert rows(merge(plan, files, tmp_path / "small")) == here
+    assert len(made) == 2  # too small a round: no copy even asked for
     assert [o[1:3] for o in here["outputs"]] == [("summary", "summary.xlsx")]
 
 

@@ -52,13 +52,16 @@ def test_default_jobs_uses_the_cores_only_for_many_files() -> None:
 
 def test_benchmark_script_runs_with_a_tiny_n() -> None:
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_merge.py"), "--n", "3", "--repeat", "1",
-                           "--jobs", "1", "--scale", "2,3"], capture_output=True, text=True, timeout=600, check=False)
+                           "--jobs", "1", "--scale", "2,3", "--before", str(ROOT / "src")],
+                          capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    for task in ("merge", "validate", "baseline", "floor", "--help", "validate 1 return"):
+    for task in ("merge", "validate", "baseline", "floor", "--help", "validate 1 return", "merge (before)",
+                 "validate (before)"):
         assert f"| {task} |" in out, out
     assert "baseline / merge = " in out
     assert "validate / floor = " in out
+    assert "merge before / now = " in out
     assert "3 returns made" in out
     assert "| 2 | " in out  # the memory table, one line per number of returns
     assert "| 3 | " in out

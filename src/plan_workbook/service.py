@@ -119,7 +119,8 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         record = partial(record_round, result=result, name=name, as_of=as_of, prefer=prefer, previous=last_name,
                          previous_rows=last, changes=changes or (), outputs={"summary": [out], "report": list(reports)},
                          earlier=earlier, snap=now)
-        recording = record_beside(opened, plan, record)  # the rows go in while the outputs are written
+        rows = len(result.actions) + len(result.problems)
+        recording = record_beside(opened, plan, record, rows)  # the rows go in while the outputs are written
         try:
             write_set(writers)
         except BaseException:

@@ -20,6 +20,8 @@ from .db import Store, insert_many, open_store, sql_values
 from .earlier import pack
 from .problems import params, problem_dict, problem_from
 
+MIN_ROWS = 5_000  # a smaller round is recorded in well under a second: not worth a copy of this process
+
 if TYPE_CHECKING:
     from ..merge import Result
     from ..rounds.compare import Change
@@ -71,11 +73,14 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
         db.execute("DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM sources WHERE sha256 IS NOT NULL)")
 
 
-def record_beside(store: Store, plan: Plan, record: Callable[..., None]) -> Waiting | None:
+def record_beside(store: Store, plan: Plan, record: Callable[..., None], rows: int) -> Waiting | None:
     """Speed: `record` (record_round with all but the store and `ready` given) in a forked copy of this process,
     with its own connection to the store, while this process writes the outputs; the copy commits once told go
-    (Waiting.go: the outputs are written), and undoes everything otherwise. None where no copy can be made: then,
-    or when the copy fails, the caller records the round itself."""
+    (Waiting.go: the outputs are written), and undoes everything otherwise. None where no copy is made (a round of
+    fewer than MIN_ROWS actions and problems, or where fork is not safe): then, or when the copy fails, the caller
+    records the round itself."""
+    if rows < MIN_ROWS:
+        return None
     path = store.path
 
     def work(go: Callable[[], bool]) -> None:
