@@ -26,8 +26,10 @@ MIN_WEIGHT = 200_000  # below this many cells a fork costs more than it saves
 # (measured with --jobs 2: 1,000 returns, 480 MiB at the fork: 16.6 s with the copy, 18.4 s without, peak 975 and
 # 511 MiB; 3,000 returns, 1.3 GiB: 56.4 s with, 55.4 s without, peak 2,431 and 1,343 MiB). Since each text is held
 # once, 3,000 returns are 713 MiB at the fork: 64.7 s with the copy, 71.7 s without, peak 1,438 and 952 MiB
-# (resident sizes summed: the copy's shared pages count twice), on a busier machine.
-MAX_COPY = 768 * 2**20
+# (resident sizes summed: the copy's shared pages count twice), on a busier machine; with the round recorded by a
+# second copy as well (Waiting), 2,086 MiB. Hence 512 MiB: a round that large is written by this process alone,
+# the time given for memory (1,000 returns, about 330 MiB at the forks, still have both copies).
+MAX_COPY = 512 * 2**20
 
 
 def run_beside(jobs: Sequence[Job]) -> None:
