@@ -26,6 +26,12 @@ AS_OF = date(2022, 3, 31)
 needs_fork = pytest.mark.skipif(sys.platform != "linux", reason="the copy is made only on Linux (fork)")
 
 
+@pytest.fixture(autouse=True)
+def copies_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cap on the size of a process copied is tested on its own: the test process may be large by now."""
+    monkeypatch.setattr(beside, "MAX_COPY", 2**40)
+
+
 @pytest.fixture
 def result(plan: Plan, make_return: MakeReturn, tmp_path: Path) -> Result:
     make_return("police", "Leicestershire Police", {

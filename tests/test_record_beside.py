@@ -28,8 +28,9 @@ TABLES = ("rounds", "sources", "blobs", "partners", "actions", "problems", "outp
 
 
 @pytest.fixture(autouse=True)
-def small_rounds_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def copies_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(record_module, "MIN_ROWS", 0)  # these rounds are small
+    monkeypatch.setattr(beside, "MAX_COPY", 2**40)  # and the test process may be large by now (test_beside: the cap)
 
 
 def returns(make_return: MakeReturn, plan: Plan) -> list[Path]:
