@@ -83,8 +83,12 @@ def record_beside(store: Store, plan: Plan, record: Callable[..., None], rows: i
         return None
     path = store.path
 
+    # SQLite's rule for fork: the copy never uses (nor closes) a connection it inherited. Its own connection shares
+    # the inherited lock bookkeeping of this process's, whose real locks (the shared ones WAL mode keeps) this
+    # process holds until the copy has ended (it waits for it before closing the store); the write lock the copy
+    # takes is its own.
     def work(go: Callable[[], bool]) -> None:
-        with open_store(path, plan) as own:  # never this process's connection, which the copy must not touch
+        with open_store(path, plan) as own:
             record(own, ready=go)
 
     return Waiting.start(work)
