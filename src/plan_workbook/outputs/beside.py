@@ -40,15 +40,11 @@ def run_beside(jobs: Sequence[Job]) -> None:
         for _, work in jobs:
             work()
         return
-    pid = os.fork()
-    if pid == 0:  # the copy: its jobs, then out at once, with none of this process's clean-up (atexit, buffers)
-        code = 1
-        with contextlib.suppress(BaseException):
-            gc.disable()  # a collection would touch, and so copy, every object this process holds
-            for _, work in there:
-                work()
-            code = 0
-        os._exit(code)
+    def theirs() -> None:
+        for _, work in there:
+            work()
+
+    pid = _fork(theirs)
     try:
         for _, work in here:
             work()
@@ -59,8 +55,21 @@ def run_beside(jobs: Sequence[Job]) -> None:
         raise
     _, status = os.waitpid(pid, 0)
     if status != 0:  # whatever happened to the copy, its share is done here (an error in it is raised here)
-        for _, work in there:
+        theirs()
+
+
+def _fork(work: Callable[[], object]) -> int:
+    """A forked copy that runs work() and leaves at once, with none of this process's clean-up (atexit, buffers):
+    exit status 0 only if the work finished. Returns the copy's process id."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        with contextlib.suppress(BaseException):
+            gc.disable()  # a collection would touch, and so copy, every object this process holds
             work()
+            code = 0
+        os._exit(code)
+    return pid
 
 
 def share(jobs: Sequence[Job]) -> tuple[list[Job], list[Job]]:
@@ -112,15 +121,12 @@ class Waiting:
         if not can_fork():
             return None
         read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            with contextlib.suppress(BaseException):
-                os.close(write)
-                gc.disable()  # a collection would touch, and so copy, every object this process holds
-                work(partial(_told_go, read))
-                code = 0
-            os._exit(code)
+
+        def in_copy() -> None:
+            os.close(write)
+            work(partial(_told_go, read))
+
+        pid = _fork(in_copy)
         os.close(read)
         return cls(pid, write)
 

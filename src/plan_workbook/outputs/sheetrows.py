@@ -69,34 +69,22 @@ class SheetRows:
                  else f'<row r="{number}">']
         texts = [v for v in values if type(v) is str]
         joined = "\x00".join(texts)  # one search for the row
-        plain_row = (len(joined) <= MAX_CELL_UNITS // 2 and "_x" not in joined and not _SPECIAL_JOINED.search(joined)
-                     and joined.count("\x00") == max(len(texts) - 1, 0))
-        if (plain_row and joined[:1] not in ("=", "+", "-", "@") and not _FORMULA_NEXT.search(joined)
-                and "\x00".join([t.strip() for t in texts]) == joined):  # so every text is copied as it is
+        if (len(joined) <= MAX_CELL_UNITS // 2 and "_x" not in joined and not _SPECIAL_JOINED.search(joined)
+                and joined.count("\x00") == max(len(texts) - 1, 0) and joined[:1] not in ("=", "+", "-", "@")
+                and not _FORMULA_NEXT.search(joined) and "\x00".join([t.strip() for t in texts]) == joined):
+            # every text is copied as it is, in its column's own format (most rows): the row from its shape
             template, others = self._template(values, formats)
             cells = [v for v in values if v is not None]
             for k, col in others:
                 cells[k] = self._other(self.letters[col] + number, values[col], formats[col])
             parts.append(template.format(number, *cells))
-            self._write(parts)
-            self.last = row
-            return
-        cells, plain, quoted = self.cells, self.plain, self.quoted
-        for col, value in enumerate(values):
-            if value is None:
-                continue
-            xf = formats[col]
-            if type(value) is not str or not plain_row:
-                parts.append(self._text(self.letters[col] + number, value, xf) if type(value) is str
-                             else self._other(self.letters[col] + number, value, xf))
-                continue
-            # _text, without the escaping a plain row does not need: the cost of a summary is in this loop
-            if xf in plain and value.startswith(FORMULA_TRIGGERS):
-                xf = quoted
-            style = f' s="{xf}"' if xf else ""
-            space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-            parts.append(f'{cells[col]}{number}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>')
-        parts.append("</row>")
+        else:
+            for col, value in enumerate(values):
+                if value is not None:
+                    ref = self.letters[col] + number
+                    parts.append(self._text(ref, value, formats[col]) if type(value) is str
+                                 else self._other(ref, value, formats[col]))
+            parts.append("</row>")
         self._write(parts)
         self.last = row
 
