@@ -93,6 +93,20 @@ def test_summary_converts_to_pdf(plan: Plan, make_return: MakeReturn, tmp_path: 
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
+def test_summary_resaved_by_libreoffice_keeps_every_row(plan: Plan, make_return: MakeReturn,
+                                                        tmp_path: Path, convert: Convert) -> None:
+    """The long sheets' rows are deflated apart from the XML around them and joined (outputs/zipout.py):
+    LibreOffice reads every row of them."""
+    path = make_return(rows={RA: [action(f"Action {n}", update="x " * n) for n in range(60)],
+                             IR: [action("Late", status="Red", update="y", time_frame="Oct 21")]})
+    result = check_returns(plan, [path])
+    out = write_summary(result, tmp_path / "summary.xlsx", date(2022, 3, 31))
+    resaved = load_workbook(convert(out, "xlsx"))
+    assert [r[2] for r in resaved["Actions"].iter_rows(min_row=2, values_only=True)] == [
+        a.values["action"] for a in result.actions]
+    assert [r[3] for r in resaved["Overdue"].iter_rows(min_row=2, values_only=True)] == ["Late"]
+
+
 def test_rolled_workbook_prints_and_resaves_with_carried_rows_intact(plan: Plan, make_return: MakeReturn,
                                                                     tmp_path: Path, convert: Convert) -> None:
     long_update = "Posters and short videos went out across Leicester, Leicestershire and Rutland in October " * 2
