@@ -91,8 +91,14 @@ def test_merge_cannot_run_cases_exit_2(make_return: MakeReturn, tmp_path: Path) 
     assert code == 2
     assert "is one of the returns" in out
     assert path.read_bytes() == before
-    code, out = run("merge", str(path), "--out", str(tmp_path / "nope" / "s.xlsx"))
+    code, out = run("merge", str(path), "--out", str(tmp_path / "nope" / "s.xlsx"), "--store",
+                    str(tmp_path / "rounds.sqlite"))
     assert (code, "does not exist" in out) == (2, True)
+    assert not (tmp_path / "rounds.sqlite").exists()  # refused before the store is made or a return read
+    for option, name in (("--store", "rounds.sqlite"), ("--report", "board.html")):
+        code, out = run("merge", str(path), "--out", str(tmp_path / "s.xlsx"), option, str(tmp_path / "nope" / name))
+        assert (code, f"the folder {tmp_path / 'nope'} does not exist" in out) == (2, True), out
+    assert not (tmp_path / "s.xlsx").exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     code, out = run("merge", str(empty), "--out", str(tmp_path / "s.xlsx"))

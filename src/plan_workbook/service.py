@@ -213,7 +213,11 @@ def folder(path: Path) -> None:
 
 def check_outputs(out: Path, reports: Sequence[Path], previous: Path | None, plan_path: Path | None,
                   store: Path | None = None) -> None:
-    """Refuse outputs that would overwrite an input or each other, and a PDF that cannot be printed."""
+    """Refuse outputs that would overwrite an input or each other, or go into a folder that is not there (before
+    anything is read, or the store made), and a PDF that cannot be printed."""
+    for target in (out, *reports, *([store] if store is not None else [])):
+        if not Path(target).parent.is_dir():
+            raise OutputError(f"cannot write {target}: the folder {Path(target).parent} does not exist")
     for name, other in (("last round's summary", previous), ("the plan file", plan_path)):
         if store is not None and other is not None and same_file(store, other):
             raise UsageError(f"--store {store} is {name}; give the round store its own file (rounds.sqlite)")

@@ -52,6 +52,8 @@ def open_store(path: Path, plan: Plan, create: bool = True) -> Store:
         raise UsageError(f"there is no round store at {path}: merge records one, or give --store FILE")
     if path.is_dir():
         raise UsageError(f"the round store {path} is a folder; give --store a file name (rounds.sqlite)")
+    if not path.parent.is_dir():  # SQLite would say only "unable to open database file"
+        raise OutputError(f"cannot open the round store {path}: the folder {path.parent} does not exist")
     try:
         conn = sqlite3.connect(path, timeout=WAIT_SECONDS, isolation_level=None)
     except sqlite3.Error as e:
