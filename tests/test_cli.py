@@ -44,6 +44,32 @@ def test_version_and_module_entry_point() -> None:
     assert "merge" in done.stdout
 
 
+PROGRAM = """
+import atexit, sys, threading, time
+from plan_workbook.cli import run
+atexit.register(lambda: print("exit handler ran", flush=True))
+if sys.argv[1] == "thread":
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+sys.argv = ["plan-workbook", *sys.argv[2:]]
+run()
+"""
+
+
+@pytest.mark.parametrize("thread", ["thread", "alone"])
+def test_the_program_ends_with_the_commands_code_after_every_exit_handler(tmp_path: Path, thread: str) -> None:
+    """run() ends the process without the interpreter's clean-up (os._exit) only after the exit handlers and with
+    the command's own exit code; with another thread running it ends the usual way."""
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", PROGRAM, thread, *args], capture_output=True, text=True,
+                              check=False, timeout=120)
+
+    done = program("partners")
+    assert (done.returncode, done.stdout.endswith("exit handler ran\n")) == (0, True), done.stderr
+    assert "Leicestershire Police" in done.stdout
+    done = program("validate", str(tmp_path / "missing.xlsx"))
+    assert (done.returncode, "does not exist" in done.stderr, done.stdout) == (2, True, "exit handler ran\n")
+
+
 def test_validate_exit_codes_and_text(make_return: MakeReturn) -> None:
     clean = make_return("clean", rows={RA: [action()]})
     assert run("validate", str(clean)) == (0, "1 return(s) checked, 1 actions: 0 error(s), 0 warning(s), "
