@@ -56,6 +56,20 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return made
 
 
+def copies_die(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every copy made dies half way through its share, after its first row (as if killed or out of memory)."""
+    monkeypatch.setattr(beside, "MIN_WEIGHT", 0)
+    parent = os.getpid()
+    real_add = SheetRows.add
+
+    def add(self: SheetRows, *args: object, **kwargs: object) -> None:
+        real_add(self, *args, **kwargs)  # type: ignore[arg-type]
+        if os.getpid() != parent:
+            os._exit(9)  # in a copy only
+
+    monkeypatch.setattr(SheetRows, "add", add)
+
+
 def one_process(result: Result, out: Path) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(beside, "ENABLED", False)
@@ -78,16 +92,7 @@ def test_two_processes_write_the_same_file_as_one(result: Result, tmp_path: Path
 def test_a_copy_that_fails_costs_only_time(result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The copy dies half way through its share (as if killed or out of memory): this process writes that share
     again, and the file is whole."""
-    monkeypatch.setattr(beside, "MIN_WEIGHT", 0)
-    parent = os.getpid()
-    real_add = SheetRows.add
-
-    def add(self: SheetRows, *args: object, **kwargs: object) -> None:
-        real_add(self, *args, **kwargs)  # type: ignore[arg-type]
-        if os.getpid() != parent:
-            os._exit(9)  # in the copy only, after its first row
-
-    monkeypatch.setattr(SheetRows, "add", add)
+    copies_die(monkeypatch)
     made = forks(monkeypatch)
     out = write_summary(result, tmp_path / "shared.xlsx", AS_OF)
     assert len(made) == 1
@@ -167,3 +172,71 @@ def test_no_copy_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> Non
         thread.join()
     assert made == []
     assert sorted(ran) == [1, 2]
+
+
+@needs_fork
+@pytest.mark.parametrize("sheet_rows", [summarise.SHEET_ROWS, 9], ids=["one sheet each", "several sheets each"])
+def test_rows_begun_early_give_the_same_file(result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             sheet_rows: int) -> None:
+    """The Actions and Overdue rows, begun in a copy before the rest of the summary is planned
+    (begin_summary), give the same file as one process writing everything."""
+    monkeypatch.setattr(beside, "MIN_WEIGHT", 0)
+    monkeypatch.setattr(summarise, "SHEET_ROWS", sheet_rows)  # at 9, Actions (2) moves Overdue along
+    made = forks(monkeypatch)
+    begun = summarise.begin_summary(result, AS_OF)
+    assert begun is not None
+    assert len(made) == 1
+    sheets = len(summarise._sheets(len(result.actions))) + len(summarise._sheets(len(result.overdue(AS_OF))))
+    assert sheets == (2 if sheet_rows > 100 else 8)
+    assert set(begun.rows) == {f"xl/worksheets/sheet{n}.xml" for n in range(2, 2 + sheets)}  # after Summary
+    out = write_summary(result, tmp_path / "begun.xlsx", AS_OF, begun=begun)
+    assert begun.early.pid is None  # waited for
+    assert all(r.size == 0 for r in begun.rows.values())  # their rows written by the copy alone, none here
+    assert len(made) == 2  # and the rest shared with a second copy
+    assert_same_parts(out, one_process(result, tmp_path / "alone.xlsx"))
+    begun.cancel()  # after the summary: nothing left to stop
+
+
+@needs_fork
+def test_rows_begun_by_a_copy_that_fails_are_written_here(result: Result, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    copies_die(monkeypatch)
+    begun = summarise.begin_summary(result, AS_OF)
+    assert begun is not None
+    out = write_summary(result, tmp_path / "begun.xlsx", AS_OF, begun=begun)
+    assert_same_parts(out, one_process(result, tmp_path / "alone.xlsx"))
+
+
+@needs_fork
+def test_rows_begun_for_a_round_that_stops_are_stopped(result: Result, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(beside, "MIN_WEIGHT", 0)
+    monkeypatch.setattr(SheetRows, "add", lambda *args: threading.Event().wait(60))  # a copy that would go on
+    begun = summarise.begin_summary(result, AS_OF)
+    assert begun is not None
+    assert begun.early.pid is not None
+    pid = begun.early.pid
+    begun.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped
+    assert all(r.file.closed for r in begun.rows.values())
+
+
+def test_no_rows_begun_where_no_copy_is_made(result: Result, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(beside, "ENABLED", False)
+    assert summarise.begin_summary(result, AS_OF) is None
+
+
+@needs_fork
+def test_no_rows_begun_by_a_process_over_half_the_copy_cap(result: Result, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early copy lives beside the two later ones, so it is made only by a process of at most half the size
+    those may be made from."""
+    monkeypatch.setattr(beside, "MIN_WEIGHT", 0)
+    with open("/proc/self/statm") as f:
+        resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    monkeypatch.setattr(beside, "MAX_COPY", resident + 64 * 2**20)  # room for those copies, not for this one
+    assert beside.can_fork()
+    assert summarise.begin_summary(result, AS_OF) is None
+    monkeypatch.setattr(beside, "MAX_COPY", 3 * resident)
+    begun = summarise.begin_summary(result, AS_OF)
+    assert begun is not None
+    begun.cancel()

@@ -77,7 +77,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
     quarter holding `as_of`), replacing a round of that name. No output may overwrite a return, last round's
     summary, the plan file, the store or another output."""
     from .outputs.atomic import settle, write_set
-    from .outputs.summary import write_summary
+    from .outputs.summary import begin_summary, write_summary
 
     check_outputs(out, reports, previous, plan_path, store)
     for target in (out, *reports, *([store] if store else [])):
@@ -89,6 +89,9 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         name = round_name or round_name_for(plan, as_of)
         result = check(plan, sources, prefer, jobs, progress, notes)
         long_lived()
+        begun = begin_summary(result, as_of)  # the rows of the actions alone, in a copy, while the rest is worked out
+        if begun is not None:
+            stack.callback(begun.cancel)  # should the round stop before the summary is written
         last, last_name = None, None
         if previous is not None:
             from .rounds.compare import read_previous
@@ -104,7 +107,7 @@ def run_round(plan: Plan, sources: Sequence[Source], out: Path, as_of: date, pre
         trend, now = _trend(result, name, as_of, earlier, changes) if earlier is not None else (None, None)
         long_lived()
         writers: dict[Path, Callable[[Path], object]] = {
-            out: lambda p: write_summary(result, p, as_of, changes, trend)}
+            out: lambda p: write_summary(result, p, as_of, changes, trend, begun)}
         if reports:
             from .outputs.report import write_report, write_report_pdf
 

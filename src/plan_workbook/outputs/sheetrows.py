@@ -58,7 +58,7 @@ class SheetRows:
     to `date` for dates; a cell without a format gets no style."""
 
     def __init__(self, sheet: int, columns: int, plain: set[int | None], quoted: int, date_xf: int) -> None:
-        self.part = f"xl/worksheets/sheet{sheet}.xml"
+        self.part = sheet_part(sheet)
         self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - open until packed; close() ends it
         weakref.finalize(self, self.file.close)  # and, should writing stop half way, being dropped
         self.letters = [xl_col_to_name(c) for c in range(columns)]
@@ -206,6 +206,11 @@ class SheetRows:
 
     def close(self) -> None:
         self.file.close()
+
+
+def sheet_part(sheet: int) -> str:
+    """The zip member of the workbook's `sheet`-th sheet, as XlsxWriter names it."""
+    return f"xl/worksheets/sheet{sheet}.xml"
 
 
 def _deflater() -> Any:

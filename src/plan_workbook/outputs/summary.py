@@ -30,8 +30,8 @@ from ..rounds.compare import DIRECTIONS, Change, direction_counts
 from ..rounds.readback import DATA_FIELDS
 from ..rounds.trend import Trend
 from ..text import cell_text
-from .beside import Job, run_beside
-from .sheetrows import SheetRows, pack
+from .beside import Early, Job, run_beside
+from .sheetrows import SheetRows, pack, sheet_part
 from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, line_chars, row_height, wrapped_height, write_atomic
 
 PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never confused with the theme column
@@ -64,26 +64,55 @@ def action_values(a: Action) -> list[Any]:
             *(a.values[r] for r in SCREEN_ROLES), row.kind, row.file, row.source]
 
 
+class Begun:
+    """The Actions and Overdue sheets' rows, begun in a forked copy of this process as soon as the returns are
+    read (begin_summary), while this process works out the challenges and the trend: those two sheets show the
+    actions alone. write_summary takes them up as it makes the same sheets."""
+
+    def __init__(self, early: Early, rows: Sequence[SheetRows]) -> None:
+        self.early = early
+        self.rows = {r.part: r for r in rows}
+
+    def cancel(self) -> None:
+        """The copy stopped and its files closed: the round ended before its summary was written."""
+        self.early.cancel()
+        for rows in self.rows.values():
+            rows.close()
+
+
+def begin_summary(result: Result, as_of: date) -> Begun | None:
+    """The long sheets that depend on the actions alone (Actions, Overdue), begun now in a forked copy; None
+    where no copy is worth it or safe (write_summary then writes them as usual). The sheets are planned here as
+    write_summary plans them, on a workbook of the same formats made only for their numbers and sheets' places."""
+    if not STREAM_ROWS:
+        return None
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"strings_to_formulas": False, "strings_to_urls": False,
+                                             "strings_to_numbers": False})
+    styles = _Styles(wb, result, True)
+    wb.add_worksheet("Summary")
+    _long_tables(wb, styles, result, as_of)
+    early = Early.start(styles.jobs)
+    if early is None:
+        for rows in styles.streamed:
+            rows.close()
+        return None
+    return Begun(early, styles.streamed)
+
+
 def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] | None = None,
-                  trend: Trend | None = None) -> Path:
+                  trend: Trend | None = None, begun: Begun | None = None) -> Path:
     """The summary workbook; with `changes` (from compare.compare), a Changes sheet and the direction
-    of travel per priority on the Summary sheet; with `trend` (rounds/trend.py), the sheets across rounds."""
+    of travel per priority on the Summary sheet; with `trend` (rounds/trend.py), the sheets across rounds;
+    `begun`, from begin_summary(result, as_of), has the Actions and Overdue rows on their way."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
     # Excel's accessibility checker asks for a document title; no person's name or path goes in the properties.
     wb.set_properties({"title": f"{result.plan.title}: combined summary", "author": "plan-workbook",
                        "created": FIXED_TIME})
-    styles = _Styles(wb, result, STREAM_ROWS)
+    styles = _Styles(wb, result, STREAM_ROWS, begun)
     _summary(wb, wb.add_worksheet("Summary"), styles, result, as_of, changes)
-    widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
-    due = len(PRINTED_WIDTHS) - 1
-    _table(wb, "Actions", styles, action_headers(result), Rows((result.actions, action_values)), widths,
-           numeric={due}, printed=len(PRINTED_WIDTHS))
-    overdue = result.overdue(as_of)
-    _table(wb, "Overdue", styles, ["Days overdue", *action_headers(result)],
-           Rows((overdue, lambda a: [(as_of - a.due).days if a.due else None, *action_values(a)])), [8, *widths],
-           numeric={0, due + 1}, printed=len(PRINTED_WIDTHS) + 1)
+    _long_tables(wb, styles, result, as_of)
     if changes is not None:
         _table(wb, "Changes", styles,
                ["Partner", PRIORITY, "Action", "Change", "Last round", "This round", "Direction", "Update",
@@ -105,6 +134,8 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     _data(wb, styles, result, returns, changes or [])
     try:
         run_beside(styles.jobs)  # the long sheets' rows, which the calls above only planned
+        if begun is not None:
+            begun.early.finish()
         wb.close()
         if styles.streamed:
             buf.seek(0)
@@ -117,6 +148,20 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     return out
 
 
+
+
+def _long_tables(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, as_of: date) -> None:
+    """The Actions and Overdue sheets, after the Summary sheet: what begin_summary can begin early."""
+    widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
+    due = len(PRINTED_WIDTHS) - 1
+    _table(wb, "Actions", styles, action_headers(result), Rows((result.actions, action_values)), widths,
+           numeric={due}, printed=len(PRINTED_WIDTHS))
+    overdue = result.overdue(as_of)
+    _table(wb, "Overdue", styles, ["Days overdue", *action_headers(result)],
+           Rows((overdue, lambda a: [(as_of - a.due).days if a.due else None, *action_values(a)])), [8, *widths],
+           numeric={0, due + 1}, printed=len(PRINTED_WIDTHS) + 1)
+
+
 def _issue_values(problem: dict[str, Any]) -> list[Any]:
     return [problem[f] for f in ISSUE_FIELDS]
 
@@ -124,7 +169,8 @@ def _issue_values(problem: dict[str, Any]) -> list[Any]:
 class _Styles:
     """The few cell formats the summary uses, made once (XlsxWriter keeps one per combination)."""
 
-    def __init__(self, wb: xlsxwriter.Workbook, result: Result, stream_rows: bool) -> None:
+    def __init__(self, wb: xlsxwriter.Workbook, result: Result, stream_rows: bool, begun: Begun | None = None
+                 ) -> None:
         top = {"text_wrap": True, "valign": "top"}
         self.wrap = wb.add_format(top)
         self.quoted = wb.add_format({**top, "quote_prefix": True})  # text starting = + - @ stays text on edit
@@ -153,13 +199,16 @@ class _Styles:
         self.stream_rows = stream_rows
         self.streamed: list[SheetRows] = []  # the sheets whose rows sheetrows.py writes
         self.jobs: list[Job] = []  # the writing of those rows, done at the end, some beside this process
+        self.begun = begun.rows if begun is not None else {}  # sheets whose rows a copy is writing already
 
     def rows(self, wb: xlsxwriter.Workbook, columns: int, plain: Format | None) -> SheetRows | None:
         """The row writer for the sheet just added, or None to write its cells through XlsxWriter."""
         if not self.stream_rows:
             return None
-        rows = SheetRows(len(wb.worksheets()), columns, {None, self.xf(plain)}, int(self.quoted._get_xf_index()),
-                         int(self.date._get_xf_index()))
+        sheet = len(wb.worksheets())
+        # the same sheet, planned alike by begin_summary: its rows are on their way
+        rows = self.begun.get(sheet_part(sheet)) or SheetRows(
+            sheet, columns, {None, self.xf(plain)}, int(self.quoted._get_xf_index()), int(self.date._get_xf_index()))
         self.streamed.append(rows)
         return rows
 
@@ -167,7 +216,8 @@ class _Styles:
         """Plan the writing of a sheet's `count` rows, done once every sheet is made (outputs/beside.py); `cost`
         is a cell's, as a multiple of a bare cell's."""
         rows.last = count
-        self.jobs.append((count * columns * cost, write))
+        if self.begun.get(rows.part) is not rows:
+            self.jobs.append((count * columns * cost, write))
 
     @staticmethod
     def xf(fmt: Format | None) -> int | None:
