@@ -374,7 +374,7 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
     problems = [*result.notes, *result.problems]
     if problems:
         cols = ("file", "sheet", "cell", "severity", "message")
-        rows = [[_printable(str(d[c])) for c in cols] for d in (p.as_dict() for p in problems)]
+        rows = [[_printable(v) for v in (p.file, p.sheet, p.cell, p.severity, p.message)] for p in problems]
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols[:-1])]
         click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message")
         for start in range(0, len(rows), 1000):  # a write per thousand problems: not one each, nor all at once
