@@ -148,8 +148,6 @@ def write_summary(result: Result, out: Path, as_of: date, changes: list[Change] 
     return out
 
 
-
-
 def _long_tables(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, as_of: date) -> None:
     """The Actions and Overdue sheets, after the Summary sheet: what begin_summary can begin early."""
     widths: list[float] = [*PRINTED_WIDTHS, *SCREEN_WIDTHS]
