@@ -217,8 +217,9 @@ def folder(path: Path) -> None:
 def check_outputs(out: Path, reports: Sequence[Path], previous: Path | None, plan_path: Path | None,
                   store: Path | None = None) -> None:
     """Refuse outputs that would overwrite an input or each other, or go into a folder that is not there (before
-    anything is read, or the store made), and a PDF that cannot be printed."""
-    for target in (out, *reports, *([store] if store is not None else [])):
+    anything is read, or the store made; opening the store refuses a missing folder of its own), and a PDF that
+    cannot be printed."""
+    for target in (out, *reports):
         if not Path(target).parent.is_dir():
             raise OutputError(f"cannot write {target}: the folder {Path(target).parent} does not exist")
     for name, other in (("last round's summary", previous), ("the plan file", plan_path)):

@@ -38,25 +38,15 @@ def run_beside(jobs: Sequence[Job]) -> None:
     worth it and safe, else all run here."""
     here, there = share(jobs)
     if not there or not can_fork():
-        for _, work in jobs:
-            work()
+        _run(jobs)
         return
-    def theirs() -> None:
-        for _, work in there:
-            work()
-
-    pid = _fork(theirs)
+    pid = _fork(partial(_run, there))
     try:
-        for _, work in here:
-            work()
+        _run(here)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+        _stop(pid)
         raise
-    _, status = os.waitpid(pid, 0)
-    if status != 0:  # whatever happened to the copy, its share is done here (an error in it is raised here)
-        theirs()
+    _finish(pid, there)
 
 
 class Early:
@@ -74,30 +64,39 @@ class Early:
         copied for those (1,000 returns: about 220 MiB at this point; 3,000: 440 MiB, and no copy)."""
         if sum(w for w, _ in jobs) < MIN_WEIGHT or not can_fork(MAX_COPY // 2):
             return None
-
-        def all_of_them() -> None:
-            for _, work in jobs:
-                work()
-
-        return cls(_fork(all_of_them), jobs)
+        return cls(_fork(partial(_run, jobs)), jobs)
 
     def finish(self) -> None:
         """Wait for the copy; if it did not finish its jobs, whatever happened to it, do them here."""
-        if self.pid is None:
-            return
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        if status != 0:
-            for _, work in self.jobs:
-                work()
+        if self.pid is not None:
+            pid, self.pid = self.pid, None
+            _finish(pid, self.jobs)
 
     def cancel(self) -> None:
         """Stop the copy, its work no longer wanted (the round stopped before the summary was written)."""
         if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.pid = None
+            pid, self.pid = self.pid, None
+            _stop(pid)
+
+
+def _run(jobs: Sequence[Job]) -> None:
+    for _, work in jobs:
+        work()
+
+
+def _finish(pid: int, jobs: Sequence[Job]) -> None:
+    """Wait for the copy running `jobs`; whatever happened to it, if it did not finish them they are done here
+    (an error in them is raised here)."""
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        _run(jobs)
+
+
+def _stop(pid: int) -> None:
+    """Stop a copy at once and reap it."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 def _fork(work: Callable[[], object]) -> int:
