@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from plan_workbook.plan import ROLES, Plan
 from plan_workbook.rounds.compare import NEARLY, best_match
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
-from plan_workbook.rounds.trend import ALL, Travel, match_histories, tables, trend
+from plan_workbook.rounds.trend import ALL, NOTHING, Travel, match_histories, tables, trend
 from plan_workbook.store.earlier import pack, unpack
 
 # the priorities' titles (the snapshot keeps the title; the sheet is named for short)
@@ -149,8 +150,18 @@ def test_one_round_and_none(plan: Plan) -> None:
     assert one.travel == ()
     assert one.stuck == ()  # nothing has been the same for long enough
     assert [h.statuses for h in one.histories] == [("Red",), ("Amber",), ("Green",), ("Amber",), ("Green",)]
+    assert one.histories == match_histories(rounds()[:1])  # matched only when asked for, the same way
     empty = trend(plan, [])
     assert (empty.rounds, empty.counts, empty.histories, empty.stuck, empty.timeliness) == ((), (), (), (), ())
+
+
+def test_rounds_with_no_actions_still_have_a_direction(plan: Plan) -> None:
+    bare = [replace(s, actions=()) for s in rounds()[:2]]
+    t = trend(plan, bare)
+    assert t.histories == ()
+    assert len(t.travel) == 1
+    assert set(t.travel[0]) == {*(p.title for p in plan.priorities), ALL}
+    assert {m.direction for m in t.travel[0].values()} == {NOTHING}
 
 
 @pytest.mark.parametrize(("q2", "expected"), [

@@ -9,7 +9,8 @@ about an update unchanged for two rounds reads what last round's summary recorde
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+from sys import intern
 
 from ..merge import Result
 from ..plan import Challenge
@@ -40,7 +41,7 @@ _MONTH_ONLY = re.compile(rf"\b(?:by|in|until|till|to|for|from|before|during|end 
 
 # What every match of the two patterns holds (a month's first letters, or a digit before / . or -), which is quick
 # to look for: casefold() maps every letter re.IGNORECASE matches to a month's letters onto them (the long s too).
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_A_MONTH = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 _SEPARATED = re.compile(r"\d\s*[/.\-]")
 
 
@@ -58,18 +59,22 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
     out: list[Problem] = []
 
     def flag(a: Action, code: Code, role: str, value: str, /, **params: object) -> None:
-        out.append(Problem.of(a.row.file, a.row.sheet, a.row.cell(role), code, plan.column(role).header, value,
+        out.append(Problem.of(a.row.file, a.row.sheet, intern(a.row.cell(role)), code, plan.column(role).header, value,
                               action=short(_action(a), 60), **params))
 
     status_header, update_header = plan.column("status").header, plan.column("update").header
     time_frame_header = plan.column("time_frame").header
+    overdue_before = as_of - timedelta(days=rules.overdue_grace_days)
     for a, last in zip(result.actions, lasts, strict=True):
         if not _action(a).strip():
             continue  # a row with no Action is an error the partner must fix first, not an action to challenge
-        words = str(a.values["update"] or "").split()
+        raw = a.values["update"]
+        words = raw.split() if raw.__class__ is str else str(raw or "").split()
         update = " ".join(words)
+        if update == raw:
+            update = raw  # the partner's own string, not a second copy of it (kept by any flag)
 
-        if (a.due and (as_of - a.due).days > rules.overdue_grace_days and a.status != plan.done_status
+        if (a.due and a.due < overdue_before and a.status != plan.done_status
                 and not mentions_new_date(update, a.due)):
             flag(a, "challenge-overdue-no-date", "update", update, due=f"{a.due:%d %b %Y}",
                  **({"status": a.status} if a.status else {"variant": "no-status"}))
@@ -102,8 +107,7 @@ def add_challenges(result: Result, as_of: date, previous: list[dict[str, str]] |
 
 def mentions_new_date(update: str, due: date) -> bool:
     """Whether an update gives a date later than `due` (a month alone, 'by June', counts as a new date)."""
-    folded = update.casefold()
-    month = any(m in folded for m in _MONTHS)
+    month = _A_MONTH.search(update.casefold()) is not None
     if month and _MONTH_ONLY.search(update):
         return True
     if not month and not _SEPARATED.search(update):

@@ -8,9 +8,10 @@ histories, the stuck list and partner timeliness are all worked out from a list 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from sys import intern
 from typing import TYPE_CHECKING
 
 from ..plan import ROLES
@@ -78,15 +79,25 @@ def snapshot(result: Result, name: str, as_of: date, changes: Iterable[Change] =
                                       sum(severities[f, "warning"] for f in files), min(times, default=None)))
     actions = tuple(
         ActionRecord(a.partner, a.row.priority, _texts(a.values), a.due, a.row.file, a.row.sheet,
-                     a.row.cell("action") or source.split("!")[-1],
+                     intern(a.row.cell("action") or source.split("!")[-1]),  # a few cells, in many returns
                      where.get(f"{a.row.file} {source}", "") if where else "")
-        for a, source in zip(result.actions, sources(result.actions), strict=True))
+        for a, source in zip(result.actions, sources(result.actions) if where else _no_sources(result.actions),
+                             strict=True))
     return Snapshot(name, as_of, tuple(partners), actions)
+
+
+def _no_sources(actions: Sequence[Action]) -> Iterator[str]:
+    """In a first round (no changes to look up) only a row with no Action column needs its source cell."""
+    for a in actions:
+        yield "" if a.row.columns["action"] else a.row.source
+
+
+_ONLY_TEXT = {str}
 
 
 def _texts(values: dict[str, object]) -> dict[str, str]:
     """An action's values as text; the action's own dict where they all are (most actions: no second copy)."""
-    if all(v.__class__ is str for v in values.values()) and len(values) == len(ROLES):
+    if set(map(type, values.values())) == _ONLY_TEXT and len(values) == len(ROLES):
         return values  # type: ignore[return-value]  # checked just above
     return {r: v if (v := values[r]).__class__ is str else display(v) for r in ROLES}
 

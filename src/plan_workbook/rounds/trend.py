@@ -23,9 +23,8 @@ them. The rules, which the README repeats:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import cached_property
 
 from ..plan import Plan
 from .compare import best_match, text_key
@@ -59,7 +58,7 @@ class Travel:
         return "worsened" if self.worsened > self.improved else "unchanged"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one for every action of every round: kept small
 class History:
     """One action across the rounds: its record in each round, None where it was not reported."""
 
@@ -75,7 +74,7 @@ class History:
     def action(self) -> str:
         return self.latest.values["action"]
 
-    @cached_property  # read for every round of the direction of travel
+    @property
     def statuses(self) -> tuple[str | None, ...]:
         return tuple(r.status if r is not None else None for r in self.records)
 
@@ -132,9 +131,19 @@ class Trend:
     priorities: tuple[str, ...]  # the plan's titles (then any an earlier round had), then All priorities
     counts: tuple[dict[str, dict[str, int]], ...]  # per round: priority -> status -> actions
     travel: tuple[dict[str, Travel], ...]  # per round after the first: priority -> direction into it
-    histories: tuple[History, ...]
     stuck: tuple[Stuck, ...]
     timeliness: tuple[Timeliness, ...]
+    snapshots: tuple[Snapshot, ...] = field(default=(), repr=False, compare=False)
+    _histories: tuple[History, ...] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def histories(self) -> tuple[History, ...]:
+        """Every action's history. Matched when first asked for where the trend did not need them (a first round:
+        nothing to compare, and the summary has no history to show), which saves a record of every action."""
+        if self._histories is None:
+            object.__setattr__(self, "_histories", match_histories(self.snapshots))
+        assert self._histories is not None
+        return self._histories
 
 
 def trend(plan: Plan, snapshots: Sequence[Snapshot]) -> Trend:
@@ -143,11 +152,12 @@ def trend(plan: Plan, snapshots: Sequence[Snapshot]) -> Trend:
     titles = [p.title for p in plan.priorities]
     titles += sorted({a.priority for s in snapshots for a in s.actions} - set(titles))
     counts = tuple(_counts(s, titles, statuses, names) for s in snapshots)
-    histories = match_histories(snapshots)
+    histories = match_histories(snapshots) if len(snapshots) > 1 else None  # a first round: matched if asked
     rank = {name: i for i, name in enumerate(names)}
-    travel = tuple(_travel(histories, i, titles, rank) for i in range(1, len(snapshots)))
+    travel = tuple(_travel(histories or (), i, titles, rank) for i in range(1, len(snapshots)))
     return Trend(tuple(s.name for s in snapshots), tuple(s.as_of for s in snapshots), statuses, (*titles, ALL),
-                 counts, travel, histories, stuck(plan, snapshots, histories), timeliness(plan, snapshots))
+                 counts, travel, stuck(plan, snapshots, histories or ()), timeliness(plan, snapshots),
+                 tuple(snapshots), histories)
 
 
 def _counts(s: Snapshot, titles: list[str], statuses: tuple[str, ...], names: list[str]) -> dict[str, dict[str, int]]:
@@ -207,6 +217,8 @@ def _pair(actions: list[ActionRecord], free: list[int], rows: list[list[ActionRe
           ) -> list[tuple[ActionRecord, int | None]]:
     """Each action of one partner and priority with the history it goes on (None: a new one). The same text
     first, in one pass, then compare.best_match for the rest (nearly the same text), among the histories left."""
+    if not free:  # the partner's first report of this priority: every action starts a history
+        return [(a, None) for a in actions]
     by_text: dict[str, list[int]] = {}
     for h in free:
         by_text.setdefault(text_key(_last(rows[h]).values["action"]), []).append(h)
