@@ -165,15 +165,17 @@ def test_a_store_of_the_first_version_is_migrated(tmp_path: Path, plan: Plan) ->
     db.execute("INSERT INTO problems VALUES (1, 0, 0, 'a.xlsx', '', '', '', '', 'not-a-template', 'error', 'Not one')")
     db.close()
     with open_store(path, plan) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == VERSION == 3
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == VERSION == 4
+        indexes = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "actions_by_partner" not in indexes  # made by step 2, dropped by step 4
         assert [(r.name, r.returns_received, r.errors) for r in rounds(store)] == [(Q3, 1, 1)]
         assert [(p["code"], p["params"]) for p in tables(store)["problems"].rows] == [("not-a-template", "{}")]
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {VERSION + 1}")
     db.close()
     code, out = run("history", "--store", str(path))
-    assert (code, out) == (2, f"Error: the store {path} was made by a newer plan-workbook (schema version 4; this one "
-                              "knows up to 3); upgrade plan-workbook to use it\n")
+    assert (code, out) == (2, f"Error: the store {path} was made by a newer plan-workbook (schema version 5; this one "
+                              "knows up to 4); upgrade plan-workbook to use it\n")
 
 
 def sheet_values(path: Path) -> dict[str, list[list[Any]]]:

@@ -273,10 +273,13 @@ def _data(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, returns: lis
     protected sheet; past Excel's last row it goes on to "_data (2)" and so on."""
     blank = [None] * len(ROLES)
     change = {c.where: c.change for c in changes}  # an action's change since last round, by where it is
+    def action(a: Action) -> list[Any]:
+        source = a.row.source
+        return ["action", a.partner, a.row.priority, *map(a.values.__getitem__, ROLES), a.row.file, source, None,
+                None, None, None, None, change.get(f"{a.row.file} {source}") if change else None]
+
     records = Rows(
-        (result.actions, lambda a: ["action", a.partner, a.row.priority, *(a.values[r] for r in ROLES), a.row.file,
-                                    a.row.source, None, None, None, None, None,
-                                    change.get(f"{a.row.file} {a.row.source}")]),
+        (result.actions, action),
         (returns, lambda r: ["return", r[0][0], None, *blank, r[0][2], None, r[0][1], int(r[1]), None, None, None,
                              None]),
         (result.problems, lambda p: ["issue", None, None, *blank, p.file, p.cell, None, None, p.sheet, p.severity,

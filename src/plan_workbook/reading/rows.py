@@ -38,7 +38,11 @@ class Row:
     @property
     def source(self) -> str:
         """Where the row is: 'Sheet'!A10, at its first column present."""
-        first = next((letter for letter in self.columns.values() if letter), "A")
+        for first in self.columns.values():  # a loop, not next() over a generator: this runs for every action
+            if first:
+                break
+        else:
+            first = "A"
         return f"'{self.sheet}'!{first}{self.row}"
 
     def cell(self, role: str) -> str:

@@ -85,6 +85,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
             round_id INTEGER PRIMARY KEY REFERENCES rounds(id) ON DELETE CASCADE,
             data BLOB NOT NULL)""",
     ),
+    (  # 4: no query reads actions by partner (they are read by round), and keeping the index slowed every round
+        """DROP INDEX IF EXISTS actions_by_partner""",
+    ),
 ]
 VERSION = len(MIGRATIONS)
 
