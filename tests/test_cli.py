@@ -84,6 +84,25 @@ def test_validate_exit_codes_and_text(make_return: MakeReturn) -> None:
     assert out.rstrip().endswith("Fix the errors and check again.")
 
 
+def test_validate_text_table_lines_up(make_return: MakeReturn) -> None:
+    short = make_return("a", rows={RA: [action(None), action("x", status="green")]})
+    long = make_return("a-return-with-a-much-longer-name", rows={RA: [action(None)]})
+    code, out = run("validate", str(short), str(long))
+    assert code == 1
+    header, *rows = out.split("\n\n")[0].splitlines()
+    starts = [header.index(word) for word in ("sheet", "cell", "severity", "message")]
+    assert len(rows) >= 3
+    for line in rows:
+        file, sheet, cell, severity = (line[a:b].rstrip() for a, b in zip([0, *starts], starts, strict=False))
+        assert Path(file).name in {short.name, long.name}
+        assert sheet in {RA, ""}  # "": about the whole file
+        assert re.fullmatch("([A-Z]+[0-9]+)?", cell)
+        assert severity in {"error", "warning", "fixed"}
+        assert line[starts[-1]:]  # the message, after a gap
+        assert not line[starts[-1] - 1].strip()
+    assert {Path(line.split()[0]).name for line in rows} == {short.name, long.name}
+
+
 def test_validate_json(make_return: MakeReturn) -> None:
     bad = make_return("bad", rows={RA: [action("x", status="green")]})
     code, out = run("validate", "--format", "json", str(bad))

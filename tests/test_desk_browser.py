@@ -70,6 +70,7 @@ def download(page: Any, link: str, to: Path) -> Path:
 def axe(page: Any) -> list[dict[str, Any]]:
     """axe-core's violations on the page as it is (every rule: WCAG 2.0-2.2 A and AA and best practice)."""
     script = need(AXE, "axe-core", "`npm install --prefix tests/axe`").read_text(encoding="utf-8")
+    page.wait_for_load_state()  # a page still loading has no document to add the script to
     page.add_script_tag(content=script)
     found: list[dict[str, Any]] = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
@@ -158,7 +159,8 @@ def test_every_page_passes_axe(desk: Running, browser: Any) -> None:
     found = {"start": axe(page)}
     page.fill("#round-name", "Q4 2021/22")
     page.fill("#round-date", "2022-03-31")
-    page.click("button:has-text('Start the round')")
+    with page.expect_navigation():  # the form posts, then the round's page loads: axe must wait for it
+        page.click("button:has-text('Start the round')")
     found["empty round"] = axe(page)
     with page.expect_navigation():
         drop(page, samples())

@@ -89,6 +89,8 @@ def test_parameters_that_do_not_fit_the_template_fail_at_once() -> None:
 def test_problems_and_refusals_cross_process_boundaries_intact() -> None:
     p = Problem.of("f", "S", "A1", "too-large", variant="file", limit_mb=50)
     assert pickle.loads(pickle.dumps(p)) == p
+    typed = Problem.of("f", "S", "G7", "status-normalised", "Status (RAG)", " green", original="green", fixed="Green")
+    assert pickle.loads(pickle.dumps(typed)) == typed  # every field in its place (Problem.__reduce__)
     r = Refused("unreadable-file", "No such file or directory", variant="cannot-open", detail="gone")
     back = pickle.loads(pickle.dumps(r))
     assert (back.code, back.params, back.reason, back.message) == (r.code, r.params, r.reason,

@@ -373,13 +373,15 @@ def _render(result: Result, fmt: str, out: Path | None) -> None:
         return
     problems = [*result.notes, *result.problems]
     if problems:
-        cols = ("file", "sheet", "cell", "severity", "message")
-        rows = [[_printable(v) for v in (p.file, p.sheet, p.cell, p.severity, p.message)] for p in problems]
-        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols[:-1])]
-        click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)) + "  message")
-        for start in range(0, len(rows), 1000):  # a write per thousand problems: not one each, nor all at once
-            click.echo("\n".join(["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) + "  " + r[-1]
-                                   for r in rows[start:start + 1000]]))
+        cols = ("file", "sheet", "cell", "severity")
+        # each column's width from its distinct values; the rows are made a thousand at a time, as they are
+        # written (a large round's, all at once, were tens of megabytes)
+        widths = [max(len(c), *(len(_printable(v)) for v in {getattr(p, c) for p in problems})) for c in cols]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)) + "  message")
+        for start in range(0, len(problems), 1000):  # a write per thousand problems: not one each, nor all at once
+            click.echo("\n".join(["  ".join(_printable(v).ljust(w) for v, w in zip(
+                (p.file, p.sheet, p.cell, p.severity), widths, strict=True)) + "  " + _printable(p.message)
+                for p in problems[start:start + 1000]]))
         click.echo()  # a blank line before the verdict
     s = result.summary()
     verdict = (f"{len(result.returns)} return(s) checked, {s['actions']} actions: "

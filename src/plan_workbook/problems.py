@@ -639,7 +639,7 @@ class Fatal(NamedTuple):
         return render(self.code, self.params)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: a large round holds a hundred thousand
 class Problem:
     """One thing found, as data: where (file, sheet, cell, the column's header), what (its code, and the
     parameters its message is rendered from) and the value found there."""
@@ -654,6 +654,10 @@ class Problem:
 
     def __post_init__(self) -> None:
         check_params(self.code, self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a plain tuple, as for Row: a slotted dataclass's own pickling is slow to load
+        return Problem, (self.file, self.sheet, self.cell, self.code, self.params, self.column, self.value)
 
     @classmethod
     def of(cls, file: str, sheet: str, cell: str, code: Code, column: str = "", value: str = "",

@@ -20,6 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import IO, Any
 
 from xlsxwriter.utility import xl_col_to_name
@@ -192,8 +193,9 @@ class SheetRows:
         opening = before.compress(head) + before.flush(zlib.Z_SYNC_FLUSH)
         closing = after.compress(tail) + after.flush()
         crc = zlib.crc32(tail, crc32_combine(zlib.crc32(head), crc, size))
-        zout.add(info.filename, [opening, *self._deflated(end), closing], info.date_time, info.external_attr, crc,
-                 len(head) + size + len(tail), len(opening) + end + len(closing))
+        # streamed from the file: a long sheet's rows are tens of megabytes even deflated
+        zout.add(info.filename, chain((opening,), self._deflated(end), (closing,)), info.date_time, info.external_attr,
+                 crc, len(head) + size + len(tail), len(opening) + end + len(closing))
 
     def _deflated(self, end: int) -> Iterator[bytes]:
         self.file.seek(0)

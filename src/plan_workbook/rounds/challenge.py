@@ -65,6 +65,7 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
     status_header, update_header = plan.column("status").header, plan.column("update").header
     time_frame_header = plan.column("time_frame").header
     overdue_before = as_of - timedelta(days=rules.overdue_grace_days)
+    days: dict[date, str] = {}  # each due date's text, made once: the flags of a large round share a few dates
     for a, last in zip(result.actions, lasts, strict=True):
         if not _action(a).strip():
             continue  # a row with no Action is an error the partner must fix first, not an action to challenge
@@ -76,7 +77,8 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
 
         if (a.due and a.due < overdue_before and a.status != plan.done_status
                 and not mentions_new_date(update, a.due)):
-            flag(a, "challenge-overdue-no-date", "update", update, due=f"{a.due:%d %b %Y}",
+            due = days.get(a.due) or days.setdefault(a.due, f"{a.due:%d %b %Y}")
+            flag(a, "challenge-overdue-no-date", "update", update, due=due,
                  **({"status": a.status} if a.status else {"variant": "no-status"}))
         if a.status in needs_update and 0 < len(words) < rules.min_update_words:
             flag(a, "challenge-update-short", "update", update, status=a.status, words=len(words),

@@ -102,15 +102,14 @@ def _texts(values: dict[str, object]) -> dict[str, str]:
     return {r: v if (v := values[r]).__class__ is str else display(v) for r in ROLES}
 
 
-def sources(actions: Sequence[Action]) -> list[str]:
-    """Each action's Source cell, as Row.source gives it ('Sheet'!A10); the first column present is found once
-    for each sheet (whose rows share one mapping of columns), not once for each row."""
+def sources(actions: Sequence[Action]) -> Iterator[str]:
+    """Each action's Source cell, as Row.source gives it ('Sheet'!A10), one at a time (a large round's would be
+    tens of megabytes at once); the first column present is found once for each sheet (whose rows share one
+    mapping of columns), not once for each row."""
     first: dict[int, str] = {}
-    out = []
     for a in actions:
         row = a.row
         letter = first.get(id(row.columns))
         if letter is None:
             letter = first[id(row.columns)] = next((x for x in row.columns.values() if x), "A")
-        out.append(f"'{row.sheet}'!{letter}{row.row}")
-    return out
+        yield f"'{row.sheet}'!{letter}{row.row}"

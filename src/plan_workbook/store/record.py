@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,8 +64,8 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
                         "severity, message, params) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", lambda: (
                             (rid, i, int(note), p.file, p.sheet, p.cell, p.column, p.value, p.code, p.severity,
                              p.message, _params(p))
-                            for i, (note, p) in enumerate([*((True, p) for p in result.notes),
-                                                           *((False, p) for p in result.problems)])))
+                            for i, (note, p) in enumerate(chain(((True, p) for p in result.notes),
+                                                                ((False, p) for p in result.problems)))))
         if ready is not None and not ready():
             raise _GaveUp
         digests = {kind: [(p.name, _file_sha(p)) for p in paths] for kind, paths in (outputs or {}).items()}
