@@ -9,7 +9,7 @@ about an update unchanged for two rounds reads what last round's summary recorde
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from sys import intern
 
 from ..merge import Result
@@ -41,7 +41,7 @@ _MONTH_ONLY = re.compile(rf"\b(?:by|in|until|till|to|for|from|before|during|end 
 
 # What every match of the two patterns holds (a month's first letters, or a digit before / . or -), which is quick
 # to look for: casefold() maps every letter re.IGNORECASE matches to a month's letters onto them (the long s too).
-_A_MONTH = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _SEPARATED = re.compile(r"\d\s*[/.\-]")
 
 
@@ -64,7 +64,6 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
 
     status_header, update_header = plan.column("status").header, plan.column("update").header
     time_frame_header = plan.column("time_frame").header
-    overdue_before = as_of - timedelta(days=rules.overdue_grace_days)
     days: dict[date, str] = {}  # each due date's text, made once: the flags of a large round share a few dates
     for a, last in zip(result.actions, lasts, strict=True):
         if not _action(a).strip():
@@ -75,7 +74,7 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
         if update == raw:
             update = raw  # the partner's own string, not a second copy of it (kept by any flag)
 
-        if (a.due and a.due < overdue_before and a.status != plan.done_status
+        if (a.due and (as_of - a.due).days > rules.overdue_grace_days and a.status != plan.done_status
                 and not mentions_new_date(update, a.due)):
             due = days.get(a.due) or days.setdefault(a.due, f"{a.due:%d %b %Y}")
             flag(a, "challenge-overdue-no-date", "update", update, due=due,
@@ -109,7 +108,8 @@ def add_challenges(result: Result, as_of: date, previous: list[dict[str, str]] |
 
 def mentions_new_date(update: str, due: date) -> bool:
     """Whether an update gives a date later than `due` (a month alone, 'by June', counts as a new date)."""
-    month = _A_MONTH.search(update.casefold()) is not None
+    folded = update.casefold()
+    month = any(m in folded for m in _MONTHS)
     if month and _MONTH_ONLY.search(update):
         return True
     if not month and not _SEPARATED.search(update):
