@@ -133,7 +133,7 @@ class Trend:
     travel: tuple[dict[str, Travel], ...]  # per round after the first: priority -> direction into it
     stuck: tuple[Stuck, ...]
     timeliness: tuple[Timeliness, ...]
-    snapshots: tuple[Snapshot, ...] = field(default=(), repr=False, compare=False)
+    snapshots: tuple[Snapshot, ...] = field(default=(), repr=False)  # what the histories are matched from
     _histories: tuple[History, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
