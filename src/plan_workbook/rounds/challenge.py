@@ -69,7 +69,7 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
         if not _action(a).strip():
             continue  # a row with no Action is an error the partner must fix first, not an action to challenge
         raw = a.values["update"]
-        words = raw.split() if raw.__class__ is str else str(raw or "").split()
+        words = str(raw or "").split()
         update = " ".join(words)
         if update == raw:
             update = raw  # the partner's own string, not a second copy of it (kept by any flag)

@@ -92,7 +92,7 @@ def _no_sources(actions: Sequence[Action]) -> Iterator[str]:
         yield "" if a.row.columns["action"] else a.row.source
 
 
-_ONLY_TEXT = {str}
+_ONLY_TEXT = frozenset({str})
 
 
 def _texts(values: dict[str, object]) -> dict[str, str]:
