@@ -28,8 +28,9 @@ needs_fork = pytest.mark.skipif(sys.platform != "linux", reason="the copy is mad
 
 @pytest.fixture(autouse=True)
 def copies_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cap on the size of a process copied is tested on its own: the test process may be large by now."""
+    """The caps on the size of a process copied are tested on their own: the test process may be large by now."""
     monkeypatch.setattr(beside, "MAX_COPY", 2**40)
+    monkeypatch.setattr(beside, "MAX_EARLY", 2**40)
 
 
 @pytest.fixture
@@ -227,16 +228,18 @@ def test_no_rows_begun_where_no_copy_is_made(result: Result, monkeypatch: pytest
 
 
 @needs_fork
-def test_no_rows_begun_by_a_process_over_half_the_copy_cap(result: Result, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The early copy lives beside the two later ones, so it is made only by a process of at most half the size
-    those may be made from."""
+def test_no_rows_begun_by_a_process_over_the_early_cap(result: Result, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early copy lives beside the two later ones, so it has a lower cap of its own."""
+    monkeypatch.undo()  # the caps as shipped, first
+    assert beside.MAX_EARLY < beside.MAX_COPY
     monkeypatch.setattr(beside, "MIN_WEIGHT", 0)
     with open("/proc/self/statm") as f:
         resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    monkeypatch.setattr(beside, "MAX_COPY", resident + 64 * 2**20)  # room for those copies, not for this one
+    monkeypatch.setattr(beside, "MAX_COPY", 3 * resident)
+    monkeypatch.setattr(beside, "MAX_EARLY", resident // 2)  # room for the later copies, not for this one
     assert beside.can_fork()
     assert summarise.begin_summary(result, AS_OF) is None
-    monkeypatch.setattr(beside, "MAX_COPY", 3 * resident)
+    monkeypatch.setattr(beside, "MAX_EARLY", 3 * resident)
     begun = summarise.begin_summary(result, AS_OF)
     assert begun is not None
     begun.cancel()

@@ -97,6 +97,42 @@ def test_workers_are_reused_and_a_dead_one_replaced() -> None:
     assert third == fourth  # and it is kept
 
 
+SERVERS = """
+import sys
+from multiprocessing import forkserver, resource_tracker
+
+from faulty import pid_of_worker
+from plan_workbook.reading.isolate import Workers, end_servers_when_idle, run_isolated, process_alive
+
+
+def servers():
+    return forkserver._forkserver._forkserver_pid, resource_tracker._resource_tracker._pid
+
+
+if __name__ == "__main__":
+    end_servers_when_idle()
+    kept = Workers(pid_of_worker, jobs=1)
+    assert list(kept.map([1])) and len(list(run_isolated(pid_of_worker, [1, 2, 3], jobs=2))) == 3
+    running = servers()
+    assert all(running), running  # a pool is still open (the desk's, say): the servers stay for it
+    kept.close()
+    assert servers() == (None, None) and not any(map(process_alive, running)), servers()
+    assert len(set(run_isolated(pid_of_worker, [1, 2, 3], jobs=2))) == 2  # a later pool starts them again
+    print("ended and started again")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no forkserver on Windows")
+def test_a_one_off_program_ends_the_servers_once_its_last_pool_closes(tmp_path: Path) -> None:
+    """A merge holds a large round after reading it: the forkserver and resource tracker (37 MiB) end then."""
+    script = tmp_path / "servers.py"
+    script.write_text(SERVERS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env,
+                          check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "ended and started again"), done.stderr
+
+
 def test_process_alive() -> None:
     assert process_alive(os.getpid())
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,

@@ -31,6 +31,7 @@ TABLES = ("rounds", "sources", "blobs", "partners", "actions", "problems", "outp
 def copies_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(record_module, "MIN_ROWS", 0)  # these rounds are small
     monkeypatch.setattr(beside, "MAX_COPY", 2**40)  # and the test process may be large by now (test_beside: the cap)
+    monkeypatch.setattr(beside, "MAX_EARLY", 2**40)
 
 
 def returns(make_return: MakeReturn, plan: Plan) -> list[Path]:

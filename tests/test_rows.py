@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+from datetime import date
 from typing import Any
 
+import pytest
+
 from plan_workbook.plan import ROLES, Plan
-from plan_workbook.reading.rows import HEADER_SEARCH_ROWS, classify, find_header, renamed_column
+from plan_workbook.reading.rows import HEADER_SEARCH_ROWS, Values, classify, find_header, renamed_column
 
 
 def headings(plan: Plan) -> list[Any]:
@@ -39,14 +43,38 @@ def test_rows_are_told_apart_by_content(plan: Plan) -> None:
     examples = list(plan.priorities[0].examples)
     first = dict(examples[0])
     present = set(ROLES)
-    assert classify(first, examples, set(), True, present) == "untouched example"
-    assert classify({**first, "status": "Amber", "update": "Booked"}, examples, set(), True, present) == \
+    assert classify(Values.of(first), examples, set(), True, present) == "untouched example"
+    assert classify(Values.of({**first, "status": "Amber", "update": "Booked"}), examples, set(), True, present) == \
         "adopted example"
     adapted = {**first, "action": first["action"] + " in every library"}
-    assert classify(adapted, examples, set(), True, present) == "adapted example"
-    assert classify(adapted, examples, set(), False, present) == "new"  # below the examples: the partner's own
+    assert classify(Values.of(adapted), examples, set(), True, present) == "adapted example"
+    # below the examples: the partner's own
+    assert classify(Values.of(adapted), examples, set(), False, present) == "new"
     matched: set[int] = set()
-    assert [classify(dict(e), examples, matched, True, present) for e in (first, first)] == [
+    assert [classify(Values.of(e), examples, matched, True, present) for e in (first, first)] == [
         "untouched example", "new"]  # an example is matched once
     own = dict.fromkeys(ROLES, "") | {"action": "Something else entirely", "status": "Green"}
-    assert classify(own, examples, set(), True, present) == "new"
+    assert classify(Values.of(own), examples, set(), True, present) == "new"
+
+
+def test_values_are_looked_up_by_role_and_travel_as_values() -> None:
+    """A row's values: a tuple in plan.ROLES order (a round holds one for every action), read by role."""
+    values = Values.of({"action": "Stall", "status": "Green", "time_frame": date(2021, 10, 31)})
+    assert values["action"] == values[ROLES.index("action")] == values.get("action") == "Stall"
+    assert values["theme"] is None
+    assert values.get("theme", "x") is None
+    assert values.get("no such role", "x") == "x"
+    with pytest.raises(KeyError):
+        values["no such role"]
+    assert dict(values) == {**dict.fromkeys(ROLES), "action": "Stall", "status": "Green",
+                            "time_frame": date(2021, 10, 31)}
+    assert list(values.keys()) == list(ROLES)
+    assert [r for r, _ in values.items()] == list(ROLES)
+    assert len(values) == len(ROLES)
+    assert tuple(values)[ROLES.index("status")] == "Green"
+    again = pickle.loads(pickle.dumps(values))
+    assert type(again) is Values
+    assert again == values
+    assert again["status"] == "Green"
+    assert "Values(" in repr(values)
+    assert "'status': 'Green'" in repr(values)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.reading.rows import Values
 from plan_workbook.rounds.compare import NEARLY, best_match
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from plan_workbook.rounds.trend import ALL, NOTHING, Travel, match_histories, tables, trend
@@ -33,7 +34,7 @@ def act(partner: str, priority: str, text: str, status: str, update: str, cell: 
     values = dict.fromkeys(ROLES, "")
     values.update(action=text, status=status, update=update)
     file = f"{partner.rsplit(maxsplit=1)[-1].lower()}.xlsx"
-    return ActionRecord(partner, priority, values, due, file, priority[:10], cell, "")
+    return ActionRecord(partner, priority, Values.of(values), due, file, priority[:10], cell, "")
 
 
 def who(partner: str, state: str, errors: int = 0, received: datetime | None = None) -> PartnerRecord:

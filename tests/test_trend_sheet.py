@@ -14,6 +14,7 @@ from plan_workbook.merge import check_returns
 from plan_workbook.outputs.summary import write_summary
 from plan_workbook.outputs.trend_page import trend_section
 from plan_workbook.plan import ROLES, Plan
+from plan_workbook.reading.rows import Values
 from plan_workbook.rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from plan_workbook.rounds.trend import trend
 from plan_workbook.text import CUT_MARK, MAX_CELL_UNITS
@@ -27,9 +28,10 @@ def test_text_stays_text_and_fits(plan: Plan, make_return: MakeReturn, tmp_path:
     result = check_returns(plan, [make_return("police", POLICE, {RA: [action()]})])
     values = dict.fromkeys(ROLES, "")
     values.update(action=FORMULA, status="Amber", update=LONG)
-    record = ActionRecord(POLICE, "Raising Awareness", values, date(2021, 7, 31), "police.xlsx", RA, "D10", "")
-    long = ActionRecord(POLICE, "Raising Awareness", {**values, "action": LONG, "update": "x"}, None, "police.xlsx",
-                        RA, "D11", "")
+    record = ActionRecord(POLICE, "Raising Awareness", Values.of(values), date(2021, 7, 31), "police.xlsx", RA,
+                          "D10", "")
+    long = ActionRecord(POLICE, "Raising Awareness", Values.of({**values, "action": LONG, "update": "x"}), None,
+                        "police.xlsx", RA, "D11", "")
     names = ("=1+1", "<b>Q2</b>", "Q3 & co")
     snaps = [Snapshot(n, date(2021, 6 + 3 * i, 30), (PartnerRecord(POLICE, "received", 0, 0, None),), (record, long))
              for i, n in enumerate(names)]

@@ -76,6 +76,9 @@ def run() -> None:
     exit handler has run and the output is flushed, an end without the interpreter's own clean-up, which frees
     every object of a large round one by one (half a second at 1,000 returns) only for the process to end. With
     any other thread still running it ends the usual way."""
+    from .reading.isolate import end_servers_when_idle
+
+    end_servers_when_idle()  # this process reads its returns once (the desk keeps its workers: they stay for it)
     try:
         main()
     except SystemExit as e:

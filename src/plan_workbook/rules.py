@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .plan import Plan
+from .plan import ROLES, Plan
 from .problems import CATALOGUE, Code, Problem, short
 from .reading.fixes import Action
 from .reading.normalise import closest_partner, match_leads
@@ -61,19 +61,21 @@ FOLLOWS_NO_ACTION = {"status-missing", "lead-missing", "time-frame-missing", "up
 
 def frame(plan: Plan, actions: list[Action]) -> pd.DataFrame:
     """The frame the schema checks, built column by column (a dict a row costs several times as much)."""
-    values = [a.values for a in actions]
+    by_role = dict(zip(ROLES, map(list, zip(*[a.values for a in actions], strict=True)), strict=True)) if actions \
+        else {role: [] for role in ROLES}
+    action, lead, time_frame, update = by_role["action"], by_role["lead"], by_role["time_frame"], by_role["update"]
     cols: dict[str, list[object]] = {
-        "action": [v["action"] for v in values],
+        "action": action,
         "status": [a.bad_status or a.values["status"] for a in actions],
-        "lead": [v["lead"] for v in values],
+        "lead": lead,
         "lead_known": [a.lead_known for a in actions],
-        "time_frame": [display(v["time_frame"]) if v["time_frame"] is not None else None for v in values],
+        "time_frame": [display(t) if t is not None else None for t in time_frame],
         "time_frame_understood": [a.time_frame_understood for a in actions],
         "in_period": [a.in_period(plan) for a in actions],
-        "update": [v["update"] for v in values],
+        "update": update,
         "update_is_example": [a.update_is_example for a in actions],
-        "same_action": ["\x1f".join([a.row.file, a.row.sheet, " ".join(str(a.values["action"]).split()).casefold()])
-                        if a.values["action"] else f"\x1e{i}" for i, a in enumerate(actions)],
+        "same_action": ["\x1f".join([a.row.file, a.row.sheet, " ".join(str(text).split()).casefold()])
+                        if text else f"\x1e{i}" for i, (a, text) in enumerate(zip(actions, action, strict=True))],
     }
     return pd.DataFrame(cols)
 

@@ -28,9 +28,12 @@ MIN_WEIGHT = 200_000  # below this many cells a fork costs more than it saves
 # 511 MiB; 3,000 returns, 1.3 GiB: 56.4 s with, 55.4 s without, peak 2,431 and 1,343 MiB). Since each text is held
 # once, 3,000 returns are 713 MiB at the fork: 64.7 s with the copy, 71.7 s without, peak 1,438 and 952 MiB
 # (resident sizes summed: the copy's shared pages count twice), on a busier machine; with the round recorded by a
-# second copy as well (Waiting), 2,086 MiB. Hence 512 MiB: a round that large is written by this process alone,
-# the time given for memory (1,000 returns, about 330 MiB at the forks, still have both copies).
-MAX_COPY = 512 * 2**20
+# second copy as well (Waiting), 2,086 MiB. Since each action's values are a tuple, 3,000 returns are 466 MiB at
+# the forks, and with both copies 1,360 MiB resident summed, against 573 before, when a 3,000-return round was too
+# large to copy. Hence 384 MiB: a round that large is written by this process alone, the time given for memory
+# (1,000 returns, 225 MiB at the forks, still have both copies).
+MAX_COPY = 384 * 2**20
+MAX_EARLY = 256 * 2**20  # Early's copy lives beside the other two: 1,000 returns are about 200 MiB at its fork
 
 
 def run_beside(jobs: Sequence[Job]) -> None:
@@ -61,8 +64,8 @@ class Early:
     def start(cls, jobs: Sequence[Job]) -> Early | None:
         """The jobs begun in a copy; None, without one, where a copy is not worth it or not safe. The copy lives
         on beside the two made later (the summary's, the round's), so this process may be at most half the size
-        copied for those (1,000 returns: about 220 MiB at this point; 3,000: 440 MiB, and no copy)."""
-        if sum(w for w, _ in jobs) < MIN_WEIGHT or not can_fork(MAX_COPY // 2):
+        copied for those (1,000 returns: about 200 MiB at this point; 3,000: 384 MiB, and no copy)."""
+        if sum(w for w, _ in jobs) < MIN_WEIGHT or not can_fork(MAX_EARLY):
             return None
         return cls(_fork(partial(_run, jobs)), jobs)
 

@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,13 @@ def action_headers(result: Result) -> list[str]:
             "Row kind", "Source file", "Source cell"]
 
 
+_PRINTED = itemgetter(*(ROLES.index(r) for r in PRINTED_ROLES))  # from a Values as a tuple (tuple(a.values))
+_SCREEN = itemgetter(*(ROLES.index(r) for r in SCREEN_ROLES))
+
+
 def action_values(a: Action) -> list[Any]:
-    row = a.row
-    return [a.partner, row.priority, *(a.values[r] for r in PRINTED_ROLES), a.due,
-            *(a.values[r] for r in SCREEN_ROLES), row.kind, row.file, row.source]
+    row, values = a.row, tuple(a.values)  # a plain tuple: itemgetter then takes its items in C
+    return [a.partner, row.priority, *_PRINTED(values), a.due, *_SCREEN(values), row.kind, row.file, row.source]
 
 
 class Begun:
@@ -275,7 +279,7 @@ def _data(wb: xlsxwriter.Workbook, styles: _Styles, result: Result, returns: lis
     change = {c.where: c.change for c in changes}  # an action's change since last round, by where it is
     def action(a: Action) -> list[Any]:
         source = a.row.source
-        return ["action", a.partner, a.row.priority, *map(a.values.__getitem__, ROLES), a.row.file, source, None,
+        return ["action", a.partner, a.row.priority, *a.values, a.row.file, source, None,
                 None, None, None, None, change.get(f"{a.row.file} {source}") if change else None]
 
     records = Rows(

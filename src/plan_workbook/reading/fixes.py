@@ -15,7 +15,7 @@ from ..problems import Code, Problem, short
 from ..sources.source import Source
 from .normalise import match_leads, match_status, trim
 from .reader import Return, read_return
-from .rows import Row, display
+from .rows import ROLE_INDEX, Row, Values, display
 from .timeframes import parse_time_frame
 
 
@@ -25,7 +25,7 @@ class Action:
 
     partner: str
     row: Row
-    values: dict[str, Any]  # role -> text shown in the summary (time frame keeps a real date as a date)
+    values: Values  # each role's text shown in the summary (time frame keeps a real date as a date)
     due: date | None
     lead_known: bool = True  # every part of the lead is a plan partner (or there is no lead)
     time_frame_understood: bool = True  # the time frame parsed (or there is none)
@@ -60,25 +60,24 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem], leads: Lea
         problems.append(Problem.of(row.file, row.sheet, row.cell(role), code, plan.column(role).header,
                                    display(typed), **params))
 
-    values: dict[str, Any] = {}
-    for role in ROLES:
-        raw = row.values[role]
+    out: list[Any] = []
+    for role, raw in zip(ROLES, row.values, strict=True):
         if isinstance(raw, str):
             text = trim(raw)
             if text != raw and text:
                 note(role, "spaces-trimmed", raw)
-            values[role] = text or None
+            out.append(text or None)
         else:
-            values[role] = trim(display(raw)) or None
-    status, bad_status = values["status"], ""
+            out.append(trim(display(raw)) or None)
+    status, bad_status = out[_STATUS], ""
     if status:
         found = match_status(plan, status)
         if found is None:  # reported by the rules; never shown or counted as a status
-            values["status"], bad_status = None, status
+            out[_STATUS], bad_status = None, status
         elif found != status:
             note("status", "status-normalised", row.values["status"], original=short(status), fixed=found)
-            values["status"] = found
-    lead, unknown = values["lead"], list[str]()
+            out[_STATUS] = found
+    lead, unknown = out[_LEAD], list[str]()
     if lead:
         if lead not in leads:  # most rows of a return name the same few leads
             leads[lead] = match_leads(plan, lead)
@@ -87,17 +86,22 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem], leads: Lea
         if not unknown and joined != lead:
             if lead not in _example_texts(plan, row.priority, "lead"):  # the template's own wording: nothing to say
                 note("lead", "lead-normalised", row.values["lead"], original=short(lead), fixed=short(joined))
-            values["lead"] = joined
+            out[_LEAD] = joined
     raw_time = row.values["time_frame"]
-    due, understood = parse_time_frame(values["time_frame"] if isinstance(raw_time, str) else raw_time)
+    due, understood = parse_time_frame(out[_TIME_FRAME] if isinstance(raw_time, str) else raw_time)
     if isinstance(raw_time, date):  # a real Excel date (calamine gives date or datetime) stays a date
-        values["time_frame"] = due
-    update = values["update"]
-    if values == row.values:  # nothing fixed (most rows): one dict for both, in the worker and in the parent
+        out[_TIME_FRAME] = due
+    update = out[_UPDATE]
+    # nothing fixed (most rows): the row's own values for both, in the worker and in the parent
+    values = Values(out)
+    if values == row.values:
         values = row.values
     return Action(partner, row, values, due, lead_known=not unknown,
-                  time_frame_understood=understood or values["time_frame"] is None, bad_status=bad_status,
+                  time_frame_understood=understood or out[_TIME_FRAME] is None, bad_status=bad_status,
                   update_is_example=bool(update) and update in _example_texts(plan, row.priority, "update"))
+
+
+_STATUS, _LEAD, _TIME_FRAME, _UPDATE = (ROLE_INDEX[r] for r in ("status", "lead", "time_frame", "update"))
 
 
 def fix_rows(plan: Plan, partner: str, rows: list[Row]) -> tuple[list[Action], list[Problem]]:

@@ -24,6 +24,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import deque
@@ -73,6 +74,48 @@ def warm_up(preload: Sequence[str]) -> None:
 
         multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
         forkserver.ensure_running()
+
+
+class _Servers:
+    """The pools of workers open in this process, and whether to end the servers once none is."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pools = 0
+        self.end_when_idle = False
+
+    def opened(self) -> None:
+        with self.lock:
+            self.pools += 1
+
+    def closed(self) -> None:
+        with self.lock:
+            self.pools -= 1
+            if not self.pools and self.end_when_idle:
+                _end_servers()
+
+
+_SERVERS = _Servers()
+
+
+def end_servers_when_idle() -> None:
+    """For a program that reads its returns once and goes on to other work (a merge writing its summary): when
+    its last pool of workers closes, end the forkserver and its resource tracker, which otherwise stay until the
+    program ends (about 37 MiB between them). A pool opened later starts them again. A long-running caller (the
+    desk) keeps a pool open, so they stay for it."""
+    _SERVERS.end_when_idle = True
+
+
+def _end_servers() -> None:
+    # multiprocessing's own _stop(), which its tests use (Python 3.8 on); the forkserver first, since it holds the
+    # tracker's pipe open; where either is missing or not running, nothing happens
+    from multiprocessing import forkserver, resource_tracker
+
+    for server in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+        stop = getattr(server, "_stop", None)
+        if stop is not None:
+            with contextlib.suppress(Exception):
+                stop()
 
 
 def run_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int = 1, limits: Limits | None = None,
@@ -182,6 +225,8 @@ class _Pool(Generic[T, R]):
         self.started = 0
         self.idle_deaths = 0
         self.workers: list[_Worker] = []
+        self.open = True
+        _SERVERS.opened()
 
     def _start(self) -> _Worker:
         self.started += 1
@@ -260,6 +305,9 @@ class _Pool(Generic[T, R]):
         for w in list(self.workers):
             self._retire(w, now=bool(w.tasks))
         shutil.rmtree(self.logs, ignore_errors=True)
+        if self.open:
+            self.open = False
+            _SERVERS.closed()
 
 
 def _serve(conn: Connection, func: Callable[[Any], Any], memory: int, log: str) -> None:

@@ -20,7 +20,9 @@ from ..text import units
 from . import guard, ods
 from .normalise import suggest_partners
 from .rows import (
+    ROLE_INDEX,
     Row,
+    Values,
     carried_columns,
     classify,
     column_letter,
@@ -459,24 +461,25 @@ class _Reader:
         present, hidden_rows = set(cols), self.scan.sheets.get(sheet, guard.SheetFacts()).hidden_rows
         texts = self.texts
         outside = [c for c in range(max(map(len, grid[head_r + 1:]), default=0)) if c not in used]
+        places = [(ROLE_INDEX[role], c) for role, c in cols.items()]  # (place in Values, column)
         for r in range(head_r + 1, len(grid)):
             row = grid[r]
             for c in outside:
                 if c < len(row) and not is_blank(row[c]):
                     self.problem(sheet, f"{column_letter(c)}{r + 1}", "data-outside-area", variant="columns",
                                  column=display(header[c]) if c < len(header) else "", value=display(row[c]))
-            values = {role: (row[c] if c < len(row) else None) for role, c in cols.items()}
-            for role, value in values.items():
-                if value.__class__ is str:
-                    values[role] = texts.setdefault(value, value)
-            if len(values) < len(ROLES):
-                for role in ROLES:
-                    values.setdefault(role, None)
+            cells: list[Any] = [None] * len(ROLES)
+            width = len(row)
+            for i, c in places:
+                if c < width:
+                    value = row[c]
+                    cells[i] = texts.setdefault(value, value) if value.__class__ is str else value
+            values = Values(cells)
             if r == head_r + 1 and self._guidance_row(sheet, r, values, letters, examples):
                 continue
             in_zone = seen < zone
             seen += 1
-            if all(is_blank(v) for v in values.values()):
+            if all(is_blank(v) for v in values):
                 zone += 1 if in_zone and zone < 2 * len(examples) else 0
                 continue
             kind = classify(values, examples, matched, in_zone, present=present)
@@ -497,7 +500,7 @@ class _Reader:
                          value=f"row {below[0]}" if len(below) == 1 else f"rows {below[0]}-{below[-1]}",
                          variant="below", count=f"{len(below):,}", first=below[0], last=below[-1])
 
-    def _guidance_row(self, sheet: str, r: int, values: dict[str, Any], letters: dict[str, str],
+    def _guidance_row(self, sheet: str, r: int, values: Values, letters: dict[str, str],
                       examples: list[dict[str, str]]) -> bool:
         """Whether the row under the header is the template's guidance row; text typed over the guidance is
         reported at its cell (kept, never read as an action). A row holding an example is not the guidance row:

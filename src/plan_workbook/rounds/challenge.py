@@ -14,7 +14,7 @@ from sys import intern
 
 from ..merge import Result
 from ..plan import Challenge
-from ..problems import Code, Problem, short
+from ..problems import Code, Problem, as_params, short
 from ..reading.fixes import Action
 from ..reading.timeframes import parse_time_frame
 from .compare import match_previous
@@ -58,9 +58,13 @@ def challenges(result: Result, as_of: date, previous: list[dict[str, str]] | Non
         lasts = match_previous(result, previous) if previous else [None] * len(result.actions)
     out: list[Problem] = []
 
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}  # a parameter shared by many flags (a status, a due date)
+
     def flag(a: Action, code: Code, role: str, value: str, /, **params: object) -> None:
-        out.append(Problem.of(a.row.file, a.row.sheet, intern(a.row.cell(role)), code, plan.column(role).header, value,
-                              action=short(_action(a), 60), **params))
+        shared = tuple(p if p[0] == "action" else pairs.setdefault(p, p)
+                       for p in as_params({"action": short(_action(a), 60), **params}))
+        out.append(Problem(a.row.file, a.row.sheet, intern(a.row.cell(role)), code, shared, plan.column(role).header,
+                           value))
 
     status_header, update_header = plan.column("status").header, plan.column("update").header
     time_frame_header = plan.column("time_frame").header

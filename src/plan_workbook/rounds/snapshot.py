@@ -14,8 +14,7 @@ from datetime import date, datetime
 from sys import intern
 from typing import TYPE_CHECKING
 
-from ..plan import ROLES
-from ..reading.rows import display
+from ..reading.rows import Values, display
 
 if TYPE_CHECKING:
     from ..merge import PartnerState, Result
@@ -29,7 +28,7 @@ class ActionRecord:
 
     partner: str
     priority: str  # the priority's full title
-    values: dict[str, str]  # role (plan.ROLES) -> the text the summary shows
+    values: Values  # each role's text (plan.ROLES), as the summary shows it
     due: date | None
     file: str  # the return it is in (Source.name)
     sheet: str
@@ -38,7 +37,8 @@ class ActionRecord:
 
     @property
     def status(self) -> str:
-        return self.values["status"]
+        status: str = self.values["status"]
+        return status
 
 
 @dataclass(frozen=True)
@@ -95,11 +95,11 @@ def _no_sources(actions: Sequence[Action]) -> Iterator[str]:
 _ONLY_TEXT = frozenset({str})
 
 
-def _texts(values: dict[str, object]) -> dict[str, str]:
-    """An action's values as text; the action's own dict where they all are (most actions: no second copy)."""
-    if set(map(type, values.values())) == _ONLY_TEXT and len(values) == len(ROLES):
-        return values  # type: ignore[return-value]  # checked just above
-    return {r: v if (v := values[r]).__class__ is str else display(v) for r in ROLES}
+def _texts(values: Values) -> Values:
+    """An action's values as text; the action's own where they all are (most actions: no second copy)."""
+    if set(map(type, values)) == _ONLY_TEXT:
+        return values
+    return Values([v if v.__class__ is str else display(v) for v in values])
 
 
 def sources(actions: Sequence[Action]) -> Iterator[str]:

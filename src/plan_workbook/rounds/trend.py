@@ -72,7 +72,8 @@ class History:
 
     @property
     def action(self) -> str:
-        return self.latest.values["action"]
+        action: str = self.latest.values["action"]
+        return action
 
     @property
     def statuses(self) -> tuple[str | None, ...]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ..plan import ROLES
+from ..reading.rows import Values
 from ..rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from .db import Store, sql_values
 
@@ -18,7 +18,7 @@ def pack(snapshots: Sequence[Snapshot]) -> bytes:
     rounds = [{"name": s.name, "as_of": s.as_of.isoformat(),
                "partners": [[p.partner, p.state, p.errors, p.warnings, p.received.isoformat() if p.received else None]
                             for p in s.partners],
-               "actions": [[a.partner, a.priority, [a.values[r] for r in ROLES], a.due.isoformat() if a.due else None,
+               "actions": [[a.partner, a.priority, list(a.values), a.due.isoformat() if a.due else None,
                             a.file, a.sheet, a.cell, a.change] for a in s.actions]} for s in snapshots]
     return zlib.compress(json.dumps(rounds, separators=(",", ":")).encode("ascii"), 6)  # ASCII: lone surrogates too
 
@@ -28,7 +28,7 @@ def unpack(data: bytes) -> list[Snapshot]:
     return [Snapshot(r["name"], date.fromisoformat(r["as_of"]),
                      tuple(PartnerRecord(p, state, errors, warnings, datetime.fromisoformat(t) if t else None)
                            for p, state, errors, warnings, t in r["partners"]),
-                     tuple(ActionRecord(p, pr, dict(zip(ROLES, values, strict=True)),
+                     tuple(ActionRecord(p, pr, Values(values),
                                         date.fromisoformat(due) if due else None, file, sheet, cell, change)
                            for p, pr, values, due, file, sheet, cell, change in r["actions"]))
             for r in rounds]

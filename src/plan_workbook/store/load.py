@@ -12,6 +12,7 @@ from typing import Any, cast
 from ..errors import UsageError
 from ..plan import ROLES, Plan
 from ..problems import Problem
+from ..reading.rows import Values
 from ..rounds.snapshot import ActionRecord, PartnerRecord, Snapshot
 from ..sources.source import Source, from_bytes
 from .db import Store
@@ -120,7 +121,7 @@ def snapshots(store: Store) -> list[Snapshot]:
             "ORDER BY round_id, seq"):
         values, (due, file, sheet, cell, change) = rest[:len(ROLES)], rest[len(ROLES):]
         actions.setdefault(rid, []).append(ActionRecord(
-            partner, priority, dict(zip(ROLES, values, strict=True)), date.fromisoformat(due) if due else None,
+            partner, priority, Values(values), date.fromisoformat(due) if due else None,
             file, sheet, cell, change))
     return [Snapshot(name, date.fromisoformat(as_of), tuple(partners.get(rid, [])), tuple(actions.get(rid, [])))
             for rid, name, as_of in store.conn.execute(f"SELECT id, name, as_of FROM rounds {ORDER}")]

@@ -56,7 +56,7 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
         insert_many(db, "INSERT INTO partners VALUES (?,?,?,?,?,?,?)", lambda: (
             (rid, i, p.partner, p.state, p.errors, p.warnings, _when(p.received)) for i, p in enumerate(snap.partners)))
         insert_many(db, f"INSERT INTO actions VALUES ({','.join('?' * (len(ROLES) + 11))})", lambda: (
-            (rid, i, r.partner, r.priority, *map(r.values.__getitem__, ROLES), r.due.isoformat() if r.due else None,
+            (rid, i, r.partner, r.priority, *r.values, r.due.isoformat() if r.due else None,
              r.file, r.sheet, r.cell, source, a.row.kind, r.change)
             for i, (a, r, source) in enumerate(zip(result.actions, snap.actions, sources(result.actions),
                                                    strict=True))))
