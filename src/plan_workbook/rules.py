@@ -90,9 +90,7 @@ def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:
         schema(plan).validate(df, lazy=True)
     except SchemaErrors as e:
         seen = set()
-        firsts: dict[str, int] = {}  # each key's first row, found once (not a scan of the column a duplicate)
-        for n, key in enumerate(df["same_action"]):
-            firsts.setdefault(key, n)
+        firsts: dict[str, int] = {}  # each key's first row, found with the first duplicate (_problem)
         for case in e.failure_cases.itertuples(index=False):
             code = RULE_CODES.get(str(case.check))
             if code is None or pd.isna(case.index):
@@ -136,6 +134,9 @@ def _problem(plan: Plan, code: Code, actions: list[Action], df: pd.DataFrame, i:
     elif code == "update-missing":
         params = {"row": row.row, "status": v["status"]}
     else:  # action-duplicate: pandera flags every copy after the first
+        if not firsts:  # once, not a scan of the column for each duplicate
+            for n, key in enumerate(df["same_action"].tolist()):
+                firsts.setdefault(key, n)
         params = {"first": actions[firsts[str(df.at[i, "same_action"])]].row.row}
     return Problem.of(row.file, row.sheet, cell, code, header, value, **params)
 
