@@ -29,9 +29,9 @@ MIN_WEIGHT = 200_000  # below this many cells a fork costs more than it saves
 # once, 3,000 returns are 713 MiB at the fork: 64.7 s with the copy, 71.7 s without, peak 1,438 and 952 MiB
 # (resident sizes summed: the copy's shared pages count twice), on a busier machine; with the round recorded by a
 # second copy as well (Waiting), 2,086 MiB. Since each action's values are a tuple, 3,000 returns are 466 MiB at
-# the forks, and with both copies 1,360 MiB resident summed, against 573 before, when a 3,000-return round was too
-# large to copy. Hence 384 MiB: a round that large is written by this process alone, the time given for memory
-# (1,000 returns, 225 MiB at the forks, still have both copies).
+# the forks: with both copies, 1,360 MiB resident summed; without, 466. Hence 384 MiB: a round that large is
+# written by this process alone, the time given for memory (1,000 returns, 225 MiB at the forks, still have both
+# copies).
 MAX_COPY = 384 * 2**20
 MAX_EARLY = 256 * 2**20  # Early's copy lives beside the other two: 1,000 returns are about 200 MiB at its fork
 

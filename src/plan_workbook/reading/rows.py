@@ -24,8 +24,8 @@ _item = tuple.__getitem__
 
 class Values(tuple[Any, ...]):
     """A row's values in the order of plan.ROLES, looked up by role as a dict's would be (values["status"]).
-    A tuple, because a round holds every action's values at once: 112 bytes an action where a dict of the eight
-    took 272 (55 MiB at 3,000 returns). Loops over many rows unpack it in that order instead."""
+    A tuple, because a round holds every action's values at once: 104 bytes an action where a dict of the eight
+    took 272 (58 MiB at 3,000 returns). Loops over many rows unpack it in that order instead."""
 
     __slots__ = ()
 
