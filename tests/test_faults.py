@@ -86,7 +86,7 @@ WRITE_SET = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     from plan_workbook.outputs import atomic as outputs
-    from plan_workbook.outputs.xlsx import write_atomic
+    from plan_workbook.outputs.atomic import write_atomic
 
     folder, text, kill_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     real, calls = os.replace, [0]

@@ -46,3 +46,16 @@ def test_chase_and_roll_forward_never_import_pandas(make_return: MakeReturn, tmp
                  ["roll-forward", str(summary), "--out-dir", "next", "--round", "Q4"]):
         assert not imported(args, tmp_path) & set(HEAVY), args
     assert len(list((tmp_path / "next").glob("*.xlsx"))) > 1
+
+
+def test_a_merge_writes_its_summary_without_openpyxl(make_return: MakeReturn, tmp_path: Path) -> None:
+    """The summary is written by XlsxWriter: openpyxl (a tenth of a second to import) is for the template, the
+    marked-up copies and reading a last round's summary, none of which a first merge with a store needs."""
+    make_return("police", "Leicestershire Police", {RA: [action()]})
+    args = ["merge", str(tmp_path / "returns"), "--out", "summary.xlsx", "--as-of", "2022-03-31",
+            "--store", "rounds.sqlite", "--report", "board.html"]
+    names = imported(args, tmp_path)
+    assert (tmp_path / "summary.xlsx").exists()
+    assert (tmp_path / "board.html").exists()
+    assert "xlsxwriter" in names  # the check can see what it looks for
+    assert "openpyxl" not in names

@@ -139,6 +139,7 @@ def validate(files: tuple[Path, ...], plan_path: Path | None, fmt: str, prefer: 
 
     Example: plan-workbook validate returns/police.xlsx
     """
+    service.start_readers()
     plan = _plan(plan_path)
     sources, notes = service.find_sources(list(files))
     with _progress(sources) as step:
@@ -177,6 +178,7 @@ def merge(paths: tuple[Path, ...], out: Path, plan_path: Path | None, as_of: Any
     """
     kept = None if no_store else store
     service.check_outputs(out, reports, previous, plan_path, kept)  # before anything is read
+    service.start_readers()
     plan = _plan(plan_path)
     day = as_of.date() if as_of else date.today()
     name = round_name or service.round_name_for(plan, day)

@@ -54,6 +54,15 @@ def build_all_templates(plan: Plan, out_dir: Path, password: str | None = None) 
     return write_all_partners(plan, out_dir, password)
 
 
+def start_readers() -> None:
+    """For a command about to read returns: start the workers' server now, so that it imports the reader while
+    this process loads the plan and finds the returns (a tenth of a second sooner than the checker would)."""
+    from .reading import WORKER_IMPORTS
+    from .reading.isolate import warm_up
+
+    warm_up(WORKER_IMPORTS)
+
+
 def check(plan: Plan, sources: Sequence[Source], prefer: Prefer | None = None, jobs: int = 0,
           progress: Callable[[Source], None] | None = None, notes: Iterable[Problem] = ()) -> Result:
     """Read and validate returns; writes nothing. `jobs` 0: one worker per core when there are many;
@@ -304,8 +313,7 @@ def export_history(plan: Plan, store: Path, out_dir: Path, fmt: Format) -> list[
     """One tidy table per entity (rounds, sources, partners, actions, problems) and the trend's (trend_status,
     trend_direction, action_history, stuck, timeliness) as CSV or JSON files in `out_dir`, written as one set;
     never the returns' bytes."""
-    from .outputs.atomic import write_set
-    from .outputs.xlsx import write_atomic
+    from .outputs.atomic import write_atomic, write_set
     from .rounds.trend import tables as trend_tables
     from .rounds.trend import trend
     from .store import snapshots, table_bytes, tables

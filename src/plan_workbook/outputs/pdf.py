@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import OutputError
-from .xlsx import write_atomic
+from .atomic import write_atomic
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -22,10 +22,10 @@ from ..rounds.challenge import RULES
 from ..rounds.compare import DIRECTIONS, Change, direction_counts
 from ..rounds.trend import Trend
 from ..text import valid
+from .atomic import write_atomic
 from .board import NO_STATUS, badge, colours, for_challenge, partner_text, shape, table
 from .pdf import write_pdf
 from .trend_page import trend_section
-from .xlsx import write_atomic
 
 CSS = """
 body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; margin: 2em; color: #222; line-height: 1.35; }

@@ -26,7 +26,7 @@ from typing import IO, Any
 from xlsxwriter.utility import xl_col_to_name
 
 from ..text import MAX_CELL_UNITS, cell_text
-from .xlsx import FORMULA_TRIGGERS
+from .cells import FORMULA_TRIGGERS
 from .zipout import ZipOut, crc32_combine
 
 # zlib's level for the packed parts: level 3 deflates the summary's XML about 2.5 times as fast as the default 6,

@@ -31,9 +31,10 @@ from ..rounds.compare import DIRECTIONS, Change, direction_counts
 from ..rounds.readback import DATA_FIELDS
 from ..rounds.trend import Trend
 from ..text import cell_text
+from .atomic import write_atomic
 from .beside import Early, Job, run_beside
+from .cells import FIXED_TIME, FORMULA_TRIGGERS, line_chars, row_height, wrapped_height
 from .sheetrows import SheetRows, pack, sheet_part
-from .xlsx import FIXED_TIME, FORMULA_TRIGGERS, line_chars, row_height, wrapped_height, write_atomic
 
 PRIORITY = "Priority sheet"  # the priority (a sheet of the template), never confused with the theme column
 # Actions and Overdue: the columns a board reads come first and are what is printed, at a readable size on A4

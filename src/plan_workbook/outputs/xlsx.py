@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -17,11 +14,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import layout as L
-from ..errors import OutputError
 from ..text import cell_text
-from .atomic import settle, temp_name
+from .atomic import write_atomic
+from .cells import FIXED_TIME, FORMULA_TRIGGERS, row_height
 
-FIXED_TIME = datetime(2021, 4, 1)
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
@@ -29,7 +25,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 def solid(rgb: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
 # Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE), which Excel stores as _xHHHH_
 # escapes; text that already looks like an escape gets its "_" escaped, as Excel does, so it reads back as typed.
 _ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -74,60 +70,6 @@ def save(wb: Workbook, path: Path) -> None:
             zi.external_attr = 0o644 << 16
             zout.writestr(zi, data)
     write_atomic(path, out.getvalue())
-
-
-def write_atomic(path: Path, data: bytes | Callable[[IO[bytes]], None]) -> None:
-    """Write `data` (bytes, or a function that writes them to a file) through a temporary file beside `path`,
-    then rename: a reader, or a kill at any moment, finds the old file or the new one. The temporary file's name
-    marks it as ours, so the next write into the folder removes it if this process dies before it can."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
-    settle([path])
-    tmp = temp_name(path)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if isinstance(data, bytes):
-                f.write(data)
-            else:
-                data(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as e:
-        tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
-
-
-def row_height(values: Iterable[tuple[Any, float]], line_height: float = 15.0) -> float | None:
-    """Height for a row of wrapped text, from (value, column width) pairs; None when one line will do.
-    Neither Excel nor LibreOffice sizes such rows when it opens a file, so writers set it."""
-    pairs = list(values)
-    return wrapped_height([v for v, _ in pairs], [line_chars(w) for _, w in pairs], line_height)
-
-
-def line_chars(width: float) -> int:
-    """The characters of wrapped text one line of a column `width` wide holds, as row heights reckon it."""
-    return max(int(width * 1.15 - 1), 4)
-
-
-def wrapped_height(values: Sequence[Any], chars: Sequence[int], line_height: float = 15.0) -> float | None:
-    """row_height, with each column's line_chars worked out once for the many rows of a table."""
-    lines = 1
-    for value, n in zip(values, chars, strict=True):
-        if isinstance(value, str) and len(value) > 3:
-            if "\n" in value:
-                lines = max(lines, sum(-(-max(len(part), 1) // n) for part in value.split("\n")))
-            elif len(value) > n * lines:
-                lines = -(-len(value) // n)
-    return min(lines * line_height, 409) if lines > 1 else None
 
 
 def fit_row_heights(ws: Worksheet, rows: range | None = None, line_height: float = 15.0) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -66,8 +68,10 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
                              p.message, _params(p))
                             for i, (note, p) in enumerate(chain(((True, p) for p in result.notes),
                                                                 ((False, p) for p in result.problems)))))
-        if ready is not None and not ready():
-            raise _GaveUp
+        if ready is not None:
+            _flush_log(store.path)  # while it waits anyway, so the commit has little left to write
+            if not ready():
+                raise _GaveUp
         digests = {kind: [(p.name, _file_sha(p)) for p in paths] for kind, paths in (outputs or {}).items()}
         insert_many(db, "INSERT INTO outputs VALUES (?,?,?,?)", lambda: (
             (rid, kind, n, sha) for kind, files in digests.items() for n, sha in files))
@@ -150,6 +154,18 @@ _json = json.JSONEncoder(default=str).encode  # json.dumps(value, default=str), 
 
 def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _flush_log(path: Path) -> None:
+    """Write the store's log (SQLite's write-ahead file, which holds this transaction's pages: a large round's
+    returns are hundreds of MB) to disk. The commit does the same; done before it, what it has left is short (1,000
+    returns: 0.12 s of the 0.73 s the merge waited for the commit)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(f"{path}-wal", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _sha(data: bytes) -> str:
