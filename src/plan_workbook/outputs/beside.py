@@ -63,8 +63,8 @@ class Early:
     @classmethod
     def start(cls, jobs: Sequence[Job]) -> Early | None:
         """The jobs begun in a copy; None, without one, where a copy is not worth it or not safe. The copy lives
-        on beside the two made later (the summary's, the round's), so this process may be at most half the size
-        copied for those (1,000 returns: about 200 MiB at this point; 3,000: 384 MiB, and no copy)."""
+        on beside the two made later (the summary's, the round's), so it has a lower cap than theirs (MAX_EARLY;
+        1,000 returns: about 200 MiB at this point; 3,000: 384 MiB, and no copy)."""
         if sum(w for w, _ in jobs) < MIN_WEIGHT or not can_fork(MAX_EARLY):
             return None
         return cls(_fork(partial(_run, jobs)), jobs)
