@@ -69,7 +69,7 @@ def record_round(store: Store, result: Result, name: str, as_of: date, *, prefer
                             for i, (note, p) in enumerate(chain(((True, p) for p in result.notes),
                                                                 ((False, p) for p in result.problems)))))
         if ready is not None:
-            _flush_log(store.path)  # while it waits anyway, so the commit has little left to write
+            _flush_log(store.path)  # before waiting to be told go: the commit then has little left to write
             if not ready():
                 raise _GaveUp
         digests = {kind: [(p.name, _file_sha(p)) for p in paths] for kind, paths in (outputs or {}).items()}
