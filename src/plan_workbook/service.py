@@ -369,10 +369,7 @@ class Checker:
     once. Use as a context manager, or call close(); made by open_checker."""
 
     def __init__(self, plan: Plan, jobs: int = 1) -> None:
-        from .reading import WORKER_IMPORTS
-        from .reading.isolate import warm_up
-
-        warm_up(WORKER_IMPORTS)  # the workers' server imports the reader while this process imports pandas
+        start_readers()  # the workers' server imports the reader while this process imports pandas
         from .merge import readers
 
         self.plan = plan
