@@ -66,7 +66,7 @@ def frame(plan: Plan, actions: list[Action]) -> pd.DataFrame:
     action, lead, time_frame, update = by_role["action"], by_role["lead"], by_role["time_frame"], by_role["update"]
     cols: dict[str, list[object]] = {
         "action": action,
-        "status": [a.bad_status or a.values["status"] for a in actions],
+        "status": [a.bad_status or status for a, status in zip(actions, by_role["status"], strict=True)],
         "lead": lead,
         "lead_known": [a.lead_known for a in actions],
         "time_frame": [display(t) if t is not None else None for t in time_frame],
