@@ -1,4 +1,5 @@
-"""Benchmark: the worker's reading path per stage (guard, calamine, reader, fixes), CPU ms a return.
+"""Benchmark: the worker's reading path per stage (guard, calamine, reader, fixes), CPU ms a return. `calamine` is
+python-calamine alone reading the priority sheets (what reading cost before the guard read a sheet of texts itself).
 
     .venv/bin/python benchmarks/bench_reading.py                        # 100 benchmark returns, this checkout
     .venv/bin/python benchmarks/bench_reading.py --before OLD/src --repeat 5
@@ -84,7 +85,8 @@ def facts(folder: Path) -> list[tuple[str, Any, Any]]:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > 30 << 20:
             continue  # the corpus's links, pipes and over-large files are tests of the sources, not of reading
         scan = guard.scan_bytes(path.name, path.read_bytes(), L.UNREAD_SHEETS)
-        sheets = [(name, [(k, list(v.items()) if isinstance(v, dict) else v) for k, v in vars(f).items()])
+        sheets = [(name, [(k, list(v.items()) if isinstance(v, dict) else v) for k, v in vars(f).items()
+                          if k not in ("grid", "merged")])  # the values the guard reads: in read_and_fix's Return
                   for name, f in scan.sheets.items()]
         out.append((path.name, (scan.fatal, scan.kind, scan.saved, scan.sheet_list, scan.digest, sheets),
                     read_and_fix(plan, file_source(path))))
@@ -134,8 +136,6 @@ def _timed(folder: Path, n: int, repeat: int, before: Path | None) -> None:
     print(f"{'stage':14s}" + "".join(f"{name:>15s}" for name in trees))
     for stage in STAGES:
         print(f"{stage:14s}" + "".join(f"{statistics.median(r[stage] for r in runs[name]):15.2f}" for name in trees))
-    print(f"{'all but calamine':14s}" + "".join(
-        f"{statistics.median(r['read_and_fix'] - r['calamine'] for r in runs[name]):15.2f}" for name in trees))
 
 
 def _same(folder: Path, dump: Path | None, compare: Path | None) -> None:

@@ -22,7 +22,7 @@ END = b"</sheetData>"
 CHECK = re.compile(rb'<c r="(I[0-9]+)" s="([0-9]+)"><f>([^<]*)</f><v */></c>')
 
 
-def parse_alone(data: bytes, strings: int, found: list[guard.Found]) -> Iterator[bytes]:
+def parse_alone(data: bytes, *_: object, **__: object) -> Iterator[bytes]:
     """No shortcut: the whole part to the parse."""
     yield data
 
@@ -43,7 +43,8 @@ def view(scan: guard.Scan) -> object:
     parse stops at the first cell past the limits and the shortcut after the piece holding it, so the size named
     may differ (the sheet is refused either way)."""
     sheets = [(name, ("too-large", dict(f.too_large)["variant"]) if f.too_large
-               else [(k, list(v.items()) if isinstance(v, dict) else v) for k, v in vars(f).items()])
+               else [(k, list(v.items()) if isinstance(v, dict) else v) for k, v in vars(f).items()
+                     if k not in ("grid", "merged")])  # the values: test_guard_values.py
               for name, f in scan.sheets.items()]
     return scan.fatal, scan.kind, scan.sheet_list, scan.saved, sheets
 

@@ -5,7 +5,8 @@ half a terabyte and abort the process, and it says nothing about formulas withou
 error values, notes or hidden rows. This stage works out what the file really is, finds every part
 calamine will load the way calamine finds it, parses those parts with a streaming XML parser that
 places cells by calamine's own rules, enforces the limits below (the README lists them), and
-collects the facts the reader needs that calamine does not give.
+collects the facts the reader needs that calamine does not give. A sheet of texts alone (most sheets of a
+return) it reads whole on the way, with calamine's values, so that calamine need not parse it again.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class SheetFacts:
     blocked: str = ""  # A1 of a damaged cell for which calamine refuses the whole sheet, or ""
     notes: dict[str, str] = field(default_factory=dict)  # A1 -> text of the note (comment) on the cell
     size: tuple[int, int] = (0, 0)  # (rows, columns) from A1 that calamine will load
+    # Speed: the values calamine would give, read here for a sheet whose every cell is of the usual kinds (see
+    # _Values), so calamine need not parse it again; None when calamine reads it. Rows from A1 to `size`, empty
+    # cells None, as the reader makes calamine's; merged areas as calamine gives them.
+    grid: list[list[Any]] | None = None
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -318,7 +324,7 @@ class _Book:
         if not office:
             raise Refuse("unreadable-file", variant="no-workbook")
         xl = office[-1][: office[-1].rfind("/") + 1].removeprefix("/")  # calamine takes the last one's folder
-        strings = self._strings(xl)
+        strings, self.texts = self._strings(xl)
         rels = _rels(parts, xl + "workbook.xml")  # calamine reads workbook.xml by this fixed name
         book = parts.read(xl + "workbook.xml")
         if book is None:
@@ -355,14 +361,15 @@ class _Book:
             raise Refuse("unreadable-file", variant="sheet-visibility", name=name, state=state[:20])
         return name, state, kind, part
 
-    def _strings(self, xl: str) -> int:
-        """How many shared strings calamine will hold; refuses a declared count that cannot be true."""
+    def _strings(self, xl: str) -> tuple[int, _Texts]:
+        """How many shared strings calamine will hold, and the table; refuses a declared count that cannot be
+        true."""
         data = self.parts.read(xl + "sharedStrings.xml")
         if data is None:
-            return 0
+            return 0, _Texts(None)
         if _utf16(data):
             raise Refuse("unreadable-file", variant="strings-utf16")
-        return _SharedStrings(len(data)).count(data)
+        return _SharedStrings(len(data)).count(data), _Texts(data)
 
     def _facts(self, sheet: str, part: str, strings: int) -> SheetFacts:
         data = self.parts.read(part)
@@ -371,7 +378,7 @@ class _Book:
         if _utf16(data):
             raise Refuse("unreadable-file", variant="sheet-utf16", name=sheet)
         try:
-            facts = _scan_sheet(sheet, strings, data)
+            facts = _scan_sheet(sheet, strings, data, self.texts)
         except expat.ExpatError as e:
             raise Refuse("unreadable-file", variant="sheet-xml", name=sheet, line=e.lineno, offset=e.offset) from None
         facts.notes = self._notes(part)
@@ -567,6 +574,7 @@ def a1(row: int, col: int) -> str:
 
 _MASK = 0xFFFFFFFF  # calamine keeps positions in 32 bits
 MAX_FACTS = 10_000  # errors or damaged cells kept per sheet; more only repeat the point
+MAX_FAST_CELLS = 100_000  # value cells of a sheet read here, not by calamine (a return's sheet holds about 1,000)
 
 
 # In one pass over what the shortcut below leaves for the parse: what makes the shortcut inexact. A comment,
@@ -581,15 +589,16 @@ _EMPTY_ROW = re.compile(rb'<row r="[1-9][0-9]{0,6}"(?: (?!hidden="(?:1|true)")[a
                         rb'(?: ?/>|></row>)')
 # The cells Excel, LibreOffice and openpyxl write, as they write them: empty ones; inline text (calamine always
 # reads a value from <is>), a plain (always finite) number or a shared string (groups 1-2: the reference, 3: the
-# string's index); and formula cells (group 4: the reference, 5: t=, 6: the formula's text, None for <f .../>,
-# 7: the whole <v> element, None without one). Texts hold no markup, no character XML forbids and no "]" (so no
-# "]]>"); their entities and encoding are checked where they are decoded.
+# inline text, 4: the number, 5: the string's index); and formula cells (group 6: the reference, 7: t=, 8: the
+# formula's text, None for <f .../>, 9: the whole <v> element, None without one). A formula's texts hold no
+# markup, no character XML forbids and no "]" (so no "]]>"); entities and encoding are checked where texts are
+# decoded.
 _NUMBER = rb"-?[0-9]{1,15}(?:\.[0-9]{1,15})?(?:[eE][+-]?[0-9]{1,2})?"
 _TEXT = rb"[^<\]\x00-\x08\x0b\x0c\x0e-\x1f\r]*"
 _USUAL = (rb'<c r="(?:[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")? ?/>'
           rb'|([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?'
-          rb'(?: t="inlineStr"><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>'
-          rb'|(?: t="n")?><v>' + _NUMBER + rb'</v></c>| t="s"><v>([0-9]{1,9})</v></c>)')
+          rb'(?: t="inlineStr"><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>'
+          rb'|(?: t="n")?><v>(' + _NUMBER + rb')</v></c>| t="s"><v>([0-9]{1,9})</v></c>)')
 _FORMULA = (rb'|([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="[0-9]{1,5}")?(?: t="(n|str)")?>'
             rb'<f(?: t="(?:shared|array|normal)")?(?: ref="[A-Z0-9:$]{1,40}")?(?: aca="(?:false|true|0|1)")?'
             rb'(?: ca="(?:false|true|0|1)")?(?: si="[0-9]{1,9}")?(?: ?/>|>(' + _TEXT + rb')</f>)'
@@ -614,20 +623,24 @@ class _Inexact(Exception):
         self.rows = rows  # only rows not numbered: the shortcut still holds for cells
 
 
-def _pieces(data: bytes, strings: int, found: list[Found], rows: bool = True) -> Iterator[bytes]:
+def _pieces(data: bytes, strings: int, found: list[Found], rows: bool = True, values: _Values | None = None
+            ) -> Iterator[bytes]:
     """Speed: the sheet a megabyte at a time, without its usual cells (and, with `rows`, rows left empty); adds
     to `found` the formula cells taken out, in order, then the farthest down and farthest right of the value
-    cells. Raises _Inexact, before giving the piece, where what is left could not be read the same way (see
-    _MARKS). Some pieces are given whole (see _usual_cells), and so is the piece after one, or after a cut not
-    made at the end of a row, where a cell may have been cut in two. Formula cells are taken out only from a
-    UTF-8 part."""
+    cells, and to `values` what those cells hold. Raises _Inexact, before giving the piece, where what is left could
+    not be read the same way (see _MARKS). Some pieces are given whole (see _usual_cells), and so is the piece after
+    one, or after a cut not made at the end of a row, where a cell may have been cut in two (then `values` is not
+    complete). Formula cells are taken out only from a UTF-8 part."""
+    values = values or _Values(_Texts(None))
     lo, hi = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
     if lo < 0 or hi < lo:  # an empty sheet (<sheetData/>), or one not written the usual way: parse it whole
+        values.fast = False
         yield data
         return
     lo += len(b"<sheetData>")
     head = data[:lo]
     formulas = not _OTHER_ENCODING.match(head)
+    values.fast &= formulas  # texts of another encoding: calamine's to decode
     yield _surveyed(head, rows, 1, declared=True)
     start, whole = lo, False
     while start < hi:
@@ -635,8 +648,9 @@ def _pieces(data: bytes, strings: int, found: list[Found], rows: bool = True) ->
         cut = end >= 0  # whole elements, expat joins the rest)
         end = end + len(b"</row>") if cut else min(start + MiB, hi)
         piece, cells = data[start:end], list[Found]()
-        rest = None if whole else _usual_cells(piece, strings, cells, formulas)
+        rest = None if whole else _usual_cells(piece, strings, cells, formulas, values)
         if rest is None:  # a cell of this piece may go on into the next: that one goes whole too
+            values.fast = False
             yield _surveyed(piece, rows, 0)
         else:
             found += cells
@@ -662,20 +676,22 @@ def _surveyed(text: bytes, rows: bool, tags: int, declared: bool = False) -> byt
     return text
 
 
-def _usual_cells(piece: bytes, strings: int, found: list[Found], formulas: bool) -> bytes | None:
-    """The piece without its usual cells, adding what they hold to `found`; None when it must go whole to the
-    parse: another cell is left (it could hold one of them: only the parse places it), a formula cell's text is
-    for the parse to judge, or a shared string does not exist (the parse names the cell)."""
+def _usual_cells(piece: bytes, strings: int, found: list[Found], formulas: bool, values: _Values) -> bytes | None:
+    """The piece without its usual cells, adding what they hold to `found` and `values`; None when it must go
+    whole to the parse: another cell is left (it could hold one of them: only the parse places it), a formula
+    cell's text is for the parse to judge, or a shared string does not exist (the parse names the cell)."""
     parts = _CELLS.split(piece) if formulas else _VALUE_CELLS.split(piece)
-    step = 8 if formulas else 4
+    step = 10 if formulas else 6
     rest = b"".join(parts[0::step])
-    if b'<c r="' in rest or any(int(i) >= strings for i in parts[3::step] if i is not None):
+    if b'<c r="' in rest or any(int(i) >= strings for i in parts[5::step] if i is not None):
         return None
-    if formulas and not _formula_cells(parts, found):
+    if formulas and not _formula_cells(parts, found, values):
         return None
-    digits = [d for d in parts[2::step] if d is not None]
+    digits = list(filter(None, parts[2::step]))  # each value cell's (the others' are None; none is b"")
+    letters = list(filter(None, parts[1::step]))
+    if values.fast:
+        values.add_cells(parts, step, letters, digits)
     if digits:
-        letters = [c for c in parts[1::step] if c is not None]
         at = digits.index(str(max(map(int, digits))).encode())
         found.append(((letters[at] + digits[at]).decode(), None, True))
         at = letters.index(max(set(letters), key=lambda c: (len(c), c)))
@@ -683,13 +699,13 @@ def _usual_cells(piece: bytes, strings: int, found: list[Found], formulas: bool)
     return rest
 
 
-def _formula_cells(parts: list[bytes], found: list[Found]) -> bool:
-    """Adds each formula cell of a split piece to `found`; False when one's text or value is for the parse to
-    judge."""
-    refs = parts[4::8]
-    for ref, kind, text, saved in compress(zip(refs, parts[5::8], parts[6::8], parts[7::8], strict=True), refs):
+def _formula_cells(parts: list[bytes], found: list[Found], values: _Values) -> bool:
+    """Adds each formula cell of a split piece to `found` (and its saved value to `values`); False when one's text
+    or value is for the parse to judge."""
+    refs = parts[6::10]
+    for ref, kind, text, saved in compress(zip(refs, parts[7::10], parts[8::10], parts[9::10], strict=True), refs):
         if saved is None or saved[2] != 62:  # no <v>, or <v/> (62 is ">")
-            has_value = saved is not None and kind == b"str"
+            has_value, value = saved is not None and kind == b"str", b""
         else:
             value = saved[3:-4]
             if value and kind != b"str" and not _PLAIN_NUMBER.fullmatch(value):
@@ -697,6 +713,8 @@ def _formula_cells(parts: list[bytes], found: list[Found]) -> bool:
             if value and (b"&" in value or not value.isascii()) and _decode(value) is None:
                 return False
             has_value = kind == b"str" or bool(value)
+        if has_value and values.fast:
+            values.add_saved(ref, value if kind == b"str" else None)
         formula = text.decode() if text is not None and text.isascii() and b"&" not in text else _decode(text or b"")
         if formula is None:
             return False
@@ -706,38 +724,160 @@ def _formula_cells(parts: list[bytes], found: list[Found]) -> bool:
 
 def _decode(text: bytes) -> str | None:
     """A text as the parse gives it, or None where the parse would fail."""
+    out = _checked(text)
+    return _entities(out) if out is not None and "&" in out else out
+
+
+def _checked(text: bytes) -> str | None:
+    """The text decoded, its entities not yet replaced; None where the parse would fail."""
     if b"&" in text and _BAD_ENTITY.search(text):
         return None
     try:
         out = text.decode()
     except UnicodeDecodeError:
         return None
-    if "\ufffe" in out or "\uffff" in out:
-        return None
-    if "&" in out:
-        for entity, char in _ENTITIES:
-            out = out.replace(entity, char)
-    return out
+    return None if "\ufffe" in out or "\uffff" in out else out
+
+
+def _entities(text: str) -> str:
+    for entity, char in _ENTITIES:
+        text = text.replace(entity, char)
+    return text
 
 
 class _TooLarge(Exception):
     """Stops the parse once a sheet is past the limits: the rest would not be read anyway."""
 
 
-def _scan_sheet(sheet: str, strings: int, data: bytes) -> SheetFacts:
-    """A sheet's facts: by the shortcut where it is exact, else (even to name where the XML is damaged) by the
-    parse alone."""
+def _scan_sheet(sheet: str, strings: int, data: bytes, texts: _Texts | None = None) -> SheetFacts:
+    """A sheet's facts: by the shortcut where it is exact (with its values, where they are all usual), else (even
+    to name where the XML is damaged) by the parse alone."""
+    texts = texts or _Texts(None)
     for rows in (True, False):
         found: list[Found] = []
+        values = _Values(texts)
         try:
-            pieces = _pieces(data, strings, found) if rows else _pieces(data, strings, found, rows=False)
-            return _SheetScan(sheet, strings).run(pieces, found)
+            pieces = _pieces(data, strings, found, rows, values=values)
+            return _SheetScan(sheet, strings).run(pieces, found, values)
         except _Inexact as e:
             if not e.rows:
                 break
         except expat.ExpatError:
             break
-    return _SheetScan(sheet, strings).run([data], [])
+    return _SheetScan(sheet, strings).run([data], [], None)
+
+
+_CONTROLS = bytes([*range(0x09), *range(0x0B, 0x20)])  # every control character but tab and line feed
+_COLUMN_OF: dict[bytes, int] = {}
+
+
+def _cell_texts(raw: list[bytes]) -> list[str] | None:
+    """Texts as calamine gives them; None where any is one calamine is left to read: it turns an _xHHHH_ escape
+    into its character and a line end into a line feed, and refuses a control character (or the parse does).
+    Worked out for many at once, joined by "<", which no text holds."""
+    joined = b"<".join(raw)
+    if ((b"_" in joined and (b"_x" in joined or b"_X" in joined))  # (each test the quickest found for it)
+            or len(joined.translate(None, _CONTROLS)) != len(joined)):
+        return None
+    text = _checked(joined)
+    if text is None:
+        return None
+    texts = text.split("<")
+    return [_entities(t) if "&" in t else t for t in texts] if "&" in text else texts
+
+
+def _cell_text(raw: bytes) -> str | None:
+    texts = _cell_texts([raw])
+    return None if texts is None else texts[0]
+
+
+class _Texts:
+    """The text table's texts, as calamine gives them, worked out when a usual cell first needs one. None for the
+    table where it is not written the usual way (rich text, phonetic guides...), and for a text _cell_texts leaves
+    to calamine."""
+
+    def __init__(self, data: bytes | None) -> None:
+        self.data = data
+        self.texts: list[str | None] | None = None
+
+    def get(self, index: int) -> str | None:
+        if self.texts is None:
+            self.texts, self.data = _plain_texts(self.data), None
+        return self.texts[index] if index < len(self.texts) else None
+
+
+_SI_TEXT = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>')
+
+
+def _plain_texts(data: bytes | None) -> list[str | None]:
+    """Each text of a text table of plain texts, written the usual way (see _plain_strings); [] otherwise."""
+    plain = _plain_strings(data) if data is not None else None
+    if data is None or plain is None:
+        return []
+    head, count = plain
+    body = data[head: data.find(b"</sst>")]
+    texts = _SI_TEXT.findall(body)
+    if len(texts) != count or _SI_TEXT.sub(b"", body).strip():
+        return []
+    every = _cell_texts(texts)
+    return list(every) if every is not None else [_cell_text(t) for t in texts]
+
+
+class _Values:
+    """The values of a sheet's usual cells, as calamine gives them, while the shortcut takes the cells out;
+    `fast` stays true while every cell of the sheet is one whose value is read here the way calamine reads it:
+    a text (inline, shared or a formula's saved text) that _cell_texts reads. A number is left to calamine: its
+    cell's format may make it a date. Kept as three lists, in the sheet's order, and placed at the end: a
+    return's sheets hold about a thousand texts, so each step is made for all of them at once where it can be."""
+
+    def __init__(self, texts: _Texts) -> None:
+        self.texts = texts
+        self.fast = True
+        self.rows: list[bytes] = []  # each text's row number and column letters, as the reference has them
+        self.columns: list[bytes] = []
+        self.values: list[str | None] = []
+
+    def add_cells(self, parts: list[bytes], step: int, letters: list[bytes], digits: list[bytes]) -> None:
+        """The value cells of a piece split by _CELLS or _VALUE_CELLS, whose references are `letters` and
+        `digits`."""
+        inline, shared = parts[3::step], parts[5::step]
+        if any(parts[4::step]):  # a number
+            self.fast = False
+            return
+        texts: list[str] | list[str | None] | None
+        if not any(shared):  # inline texts only
+            texts = _cell_texts([t for t in inline if t is not None])  # (not filter: an empty text is b"")
+        else:
+            texts = [_cell_text(t) if t is not None else self.texts.get(int(i))
+                     for t, i, c in zip(inline, shared, parts[1::step], strict=True) if c is not None]
+        if texts is None or None in texts or len(self.values) + len(texts) > MAX_FAST_CELLS:
+            self.fast = False  # (a sheet so large is rare: calamine holds it more compactly)
+            return
+        self.values += texts
+        self.columns += letters
+        self.rows += digits
+
+    def add_saved(self, ref: bytes, saved: bytes | None) -> None:
+        """A formula cell's saved value: its text (t="str"), or None for a number."""
+        value = _cell_texts([saved]) if saved is not None else None
+        if value is None:
+            self.fast = False
+            return
+        digits = ref.lstrip(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        self.values += value
+        self.columns.append(ref[: len(ref) - len(digits)])
+        self.rows.append(digits)
+
+    def grid(self, size: tuple[int, int]) -> list[list[Any]]:
+        """Rows from A1 to `size`, as the reader makes calamine's: every empty cell (and empty text) None."""
+        height, width = size
+        grid: list[list[Any]] = [[None] * width for _ in range(height)]
+        at = _COLUMN_OF
+        for letters in set(self.columns) - at.keys():
+            at[letters] = _position(letters.decode() + "1")[1] or 0
+        for row, letters, value in zip(self.rows, self.columns, self.values, strict=True):
+            grid[int(row) - 1][at[letters]] = value or None
+        return grid
 
 
 class _SheetScan:
@@ -760,9 +900,13 @@ class _SheetScan:
         self.formula: str | None = None
         self.bottom = self.right = -1  # calamine's used area ends here (0-based)
         self.far_row = self.far_col = ""
+        self.merged: list[tuple[tuple[int, int], tuple[int, int]]] | None = []  # None: one calamine must read
+        self.merging = 0  # 0 before the first <mergeCells>, 1 inside it, 2 after
+        self.parsed_cells = False  # a cell came to the parse: the shortcut's values are not all there is
 
-    def run(self, pieces: Iterable[bytes], found: list[Found]) -> SheetFacts:
-        """Parses the pieces in turn, recording after each what the shortcut took out of it (`found`)."""
+    def run(self, pieces: Iterable[bytes], found: list[Found], values: _Values | None) -> SheetFacts:
+        """Parses the pieces in turn, recording after each what the shortcut took out of it (`found`); the sheet's
+        grid from `values` where they are all there is to read."""
         p = xml_parser()
         p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = self.start, self.end, self.chars
         with contextlib.suppress(_TooLarge):
@@ -781,6 +925,9 @@ class _SheetScan:
             height, width = facts.size
             far = self.far_col if width > MAX_COLUMNS else self.far_row
             facts.too_large = sheet_too_large("sheet", far, height, width)
+        elif (values is not None and values.fast and not self.parsed_cells and self.merged is not None
+              and not facts.damaged and not facts.errors):
+            facts.grid, facts.merged = values.grid(facts.size), self.merged
         return facts
 
     def _usual_cell(self, ref: str) -> None:
@@ -806,6 +953,8 @@ class _SheetScan:
         if self.state != 1:
             if name == "sheetData" and self.state == 0:
                 self.state = 1
+            elif self.merging == 1 or name in ("mergeCells", "mergeCell"):
+                self._merge(name, attrs.get("ref", ""))
             elif name == "col" and attrs.get("hidden") in ("1", "true"):
                 with contextlib.suppress(ValueError):
                     lo, hi = int(attrs.get("min", "")), int(attrs.get("max", ""))
@@ -815,6 +964,20 @@ class _SheetScan:
             self._open_cell(attrs.get("r"), attrs.get("t"))
         elif name == "row":
             self._open_row(attrs)
+
+    def _merge(self, name: str, ref: str) -> None:
+        """calamine's merged areas: each <mergeCell> of the first <mergeCells>. Any other spelling (a second
+        <mergeCells>, a <mergeCell> elsewhere, anything inside one, a reference not "A1:B2") leaves the sheet's
+        values to calamine."""
+        if name == "mergeCells" and self.merging == 0 and self.state == 2:
+            self.merging = 1
+            return
+        first, _, last = ref.partition(":")
+        if (self.merged is None or name != "mergeCell" or self.merging != 1
+                or not (_PLAIN_REF.fullmatch(first) and _PLAIN_REF.fullmatch(last))):
+            self.merged = None
+            return
+        self.merged.append((position(first), position(last)))
 
     def _open_row(self, attrs: dict[str, str]) -> None:
         self._settle()
@@ -828,6 +991,7 @@ class _SheetScan:
             self.facts.hidden_rows.add(self.row + 1)
 
     def _open_cell(self, ref: str | None, kind: str | None) -> None:
+        self.parsed_cells = True
         self.kind, self.depth, self.has_value, self.formula, self.child = kind, 0, False, None, ""
         if ref is None:  # placed after the previous cell
             self._settle()
@@ -871,6 +1035,8 @@ class _SheetScan:
                 self.row, self.col, self.last = (self.row + 1) & _MASK, 0, None
             elif name == "sheetData":
                 self.state = 2
+        elif self.merging == 1 and tag.rsplit(":", 1)[-1] == "mergeCells":
+            self.merging = 2
 
     def chars(self, data: str) -> None:
         if self.depth == 1 and self.cell is not None:

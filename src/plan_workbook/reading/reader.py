@@ -228,17 +228,21 @@ class _Reader:
             self.problem(sheet, facts.blocked, "cell-damaged", value=why, variant="blocks-sheet",
                          why=short(why, 160), name=short(sheet, 40))
             return None
-        try:
-            ws = self.wb.get_sheet_by_name(sheet)
-            values = ws.to_python(skip_empty_area=False)
-            self.merged[sheet] = list(ws.merged_cell_ranges or [])
-        except BaseException as e:  # calamine's XmlError, a Rust panic: one damaged sheet, not the whole merge
-            if isinstance(e, STOPS):
-                raise
-            self.problem(sheet, "", "unreadable-file", variant="sheet-unreadable", error=type(e).__name__,
-                         detail=short(str(e)))
-            return None
-        grid = [[None if v == "" else v for v in r] for r in values]
+        if facts.grid is not None:  # read by the guard, as calamine would read it
+            grid, self.merged[sheet] = facts.grid, facts.merged
+            facts.grid = None  # held here from now on (and dropped with the sheet, for an extra one)
+        else:
+            try:
+                ws = self.wb.get_sheet_by_name(sheet)
+                values = ws.to_python(skip_empty_area=False)
+                self.merged[sheet] = list(ws.merged_cell_ranges or [])
+            except BaseException as e:  # calamine's XmlError, a Rust panic: one damaged sheet, not the whole merge
+                if isinstance(e, STOPS):
+                    raise
+                self.problem(sheet, "", "unreadable-file", variant="sheet-unreadable", error=type(e).__name__,
+                             detail=short(str(e)))
+                return None
+            grid = [[None if v == "" else v for v in r] for r in values]
         half = guard.MAX_CELL_CHARS // 2  # shorter text cannot be too long, even counted in UTF-16 units
         for r, c, v in [(r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row)
                         if isinstance(v, str) and len(v) > half]:

@@ -134,10 +134,16 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             raise Refused("not-a-file", name=path.name, kind=kind)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
         with os.fdopen(fd, "rb") as f:
-            kind = _not_regular(os.fstat(fd).st_mode)  # replaced between the two looks
+            opened = os.fstat(fd)
+            kind = _not_regular(opened.st_mode)  # replaced between the two looks
             if kind:
                 raise Refused("not-a-file", variant="replaced", name=path.name, kind=kind)
-            return f.read(limit + 1)
+            # sized to the file: read(limit + 1) would allocate all limit + 1 bytes first, for every return
+            size = opened.st_size
+            data = f.read(min(size, limit) + 1)
+            if size < len(data) <= limit:  # it grew since the look: read on, still to limit + 1 at most
+                data += f.read(limit + 1 - len(data))
+            return data
     except OSError as e:
         reason = e.strerror or type(e).__name__
         raise Refused("unreadable-file", reason, variant="cannot-open", detail=e.strerror or e) from None
