@@ -83,9 +83,16 @@ def calamine_grid(data: bytes, sheet: str) -> tuple[list[list[Any]], list[Any]]:
 
 
 def compared(data: bytes) -> tuple[int, int]:
-    """(sheets whose values the guard gave, sheets left to calamine); asserts the first are calamine's."""
+    """(sheets whose values the guard gave, sheets left to calamine); asserts the first are calamine's, and the
+    sheets' names and visibility too (the reader takes them from the guard where calamine does not open the file)."""
     scan = guard.scan_bytes("return.xlsx", data, L.UNREAD_SHEETS)
     assert scan.fatal is None
+    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    visible = python_calamine.SheetVisibleEnum.Visible
+    assert [(name, state == "visible") for name, state, _ in scan.sheet_list] == [
+        (m.name, m.visible == visible) for m in wb.sheets_metadata]
+    assert [m.name for m in wb.sheets_metadata] == wb.sheet_names
+    wb.close()
     fast = 0
     for name, facts in scan.sheets.items():
         if facts.grid is not None:
@@ -133,6 +140,21 @@ def test_samples_are_read_by_the_guard_alone(plan: Plan, monkeypatch: pytest.Mon
         dated = path.name == "leicestershire-fire-and-rescue-service.xlsx"  # F10 of Raising Awareness
         assert (fast, slow) == ((4, 1) if dated else (5, 0)), path.name
         assert both_ways(plan, path, monkeypatch)[0] == both_ways(plan, path, monkeypatch)[1]
+
+
+def test_calamine_opens_only_a_workbook_with_a_sheet_left_to_it(plan: Plan, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    real = python_calamine.CalamineWorkbook.from_filelike
+
+    def counted(data: Any) -> Any:
+        opened.append("opened")
+        return real(data)
+
+    texts_only, dated = SAMPLES / "victim-first.xlsx", SAMPLES / "leicestershire-fire-and-rescue-service.xlsx"
+    slow = [both_ways(plan, path, monkeypatch)[1] for path in (texts_only, dated)]
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", counted)
+    assert (read_return(plan, texts_only), opened) == (slow[0], [])
+    assert (read_return(plan, dated), opened) == (slow[1], ["opened"])  # a date in Raising Awareness: calamine's
 
 
 def test_the_hostile_corpora_read_the_same_either_way(tmp_path: Path, plan: Plan,

@@ -101,6 +101,9 @@ def _read_return(plan: Plan, source: Source, ret: Return) -> Return:
         return ret
     if scan.macros:
         ret.problems.append(Problem.of(ret.file, "", "", "macros-ignored"))
+    if scan.sheets and all(f.grid is not None for f in scan.sheets.values()):  # the guard read every sheet the
+        _Reader(plan, _ScannedBook(scan), scan, ret).read()  # reader loads: calamine need not open the file
+        return ret
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(scan.data))
     except BaseException as e:  # calamine raises several unrelated types; a Rust panic is a BaseException
@@ -149,6 +152,23 @@ class _OdsWorkbook:
         """Nothing is held open: the spreadsheet was read whole."""
 
 
+class _ScannedBook:
+    """The calamine calls the reader makes, for a workbook whose every sheet the guard read (SheetFacts.grid):
+    the sheets' names and visibility as calamine gives them (tests compare them), from the workbook's own list."""
+
+    def __init__(self, scan: guard.Scan) -> None:
+        self.sheet_names = [name for name, _, _ in scan.sheet_list]
+        self.sheets_metadata = [_OdsMeta(name, python_calamine.SheetVisibleEnum.Visible if state == "visible"
+                                         else python_calamine.SheetVisibleEnum.Hidden)
+                                for name, state, _ in scan.sheet_list]
+
+    def get_sheet_by_name(self, name: str) -> _OdsSheet:
+        raise LookupError(f"the sheet {name} was read with the workbook's check")  # _load takes the guard's grid
+
+    def close(self) -> None:
+        """Nothing was opened."""
+
+
 @dataclass(frozen=True)
 class _OdsMeta:
     name: str
@@ -175,8 +195,8 @@ def _cut(text: str) -> str:
 class _Reader:
     """Reads one opened workbook into its Return, reporting what is wrong with its structure."""
 
-    def __init__(self, plan: Plan, wb: python_calamine.CalamineWorkbook | _OdsWorkbook, scan: guard.Scan,
-                 ret: Return) -> None:
+    def __init__(self, plan: Plan, wb: python_calamine.CalamineWorkbook | _OdsWorkbook | _ScannedBook,
+                 scan: guard.Scan, ret: Return) -> None:
         self.plan, self.wb, self.scan, self.ret = plan, wb, scan, ret
         self.names = list(wb.sheet_names)
         self.hidden = {m.name for m in wb.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}
@@ -230,7 +250,6 @@ class _Reader:
             return None
         if facts.grid is not None:  # read by the guard, as calamine would read it
             grid, self.merged[sheet] = facts.grid, facts.merged
-            facts.grid = None  # held here from now on (and dropped with the sheet, for an extra one)
         else:
             try:
                 ws = self.wb.get_sheet_by_name(sheet)
