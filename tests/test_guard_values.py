@@ -127,6 +127,7 @@ def test_each_kind_of_cell_is_read_as_calamine_reads_it(case: str, make_return: 
     assert (scan.sheets[RA].grid is not None) is by_guard
     if by_guard:
         assert (scan.sheets[RA].grid, scan.sheets[RA].merged) == calamine_grid(data, RA)
+    assert compared(data) == ((5, 0) if by_guard else (4, 1))  # every sheet's grid, names and visibility
     fast, slow = both_ways(plan, path, monkeypatch)
     assert fast == slow
 
