@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from plan_workbook import layout as L
 from plan_workbook.plan import ROLES, Plan
 from plan_workbook.problems import render
 from plan_workbook.reading import guard
+from test_guard_shortcut import parse_alone
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 WIDTH = len(ROLES) + 1  # a priority sheet's columns: the eight roles and the template's check column
@@ -58,11 +59,6 @@ def calamine(path: Path) -> tuple[int, dict[str, object]]:
 def facts_only(sheets: dict[str, guard.SheetFacts]) -> dict[str, guard.SheetFacts]:
     """The facts without the values the shortcut read (the parse alone leaves those to calamine)."""
     return {n: dataclasses.replace(f, grid=None, merged=[]) for n, f in sheets.items()}
-
-
-def parse_alone(data: bytes, *_: object, **__: object) -> Iterator[bytes]:
-    """No shortcut: the whole part to the parse."""
-    yield data
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ each grid is compared with calamine's, and whole returns are read both ways and 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from plan_workbook import layout as L
 from plan_workbook.plan import Plan
 from plan_workbook.reading import guard
 from plan_workbook.reading.reader import read_return
+from test_guard_shortcut import parse_alone
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 END = b"</sheetData>"
@@ -99,10 +100,6 @@ def compared(data: bytes) -> tuple[int, int]:
             assert (facts.grid, facts.merged) == calamine_grid(data, name), name
             fast += 1
     return fast, len(scan.sheets) - fast
-
-
-def parse_alone(data: bytes, *_: object, **__: object) -> Iterator[bytes]:
-    yield data
 
 
 def both_ways(plan: Plan, path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:

@@ -366,10 +366,11 @@ class _Book:
         true."""
         data = self.parts.read(xl + "sharedStrings.xml")
         if data is None:
-            return 0, _Texts(None)
+            return 0, _Texts(None, None)
         if _utf16(data):
             raise Refuse("unreadable-file", variant="strings-utf16")
-        return _SharedStrings(len(data)).count(data), _Texts(data)
+        plain = _plain_strings(data)
+        return _SharedStrings(len(data)).count(data, plain), _Texts(data, plain)
 
     def _facts(self, sheet: str, part: str, strings: int) -> SheetFacts:
         data = self.parts.read(part)
@@ -488,10 +489,10 @@ class _SharedStrings:
         elif self.state == 1 and _local(tag) == "sst":
             self.state = 2
 
-    def count(self, data: bytes) -> int:
+    def count(self, data: bytes, plain: tuple[int, int] | None) -> int:
+        """`plain`: _plain_strings(data)."""
         p = xml_parser()
         p.StartElementHandler, p.EndElementHandler = self.start, self.end
-        plain = _plain_strings(data)
         if plain is None:
             p.Parse(data, True)
             return self.strings
@@ -631,7 +632,7 @@ def _pieces(data: bytes, strings: int, found: list[Found], rows: bool = True, va
     not be read the same way (see _MARKS). Some pieces are given whole (see _usual_cells), and so is the piece after
     one, or after a cut not made at the end of a row, where a cell may have been cut in two (then `values` is not
     complete). Formula cells are taken out only from a UTF-8 part."""
-    values = values or _Values(_Texts(None))
+    values = values or _Values(_Texts(None, None))
     lo, hi = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
     if lo < 0 or hi < lo:  # an empty sheet (<sheetData/>), or one not written the usual way: parse it whole
         values.fast = False
@@ -749,10 +750,9 @@ class _TooLarge(Exception):
     """Stops the parse once a sheet is past the limits: the rest would not be read anyway."""
 
 
-def _scan_sheet(sheet: str, strings: int, data: bytes, texts: _Texts | None = None) -> SheetFacts:
+def _scan_sheet(sheet: str, strings: int, data: bytes, texts: _Texts) -> SheetFacts:
     """A sheet's facts: by the shortcut where it is exact (with its values, where they are all usual), else (even
     to name where the XML is damaged) by the parse alone."""
-    texts = texts or _Texts(None)
     for rows in (True, False):
         found: list[Found] = []
         values = _Values(texts)
@@ -796,22 +796,22 @@ class _Texts:
     table where it is not written the usual way (rich text, phonetic guides...), and for a text _cell_texts leaves
     to calamine."""
 
-    def __init__(self, data: bytes | None) -> None:
-        self.data = data
+    def __init__(self, data: bytes | None, plain: tuple[int, int] | None) -> None:
+        self.data, self.plain = data, plain  # the table, and _plain_strings of it
         self.texts: list[str | None] | None = None
 
     def get(self, index: int) -> str | None:
         if self.texts is None:
-            self.texts, self.data = _plain_texts(self.data), None
+            self.texts, self.data = _plain_texts(self.data, self.plain), None
         return self.texts[index] if index < len(self.texts) else None
 
 
 _SI_TEXT = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>')
 
 
-def _plain_texts(data: bytes | None) -> list[str | None]:
-    """Each text of a text table of plain texts, written the usual way (see _plain_strings); [] otherwise."""
-    plain = _plain_strings(data) if data is not None else None
+def _plain_texts(data: bytes | None, plain: tuple[int, int] | None) -> list[str | None]:
+    """Each text of a text table of plain texts, written the usual way (`plain`: _plain_strings of it); []
+    otherwise."""
     if data is None or plain is None:
         return []
     head, count = plain
