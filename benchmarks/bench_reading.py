@@ -86,7 +86,7 @@ def facts(folder: Path) -> list[tuple[str, Any, Any]]:
             continue  # the corpus's links, pipes and over-large files are tests of the sources, not of reading
         scan = guard.scan_bytes(path.name, path.read_bytes(), L.UNREAD_SHEETS)
         sheets = [(name, [(k, list(v.items()) if isinstance(v, dict) else v) for k, v in vars(f).items()
-                          if k not in ("grid", "merged")])  # the values the guard reads: in read_and_fix's Return
+                          if k not in guard.VALUE_FIELDS])  # the values: in read_and_fix's Return
                   for name, f in scan.sheets.items()]
         out.append((path.name, (scan.fatal, scan.kind, scan.saved, scan.sheet_list, scan.digest, sheets),
                     read_and_fix(plan, file_source(path))))

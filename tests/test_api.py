@@ -117,6 +117,13 @@ def test_every_output_shows_the_same_figures(plan: Plan, tmp_path: Path) -> None
     assert sum(f.status.values()) == f.actions == len(result.actions)
     assert {k: sum(c[k] for c in f.by_priority.values()) for k in f.status} == f.status
     assert (result.summary()["status"], result.summary()["returns_received"]) == (f.status, f.returns_received)
+    # counted in one pass: the same as counting each priority's and each partner's actions on their own
+    assert f.by_priority == {p.title: result.status_counts([a for a in result.actions if a.row.priority == p.title])
+                             for p in plan.priorities}
+    assert f.by_partner == {p: result.status_counts([a for a in result.actions if a.partner == p])
+                            if state in ("received", "nil") else None for p, state in result.partner_states.items()}
+    assert f.status == result.status_counts(result.actions)
+    assert len({str(c) for c in f.by_partner.values() if c}) > 1  # the samples' partners differ
     ws = load_workbook(write_summary(result, tmp_path / "s.xlsx", date(2022, 3, 31)))["Summary"]
     rows = {r[0]: list(r[1:len(f.status) + 1]) for r in ws.iter_rows(values_only=True) if r[0]}
     for title, counts in f.by_priority.items():

@@ -44,7 +44,7 @@ def view(scan: guard.Scan) -> object:
     may differ (the sheet is refused either way)."""
     sheets = [(name, ("too-large", dict(f.too_large)["variant"]) if f.too_large
                else [(k, list(v.items()) if isinstance(v, dict) else v) for k, v in vars(f).items()
-                     if k not in ("grid", "merged")])  # the values: test_guard_values.py
+                     if k not in guard.VALUE_FIELDS])  # the values: test_guard_values.py
               for name, f in scan.sheets.items()]
     return scan.fatal, scan.kind, scan.sheet_list, scan.saved, sheets
 

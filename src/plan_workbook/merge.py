@@ -26,7 +26,7 @@ from .reading.fixes import Action, Read, read_and_fix
 from .reading.isolate import Failure, Limits, MiB, Workers, run_isolated
 from .reading.normalise import partner_in_name
 from .reading.reader import Return
-from .reading.rows import Values
+from .reading.rows import ROLE_INDEX, Values
 from .sources.files import file_source, not_a_file
 from .sources.source import Refused, Source
 from .text import file_name
@@ -124,8 +124,11 @@ class Result:
 
     def status_counts(self, actions: Iterable[Action]) -> dict[str, int]:
         """Count per plan status, plus 'No status' for anything else (missing or invalid)."""
+        return self._counted(Counter(a.status for a in actions))  # each action's status read once
+
+    def _counted(self, c: Counter[str]) -> dict[str, int]:
+        """A count of statuses as the plan's statuses, in its order, then 'No status' for the rest."""
         names = self.plan.status_names
-        c = Counter(a.status for a in actions)  # each action's status read once (this runs over every action)
         counts = {k: c.get(k, 0) for k in names}
         counts["No status"] = counts.get("No status", 0) + sum(n for k, n in c.items() if k not in counts)
         return counts
@@ -167,11 +170,17 @@ class Result:
     def figures(self) -> Figures:
         """The headline figures, the one place they are computed."""
         states = self.partner_states
-        by_priority: dict[str, list[Action]] = {p.title: [] for p in self.plan.priorities}
-        by_partner: dict[str, list[Action]] = {p: [] for p in states}
-        for a in self.actions:
-            by_priority.setdefault(a.row.priority, []).append(a)
-            by_partner.setdefault(a.partner, []).append(a)
+        # one pass over every action (a round holds a hundred thousand): a count of each (priority, partner,
+        # status), added up below for the whole round, each priority and each partner
+        at = ROLE_INDEX["status"]
+        each = Counter((a.row.priority, a.partner, a.values[at] or "") for a in self.actions)
+        by_priority: dict[str, Counter[str]] = {p.title: Counter() for p in self.plan.priorities}
+        by_partner: dict[str, Counter[str]] = {p: Counter() for p in states}
+        total: Counter[str] = Counter()
+        for (priority, partner, status), n in each.items():
+            by_priority.setdefault(priority, Counter())[status] += n
+            by_partner.setdefault(partner, Counter())[status] += n
+            total[status] += n
         return Figures(
             returns_expected=len(self.plan.returning_partners),
             returns_received=sum(1 for s in states.values() if s in RECEIVED),
@@ -180,10 +189,10 @@ class Result:
             unreadable=[p for p, s in states.items() if s == "unreadable"],
             missing=[p for p, s in states.items() if s == "missing"],
             actions=len(self.actions),
-            status=self.status_counts(self.actions),
-            by_priority={p.title: self.status_counts(by_priority[p.title]) for p in self.plan.priorities},
+            status=self._counted(total),
+            by_priority={p.title: self._counted(by_priority[p.title]) for p in self.plan.priorities},
             # a nil return's zero is a real zero; no return (or none that could be read or had actions) is not
-            by_partner={p: self.status_counts(by_partner[p]) if s in RECEIVED else None for p, s in states.items()},
+            by_partner={p: self._counted(by_partner[p]) if s in RECEIVED else None for p, s in states.items()},
             errors=self.errors, warnings=self.warnings, fixed=count(self.problems, "fixed"))
 
     def summary(self) -> dict[str, Any]:
@@ -412,8 +421,8 @@ def _share_texts(actions: list[Action], texts: dict[str, str]) -> None:
         shared = Values([share(v, v) if again and v.__class__ is str else v
                          for v, again in zip(values, _RECURRING, strict=True)])
         if a.row.values is values:
-            object.__setattr__(a.row, "values", shared)
-        object.__setattr__(a, "values", shared)
+            a.row.values = shared
+        a.values = shared
 
 
 def _set_aside_copies(returns: list[Return]) -> list[Problem]:

@@ -13,13 +13,13 @@ from typing import Any
 from ..plan import ROLES, Plan
 from ..problems import Code, Problem, short
 from ..sources.source import Source
-from .normalise import match_leads, match_status, trim
+from .normalise import SPACES, match_leads, match_status, trim
 from .reader import Return, read_return
 from .rows import ROLE_INDEX, Row, Values, display
 from .timeframes import parse_time_frame
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as Row (rows.py): built for every action, twice
 class Action:
     """A started row after the published automatic fixes: what the summary shows."""
 
@@ -62,11 +62,13 @@ def _fix(plan: Plan, partner: str, row: Row, problems: list[Problem], leads: Lea
 
     out: list[Any] = []
     for role, raw in zip(ROLES, row.values, strict=True):
-        if isinstance(raw, str):
-            text = trim(raw)
+        if isinstance(raw, str):  # (the checks in order of how often: this runs for every cell of every row)
+            text = raw.strip(SPACES)  # trim(), without the call
             if text != raw and text:
                 note(role, "spaces-trimmed", raw)
             out.append(text or None)
+        elif raw is None:
+            out.append(None)
         else:
             out.append(trim(display(raw)) or None)
     status, bad_status = out[_STATUS], ""

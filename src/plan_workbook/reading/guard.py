@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from xml.parsers import expat
 
 from ..problems import Fatal, Params, as_params
@@ -67,6 +67,11 @@ class SheetFacts:
     # cells None, as the reader makes calamine's; merged areas as calamine gives them.
     grid: list[list[Any]] | None = None
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    longest: int = 0  # characters in the grid's longest text: the reader looks for a too-long one only past half
+
+
+# The fields of SheetFacts that hold the values the guard read itself (the parse alone leaves them to calamine)
+VALUE_FIELDS = ("grid", "merged", "longest")
 
 
 @dataclass
@@ -835,7 +840,7 @@ class _Values:
         self.fast = True
         self.rows: list[bytes] = []  # each text's row number and column letters, as the reference has them
         self.columns: list[bytes] = []
-        self.values: list[str | None] = []
+        self.values: list[str] = []
 
     def add_cells(self, parts: list[bytes], step: int, letters: list[bytes], digits: list[bytes]) -> None:
         """The value cells of a piece split by _CELLS or _VALUE_CELLS, whose references are `letters` and
@@ -853,7 +858,7 @@ class _Values:
         if texts is None or None in texts or len(self.values) + len(texts) > MAX_FAST_CELLS:
             self.fast = False  # (a sheet so large is rare: calamine holds it more compactly)
             return
-        self.values += texts
+        self.values += cast(list[str], texts)  # (none is None: tested above)
         self.columns += letters
         self.rows += digits
 
@@ -928,6 +933,7 @@ class _SheetScan:
         elif (values is not None and values.fast and not self.parsed_cells and self.merged is not None
               and not facts.damaged and not facts.errors):
             facts.grid, facts.merged = values.grid(facts.size), self.merged
+            facts.longest = max(map(len, values.values), default=0)  # (the fast values are all texts)
         return facts
 
     def _usual_cell(self, ref: str) -> None:

@@ -263,8 +263,9 @@ class _Reader:
                 return None
             grid = [[None if v == "" else v for v in r] for r in values]
         half = guard.MAX_CELL_CHARS // 2  # shorter text cannot be too long, even counted in UTF-16 units
-        for r, c, v in [(r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row)
-                        if isinstance(v, str) and len(v) > half]:
+        long = [] if facts.grid is not None and facts.longest <= half else [
+            (r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row) if isinstance(v, str) and len(v) > half]
+        for r, c, v in long:
             if _too_long(v):
                 grid[r][c] = _cut(v)
                 self.problem(sheet, f"{column_letter(c)}{r + 1}", "cell-too-long", value=short(v, 200),

@@ -51,7 +51,9 @@ class Values(tuple[Any, ...]):
         return f"Values({dict(self.items())!r})"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (nothing changes a row once read): a frozen dataclass is built through object.__setattr__ for each
+# field, four times the cost, and a round builds each row twice (in the worker, and again loading it in this process)
+@dataclass(slots=True)
 class Row:
     """One started row of a priority sheet, as the partner left it."""
 
