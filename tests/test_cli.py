@@ -14,11 +14,14 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import RA, MakeReturn, action
 from plan_workbook import __version__
 from plan_workbook.cli import main
 from plan_workbook.problems import FIELDS
+from plan_workbook.text import json_text
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -115,6 +118,22 @@ def test_validate_json(make_return: MakeReturn) -> None:
                                                                           "fixed", "green")
     assert data["files"][0]["partner"] == "Leicestershire Police"
     assert data["summary"]["status"] == {"Red": 0, "Amber": 0, "Green": 1, "No status": 0}
+
+
+# Any JSON value (texts with lone surrogates too), and what default=str turns into text (a date, a path), in dicts,
+# lists and tuples
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(st.characters(exclude_categories=()))
+            | st.dates() | st.builds(Path, st.text(max_size=5)))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                       | st.dictionaries(st.text(max_size=4) | st.integers() | st.none(), inner, max_size=4),
+                       max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES)
+def test_the_json_output_is_the_standard_librarys(value: object) -> None:
+    """Issue 18: the --format json text is written by text.json_text, character for character json.dumps's."""
+    assert json_text(value) == json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
 def test_merge_folder_writes_summary_and_skips_lock_files(make_return: MakeReturn, tmp_path: Path) -> None:

@@ -31,7 +31,8 @@ from plan_workbook.merge import check_returns
 from plan_workbook.outputs.summary import write_summary
 from plan_workbook.plan import ROLES, Plan
 from plan_workbook.reading.normalise import trim
-from plan_workbook.sources.mail import CONTAINERS, SEP
+from plan_workbook.sources.mail import SEP
+from plan_workbook.sources.source import CONTAINERS
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 AS_OF = date(2022, 3, 31)

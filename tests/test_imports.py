@@ -59,3 +59,14 @@ def test_a_merge_writes_its_summary_without_openpyxl(make_return: MakeReturn, tm
     assert (tmp_path / "board.html").exists()
     assert "xlsxwriter" in names  # the check can see what it looks for
     assert "openpyxl" not in names
+
+
+def test_the_email_readers_are_imported_only_for_emails(make_return: MakeReturn, tmp_path: Path) -> None:
+    """Finding the returns in a folder of workbooks does not import the email and zip readers (olefile, the mail
+    parser: a twentieth of a second before the first return can be handed out); a folder with an email does."""
+    from mails import eml
+
+    path = make_return(rows={RA: [action()]})
+    assert "olefile" not in imported(["validate", str(path.parent)], tmp_path)
+    (path.parent / "sent.eml").write_bytes(eml("Return", "a@leics.police.uk", [("police.xlsx", path.read_bytes())]))
+    assert "olefile" in imported(["validate", str(path.parent)], tmp_path)

@@ -22,7 +22,7 @@ import click
 from . import __version__, service
 from .debug import DEBUG
 from .errors import PlanWorkbookError, UsageError
-from .text import one_line
+from .text import json_text, one_line
 
 if TYPE_CHECKING:
     from .merge import Prefer, Result
@@ -362,7 +362,7 @@ def _printable(text: str) -> str:
 def _json(data: Any) -> str:
     """JSON with every character that could drive a terminal (C1 controls, bidi overrides, line separators,
     lone surrogates) written as a \\u escape, as the text output makes them visible; still valid JSON."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    text = json_text(data)  # json.dumps(data, indent=2, ensure_ascii=False, default=str), quicker
     if text.replace("\n", "").isprintable():  # almost always: one quick test instead of one a character
         return text
     return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text)

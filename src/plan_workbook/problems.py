@@ -676,12 +676,11 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form: every field, the severity, the rendered message and the parameters."""
-        d = {"file": self.file, "sheet": self.sheet, "cell": self.cell, "column": self.column, "value": self.value,
-             "code": self.code, "severity": self.severity, "message": self.message, "params": dict(self.params)}
-        return {k: d[k] for k in FIELDS}
+        return {"file": self.file, "sheet": self.sheet, "cell": self.cell, "column": self.column, "value": self.value,
+                "code": self.code, "severity": self.severity, "message": self.message, "params": dict(self.params)}
 
 
-FIELDS = ("file", "sheet", "cell", "column", "value", "code", "severity", "message", "params")
+FIELDS = ("file", "sheet", "cell", "column", "value", "code", "severity", "message", "params")  # as_dict's, in order
 
 
 def short(text: str, limit: int = 80) -> str:

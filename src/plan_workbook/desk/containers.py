@@ -13,10 +13,6 @@ from ..sources import Source, mail
 from ..sources.emails import Opened, failed_container  # failed_container: the command line's own problem
 
 
-def is_container(name: str) -> bool:
-    return mail.is_container(name)
-
-
 def open_upload(source: Source) -> Opened:
     """The workbooks in one uploaded email or zip, and the notes about what in it was skipped."""
     found = mail.unpack(source.name, source.read())

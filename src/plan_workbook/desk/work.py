@@ -20,8 +20,9 @@ from ..merge import Result
 from ..plan import Plan
 from ..problems import Problem
 from ..sources import Source, from_bytes
+from ..sources.source import is_container
 from ..text import one_line
-from .containers import is_container, unpack_uploads
+from .containers import unpack_uploads
 from .shelf import RoundInfo, Shelf
 
 Check = Callable[[Sequence[Source]], Result]

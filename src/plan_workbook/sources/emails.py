@@ -21,10 +21,6 @@ from .source import Refused, Source
 Opened = tuple[list[Source], list[Problem]]  # the sources in one email or zip, and its notes
 
 
-def is_container(path: Path) -> bool:
-    return mail.is_container(path.name)
-
-
 def email_sources(paths: list[Path], jobs: int = 1, limits: Limits | None = None) -> dict[Path, Opened]:
     """Each email or zip opened in a worker; one that crashes or overruns it is one source holding its problem."""
     limits = limits or Limits()

@@ -14,9 +14,9 @@ from .. import layout as L
 from ..errors import UsageError
 from ..problems import Problem
 from ..text import display_name
-from .source import MAX_FILE_BYTES, Refused, Source
+from .source import CONTAINERS, MAX_FILE_BYTES, Refused, Source, is_container
 
-EXTENSIONS = (".xlsx", ".xlsm", ".ods", ".eml", ".msg", ".zip")  # workbooks, and the emails and zips they come in
+EXTENSIONS = (".xlsx", ".xlsm", ".ods", *CONTAINERS)  # workbooks, and the emails and zips they come in
 # Found in folders too, so a partner who saved in another format is told how to fix it.
 OTHER_SPREADSHEETS = (".xls", ".xlsb", ".csv", ".xltx", ".xltm")
 IGNORED = {"thumbs.db", "desktop.ini", ".ds_store"}
@@ -35,11 +35,13 @@ def file_source(path: Path) -> Source:
 def find_sources(paths: list[Path], jobs: int = 1) -> tuple[list[Source], list[Problem]]:
     """The returns under the files and folders given, as sources, and the notes about what was skipped. Each
     email or zip becomes the workbooks in it (sources/emails.py), opened in `jobs` worker processes."""
-    from .emails import email_sources, is_container  # it starts worker processes: only when there are emails
-
     files, notes = find_workbooks(paths)
-    containers = [p for p in files if is_container(p) and not_a_file(p) is None]
-    opened = email_sources(containers, jobs) if containers else {}
+    containers = [p for p in files if is_container(p.name) and not_a_file(p) is None]
+    opened = {}
+    if containers:  # the email and zip readers (and what they import) only when there is one
+        from .emails import email_sources
+
+        opened = email_sources(containers, jobs)
     sources: list[Source] = []
     for p in files:
         found, skipped = opened.get(p, ([file_source(p)], []))
@@ -76,8 +78,10 @@ def find_workbooks(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
         for p in candidates:
             if p.name.startswith("~$"):
                 notes.append(Problem.of(display_name(p), "", "", "lock-file-skipped"))
-            elif os.path.realpath(p) not in seen:  # the same path given twice is read once; never raises on loops
-                seen.add(os.path.realpath(p))
+                continue
+            real = os.path.realpath(p)  # the same path given twice is read once; never raises on loops
+            if real not in seen:
+                seen.add(real)
                 found.append(p)
     if not found:
         raise UsageError("no returned workbooks (.xlsx, .xlsm or .ods, or the emails and zips they came in: .eml, "

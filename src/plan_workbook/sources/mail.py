@@ -30,7 +30,7 @@ from ..reading.guard import MAX_RATIO as GUARD_RATIO
 from ..reading.guard import MAX_UNPACKED_BYTES as GUARD_UNPACKED
 from ..reading.guard import OLE
 from ..text import PART
-from .source import MAX_FILE_BYTES, MiB, Refused
+from .source import CONTAINERS, MAX_FILE_BYTES, MiB, Refused
 
 MAX_MESSAGE_BYTES = MAX_FILE_BYTES  # an email, a .msg or a zip, as saved (mail servers stop at 25-35 MB)
 MAX_ATTACHMENTS = 100  # files found in one container and all it holds (a round's returns in one zip: about 20)
@@ -41,7 +41,6 @@ MAX_RATIO = GUARD_RATIO  # as for a workbook's parts: a zip member over 1 MiB un
 SEP = PART  # between a container's name and a part's name: a character no path separator is
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".xltx", ".xltm")  # read (or named) as returns
-CONTAINERS = (".eml", ".msg", ".zip")
 MSG_MIME = ("application/vnd.ms-outlook", "application/x-msg")
 ZIP_MIME = ("application/zip", "application/x-zip-compressed")
 MAC_LITTER = "__MACOSX/"  # resource forks a Mac adds to a zip: never a return
@@ -66,10 +65,6 @@ class Unpacked:
     problems: list[Problem] = field(default_factory=list)  # each names the container, or the part, it is about
     containers: int = 0  # emails and zips opened, the file given included
     emails: list[tuple[str, datetime | None, str]] = field(default_factory=list)  # (name, Date, sender) of each
-
-
-def is_container(name: str) -> bool:
-    return name.lower().endswith(CONTAINERS)
 
 
 class _Stop(Refused):

@@ -11,6 +11,11 @@ from ..problems import Code, Fatal, Params, Problem, as_params, check_params, re
 
 MiB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MiB  # a filled return is 30-100 kB; pictures pasted in can make it a few MB
+CONTAINERS = (".eml", ".msg", ".zip")  # emails and zips: the workbooks in them are read (sources/mail.py)
+
+
+def is_container(name: str) -> bool:
+    return name.lower().endswith(CONTAINERS)
 
 
 class Refused(Exception):
