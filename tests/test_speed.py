@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,8 @@ def test_benchmark_script_runs_with_a_tiny_n() -> None:
         assert f"| {task} |" in out, out
     assert "baseline / merge = " in out
     assert "validate / floor = " in out
+    assert re.search(r"validate / floor = [0-9.]+x  \(target <= 3x; sampled: [0-9.]+x; CPU seconds", out)
+    assert "| wall, sampled (s) |" in out  # the wall time of the sampled runs too, beside the unwatched one
     assert "merge before / now = " in out
     assert "3 returns made" in out
     assert "| 2 | " in out  # the memory table, one line per number of returns
