@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import RA, MakeReturn, action
 from plan_workbook import __version__
-from plan_workbook.cli import main
+from plan_workbook.cli import _json, main
 from plan_workbook.problems import FIELDS
 from plan_workbook.text import json_text
 
@@ -191,6 +191,8 @@ def test_terminal_driving_characters_are_escaped_in_text_and_json(make_return: M
     code, out = run("validate", str(path))
     assert not any(ch in out for ch in "\x9b\u202e\u2028")
     assert "\\x9b31m" in out
+    # text all ASCII, whose only control JSON leaves as it is: DEL
+    assert _json({"lead": "Police\x7f\x1b[31m"}) == '{\n  "lead": "Police\\u007f\\u001b[31m"\n}'
 
 
 def test_an_undecodable_file_name_never_crashes_an_output(make_return: MakeReturn, tmp_path: Path) -> None:

@@ -12,10 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import IR, RA, SC, MakeReturn, action
-from plan_workbook import merge
+from plan_workbook import merge, rules
 from plan_workbook.cli import main
 from plan_workbook.merge import check_returns, default_jobs
 from plan_workbook.plan import Plan
+from plan_workbook.problems import Problem
+from plan_workbook.reading.fixes import Action
+from plan_workbook.rules import check_actions
 
 ROOT = Path(__file__).parent.parent
 
@@ -78,7 +81,21 @@ def test_rules_checked_in_chunks_while_reading_find_what_one_pass_finds(plan: Pl
     twin = files[0].parent / "r00 copy.xlsx"
     twin.write_bytes(files[0].read_bytes())  # an exact copy: set aside, its rows not checked
     make_return("dup", plan.returning_partners[0], {RA: [action("Same stall"), action("Same stall", status="Purple")]})
+    monkeypatch.setattr(merge, "RULES_LAST", -1)  # never: every action in one chunk
     one_pass = check_returns(plan, sorted(files[0].parent.glob("*.xlsx")), jobs=2).as_dict()
+    monkeypatch.setattr(merge, "RULES_LAST", 2)  # those before the last two returns, then those two
+    calls: list[int] = []
+
+    def counted(plan: Plan, actions: list[Action]) -> list[Problem]:
+        calls.append(len(actions))
+        return check_actions(plan, actions)
+
+    monkeypatch.setattr(rules, "check_actions", counted)
+    assert check_returns(plan, sorted(files[0].parent.glob("*.xlsx")), jobs=2).as_dict() == one_pass
+    assert len(calls) == 2
+    assert calls[1] < calls[0]  # the last two returns' actions: fewer than those before them
+    monkeypatch.undo()
+    monkeypatch.setattr(merge, "RULES_LAST", -1)
     monkeypatch.setattr(merge, "RULES_CHUNK", 3)
     chunked = check_returns(plan, sorted(files[0].parent.glob("*.xlsx")), jobs=2).as_dict()
     assert chunked == one_pass

@@ -368,7 +368,9 @@ def _json(data: Any) -> str:
     """JSON with every character that could drive a terminal (C1 controls, bidi overrides, line separators,
     lone surrogates) written as a \\u escape, as the text output makes them visible; still valid JSON."""
     text = json_text(data)  # json.dumps(data, indent=2, ensure_ascii=False, default=str), quicker
-    if text.replace("\n", "").isprintable():  # almost always: one quick test instead of one a character
+    # almost always: one quick test instead of one a character. Text all ASCII (known without looking) can hold
+    # no such character but DEL: JSON escapes the other controls, and the line breaks are its own
+    if (text.isascii() and "\x7f" not in text) or text.replace("\n", "").isprintable():
         return text
     return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text)
 
