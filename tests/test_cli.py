@@ -252,3 +252,17 @@ def test_readme_walk_through_runs_as_shown(tmp_path: Path) -> None:
             continue
         head, cut, _ = shown.partition("\n...")
         assert done.stdout.startswith(head) if cut else done.stdout.rstrip() == head, command
+
+
+def test_only_the_program_keeps_its_result_to_the_end(make_return: MakeReturn) -> None:
+    """run() ends the process without freeing the round (the interpreter's clean-up, object by object, is for
+    nothing then); a caller that invokes the commands itself, as CliRunner does, frees it as usual."""
+    from plan_workbook import cli
+
+    path = make_return(rows={RA: [action()]})
+    assert run("validate", str(path))[0] == 0
+    assert "kept" not in cli._ENDING
+    done = subprocess.run([sys.executable, "-m", "plan_workbook", "validate", "--format", "json", str(path)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["actions"] == 1  # the whole output, then the end
