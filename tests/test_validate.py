@@ -7,12 +7,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import Plan
 from plan_workbook.reading.normalise import match_leads
 from plan_workbook.reading.timeframes import FORMS, parse_time_frame
+from plan_workbook.rules import words
 
 
 def test_each_rule_points_at_its_cell(plan: Plan, make_return: MakeReturn) -> None:
@@ -161,6 +164,17 @@ def test_a_status_that_is_not_the_plans_is_an_error_and_never_a_status(plan: Pla
         ("G10", "status-invalid", "error", "Complete")]
     assert result.actions[0].status == ""
     assert result.status_counts(result.actions)["No status"] == 1
+
+
+# Words and every kind of white space Python's str.split() knows, in any case
+_SPACED = st.text(st.sampled_from([*"aAbß İK", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2009",
+                                   "\u2028", "\u3000", "\u202f"]) | st.characters())
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SPACED)
+def test_the_words_that_tell_two_actions_apart(text: str) -> None:
+    assert words(text) == " ".join(text.split()).casefold()
 
 
 def test_every_copy_of_an_action_points_at_its_own_first(plan: Plan, make_return: MakeReturn) -> None:
