@@ -128,7 +128,8 @@ def test_a_whole_round_as_the_coordinator_runs_it(desk: Running, browser: Any, t
     board = download(page, "Board page", tmp_path / "board.html")
     assert "<svg" in board.read_text(encoding="utf-8")
 
-    page.click("nav >> text=Chase messages")
+    with page.expect_navigation():  # count() does not wait: the chase page must have loaded
+        page.click("nav >> text=Chase messages")
     assert page.locator("section.chase").count() >= 1
     assert page.locator("a[href^='mailto:']").count() == page.locator("section.chase").count()
     shoot(page, "chase", tmp_path)
@@ -143,7 +144,8 @@ def test_a_whole_round_as_the_coordinator_runs_it(desk: Running, browser: Any, t
     assert len(names) == 17
     wb = load_workbook(io.BytesIO(zipfile.ZipFile(rolled).read(next(n for n in names if "police" in n))))
     assert wb.sheetnames
-    page.click("nav >> text=Rounds and trend")
+    with page.expect_navigation():  # the round page has a table too: read the new page's
+        page.click("nav >> text=Rounds and trend")
     assert "Q4 2021/22" in page.inner_text("table")
     assert "Q1 2022/23" in page.inner_text("table")
     shoot(page, "rounds", tmp_path)
@@ -249,7 +251,8 @@ def test_it_works_with_javascript_off(desk: Running, browser: Any, tmp_path: Pat
     assert page.locator("p.drop-hint").is_hidden()  # the drop area is offered only where the script runs
     summary = download(page, "Summary workbook", tmp_path / "summary.xlsx")
     assert load_workbook(summary).sheetnames
-    page.click("nav >> text=Chase messages")
+    with page.expect_navigation():
+        page.click("nav >> text=Chase messages")
     assert page.locator("textarea").count() >= 1
     assert page.locator("button.copy").first.is_hidden()  # Copy needs the script; the text can still be selected
     context.close()
