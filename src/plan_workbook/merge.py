@@ -413,8 +413,8 @@ def check_returns(plan: Plan, inputs: Sequence[Source | Path], progress: Callabl
                   sources={r.file: by_name[r.file] for r in returns})
 
 
-_A1 = re.compile(r"([A-Z]+)([0-9]+)")
-RULES_CHUNK = 10_000  # actions checked together: the rules cost about 17 ms a call and 5.5 µs an action
+_A1 = re.compile(r"([A-Z]+)([0-9]+)")  # a problem's cell, as the reader names it
+RULES_CHUNK = 10_000  # actions checked together: the rules cost about 12 ms a call and 4 µs an action
 # Returns: once only these are left to read, the actions before them are checked while they are read, so that only
 # theirs are left to check after the last (a whole chunk took 40 ms at the end of a 1,000-return check)
 RULES_LAST = 12

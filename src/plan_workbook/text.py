@@ -72,12 +72,12 @@ def file_name(shown: str) -> str:
 
 
 def json_text(value: Any) -> str:
-    """json.dumps(value, indent=2, ensure_ascii=False, default=str), character for character, in about half the
-    time: with an indent the standard library encodes in Python, a generator a level, and the JSON of a large
-    round holds a million values. Anything but the JSON types (and what default=str makes a text) goes to json."""
+    """json.dumps(value, indent=2, ensure_ascii=False, default=str), character for character, in 0.6 of the time:
+    with an indent the standard library encodes in Python, a generator a level, and the JSON of a large round holds
+    a million values. A dict with a key that is not a text goes to json itself."""
     out: list[str] = []
     try:
-        _json_value(value, "\n", out.append)
+        _json_value(value, "\n", out.append)  # (each value's line break and indent, before its items' own)
     except _Unusual:
         return json.dumps(value, indent=2, ensure_ascii=False, default=str)
     return "".join(out)
