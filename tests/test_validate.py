@@ -14,8 +14,8 @@ from conftest import IR, RA, SC, MakeReturn, action
 from plan_workbook.merge import check_returns
 from plan_workbook.plan import Plan
 from plan_workbook.reading.normalise import match_leads
+from plan_workbook.reading.rows import key
 from plan_workbook.reading.timeframes import FORMS, parse_time_frame
-from plan_workbook.rules import words
 
 
 def test_each_rule_points_at_its_cell(plan: Plan, make_return: MakeReturn) -> None:
@@ -173,8 +173,8 @@ _SPACED = st.text(st.sampled_from([*"aAbß İK", "\t", "\n", "\r", "\x0b", "\x0c
 
 @settings(max_examples=500, deadline=None)
 @given(_SPACED)
-def test_the_words_that_tell_two_actions_apart(text: str) -> None:
-    assert words(text) == " ".join(text.split()).casefold()
+def test_the_key_that_tells_two_actions_or_headings_apart(text: str) -> None:
+    assert key(text) == " ".join(text.split()).casefold()
 
 
 def test_every_copy_of_an_action_points_at_its_own_first(plan: Plan, make_return: MakeReturn) -> None:

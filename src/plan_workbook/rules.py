@@ -10,7 +10,7 @@ from .plan import ROLES, Plan
 from .problems import CATALOGUE, Code, Problem, short
 from .reading.fixes import Action
 from .reading.normalise import closest_partner, match_leads
-from .reading.rows import display
+from .reading.rows import display, key
 
 
 def schema(plan: Plan) -> pa.DataFrameSchema:
@@ -74,19 +74,10 @@ def frame(plan: Plan, actions: list[Action]) -> pd.DataFrame:
         "in_period": [a.in_period(plan) for a in actions],
         "update": update,
         "update_is_example": [a.update_is_example for a in actions],
-        "same_action": ["\x1f".join([a.row.file, a.row.sheet, words(str(text))])
+        "same_action": ["\x1f".join([a.row.file, a.row.sheet, key(str(text))])
                         if text else f"\x1e{i}" for i, (a, text) in enumerate(zip(actions, action, strict=True))],
     }
     return pd.DataFrame(cols)
-
-
-def words(text: str) -> str:
-    """The text in one case, its words one space apart: how two actions are told to be the same. The same as
-    " ".join(text.split()).casefold(), at once for text spaced so already (most): printable (so its only white
-    space is " "), with no two spaces together and none at either end."""
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text.casefold()
-    return " ".join(text.split()).casefold()
 
 
 def check_actions(plan: Plan, actions: list[Action]) -> list[Problem]:

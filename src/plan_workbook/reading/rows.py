@@ -117,7 +117,13 @@ def column_letter(index: int) -> str:
 
 
 def key(text: Any) -> str:
-    return " ".join(display(text).split()).casefold()
+    """The text in one case, its words one space apart: how headings, labels and actions are compared. At once for
+    text spaced so already (most): printable (so its only white space is " "), with no two spaces together and none
+    at either end."""
+    shown = display(text)
+    if shown.isprintable() and "  " not in shown and shown[:1] != " " and shown[-1:] != " ":
+        return shown.casefold()
+    return " ".join(shown.split()).casefold()
 
 
 def carried_columns(header: list[Any]) -> set[int]:
